@@ -1,0 +1,1 @@
+//! Local Graph emulator (placeholder until it lands).
