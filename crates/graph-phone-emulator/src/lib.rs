@@ -1,1 +1,414 @@
-//! Local Graph emulator (placeholder until it lands).
+//! A local, stateful emulator of the Microsoft Graph v1.0 user authentication method
+//! endpoints (`/me/authentication/...` and `/users/{id | userPrincipalName}/authentication/...`),
+//! for testing Graph clients over real HTTP without touching Graph.
+//!
+//! It enforces the phone method rules, the permission tables and Graph's error shape described
+//! in the crate README, pages collections with `@odata.nextLink`, honours `$select`, and can
+//! inject faults (throttling, outages, timeouts after a change was applied, dropped
+//! connections, latency, malformed JSON) deterministically. Every request is recorded so a
+//! test can assert which requests arrived and which changes were applied.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), graph_phone_emulator::Error> {
+//! use graph_phone_emulator::{Emulator, FaultKind, FaultRule, RetryAfter, Tenant};
+//!
+//! let emulator = Emulator::builder().tenant(Tenant::example()).page_size(2).start().await?;
+//! // base_url() ends in /v1.0: append `/me/authentication/phoneMethods` etc.
+//! println!("{}", emulator.base_url());
+//! emulator.handle().add_fault(
+//!     FaultRule::new("POST", "phoneMethods", FaultKind::TooManyRequests {
+//!         retry_after: Some(RetryAfter::Seconds(0.25)),
+//!     })
+//!     .times(2),
+//! );
+//! // ... drive a client against emulator.base_url() ...
+//! let log = emulator.handle().requests();
+//! assert!(log.iter().all(|r| !r.applied));
+//! emulator.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+#![deny(missing_docs)]
+
+mod auth;
+mod error;
+mod faults;
+mod handler;
+mod phone;
+mod route;
+mod server;
+pub mod tenant;
+mod wire;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::HeaderMap;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use error::Error;
+pub use faults::{FaultKind, FaultPlan, FaultRule, RetryAfter, Trigger};
+pub use phone::{is_valid_number, mask_for_api, mask_for_log};
+pub use tenant::{
+    Cloud, DefaultMfaMethod, JsonObject, MethodKind, PhoneMethod, PhoneType, Principal,
+    SmsSignInState, Tenant, User, UserPolicy,
+};
+
+/// The default request body limit, in bytes.
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+
+/// The default time allowed for a request body to arrive.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One request as the emulator saw it. Never holds tokens or phone numbers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// Arrival order, from 1.
+    pub seq: u64,
+    /// HTTP method.
+    pub method: String,
+    /// Path template, e.g. `/users/{id}/authentication/phoneMethods/{id}`; `None` when the
+    /// path matched no route.
+    pub path_template: Option<String>,
+    /// Route under `authentication/` as used by fault rules, e.g. `phoneMethods/{id}`.
+    pub route: Option<String>,
+    /// Object id of the user whose methods were addressed, once resolved.
+    pub user_id: Option<String>,
+    /// Status answered; `None` when the connection was dropped without a response.
+    pub status: Option<u16>,
+    /// Whether a write was applied to the tenant (also true when the response was then
+    /// replaced by a 504 or a dropped connection).
+    pub applied: bool,
+    /// The `client-request-id` header, when the client sent one.
+    pub client_request_id: Option<String>,
+    /// The `request-id` the emulator generated.
+    pub request_id: String,
+    /// The injected fault, by its fault-language name (`429`, `drop-after`, ...); `latency`
+    /// when only latency was added.
+    pub fault: Option<String>,
+}
+
+struct Inner {
+    tenant: Tenant,
+    faults: faults::FaultState,
+    log: Vec<RequestRecord>,
+    page_size: Option<usize>,
+}
+
+/// State shared by the server and every handle.
+pub(crate) struct Shared {
+    inner: Mutex<Inner>,
+    cloud: Cloud,
+    body_limit: usize,
+    body_timeout: Duration,
+    state_file: Option<PathBuf>,
+    addr: SocketAddr,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn push_record(&self, mut record: RequestRecord) {
+        let mut inner = self.lock();
+        record.seq = inner.log.len() as u64 + 1;
+        inner.log.push(record);
+    }
+
+    /// `http://host:port` as the client addressed us (for `@odata.nextLink`).
+    fn origin(&self, headers: &HeaderMap) -> String {
+        let host = headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()));
+        match host {
+            Some(h) => format!("http://{h}"),
+            None => format!("http://{}", self.addr),
+        }
+    }
+
+    fn save_state(&self, tenant: &Tenant) {
+        let Some(path) = &self.state_file else { return };
+        if let Err(e) = write_state(path, tenant) {
+            tracing::error!(path = %path.display(), error = %e, "cannot save the state file");
+        }
+    }
+}
+
+fn write_state(path: &std::path::Path, tenant: &Tenant) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, tenant.to_json())?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Entry point: `Emulator::builder()`.
+#[derive(Debug)]
+pub struct Emulator;
+
+impl Emulator {
+    /// A builder with the defaults: empty tenant, global cloud, no paging, no faults,
+    /// listening on `127.0.0.1:0`.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tenant: Tenant::default(),
+            cloud: Cloud::Global,
+            page_size: None,
+            faults: FaultPlan::default(),
+            state_file: None,
+            body_limit: DEFAULT_BODY_LIMIT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+        }
+    }
+}
+
+/// Configures and starts an emulator.
+#[derive(Debug)]
+pub struct EmulatorBuilder {
+    listen: SocketAddr,
+    tenant: Tenant,
+    cloud: Cloud,
+    page_size: Option<usize>,
+    faults: FaultPlan,
+    state_file: Option<PathBuf>,
+    body_limit: usize,
+    body_timeout: Duration,
+}
+
+impl EmulatorBuilder {
+    /// The address to bind (default `127.0.0.1:0`, an ephemeral loopback port).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// The tenant to serve.
+    pub fn tenant(mut self, tenant: Tenant) -> Self {
+        self.tenant = tenant;
+        self
+    }
+
+    /// The national cloud to behave as.
+    pub fn cloud(mut self, cloud: Cloud) -> Self {
+        self.cloud = cloud;
+        self
+    }
+
+    /// The server-side page size for every collection (`$top` can lower it further).
+    pub fn page_size(mut self, n: usize) -> Self {
+        self.page_size = Some(n);
+        self
+    }
+
+    /// The initial fault plan.
+    pub fn faults(mut self, plan: FaultPlan) -> Self {
+        self.faults = plan;
+        self
+    }
+
+    /// Persist the tenant to this file after every applied change; if the file exists when
+    /// the emulator starts, it is loaded instead of the configured tenant.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// The request body limit in bytes (default [`DEFAULT_BODY_LIMIT`]).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// How long a request body may take to arrive before a 408 (default
+    /// [`DEFAULT_BODY_TIMEOUT`]).
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// Binds, starts serving in a background task, and returns the running emulator.
+    pub async fn start(self) -> Result<RunningEmulator, Error> {
+        let mut tenant = self.tenant;
+        if let Some(path) = &self.state_file {
+            match std::fs::read_to_string(path) {
+                Ok(text) => tenant = Tenant::from_json(&text)?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    write_state(path, &tenant).map_err(|source| Error::File {
+                        path: path.clone(),
+                        source,
+                    })?;
+                }
+                Err(source) => {
+                    return Err(Error::File {
+                        path: path.clone(),
+                        source,
+                    });
+                }
+            }
+        }
+        tenant.normalize()?;
+        let listener = tokio::net::TcpListener::bind(self.listen)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: self.listen.to_string(),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind {
+            addr: self.listen.to_string(),
+            source,
+        })?;
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(Inner {
+                tenant,
+                faults: faults::FaultState::new(self.faults),
+                log: Vec::new(),
+                page_size: self.page_size,
+            }),
+            cloud: self.cloud,
+            body_limit: self.body_limit,
+            body_timeout: self.body_timeout,
+            state_file: self.state_file,
+            addr,
+        });
+        let app = Router::new()
+            .fallback(handler::handle)
+            .with_state(shared.clone());
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(server::serve(listener, app, stopped));
+        tracing::info!(%addr, cloud = %self.cloud, "graph emulator listening");
+        Ok(RunningEmulator {
+            handle: EmulatorHandle { shared },
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+/// A running emulator. Dropping it stops the server too; [`RunningEmulator::shutdown`] also
+/// waits until open connections are closed.
+#[derive(Debug)]
+pub struct RunningEmulator {
+    handle: EmulatorHandle,
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl RunningEmulator {
+    /// The Graph base URL, including the version: `http://127.0.0.1:PORT/v1.0`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v1.0", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A handle to read and change the state, the request log and the faults.
+    pub fn handle(&self) -> &EmulatorHandle {
+        &self.handle
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to 2 s), and returns.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A cheap, cloneable handle on a running emulator's state.
+#[derive(Clone)]
+pub struct EmulatorHandle {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("addr", &self.shared.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmulatorHandle {
+    /// A snapshot of the whole tenant.
+    pub fn tenant(&self) -> Tenant {
+        self.shared.lock().tenant.clone()
+    }
+
+    /// A snapshot of one user, by object id or UPN.
+    pub fn user(&self, id_or_upn: &str) -> Option<User> {
+        let inner = self.shared.lock();
+        inner
+            .tenant
+            .find_user(id_or_upn)
+            .map(|i| inner.tenant.users[i].clone())
+    }
+
+    /// Changes the tenant under the lock (seed users, tokens, policy...). The result is
+    /// validated; on error the change is rolled back.
+    pub fn update_tenant<R>(&self, change: impl FnOnce(&mut Tenant) -> R) -> Result<R, Error> {
+        let mut inner = self.shared.lock();
+        let mut tenant = inner.tenant.clone();
+        let out = change(&mut tenant);
+        tenant.normalize()?;
+        self.shared.save_state(&tenant);
+        inner.tenant = tenant;
+        Ok(out)
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.shared.lock().log.clone()
+    }
+
+    /// Forgets the request log.
+    pub fn clear_requests(&self) {
+        self.shared.lock().log.clear();
+    }
+
+    /// Replaces the fault plan (the RNG restarts from the plan's seed).
+    pub fn set_faults(&self, plan: FaultPlan) {
+        self.shared.lock().faults = faults::FaultState::new(plan);
+    }
+
+    /// Appends one rule to the current plan.
+    pub fn add_fault(&self, rule: FaultRule) {
+        self.shared.lock().faults.plan.rules.push(rule);
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.plan.rules.clear();
+    }
+
+    /// The current rules, with scripted counts as they stand now.
+    pub fn faults(&self) -> FaultPlan {
+        self.shared.lock().faults.plan.clone()
+    }
+
+    /// Changes the server-side page size (`None`: no server paging).
+    pub fn set_page_size(&self, n: Option<usize>) {
+        self.shared.lock().page_size = n;
+    }
+}

@@ -1,0 +1,829 @@
+//! The request pipeline: route, faults, body, authentication, authorization, query options,
+//! the operation itself, and the Graph-shaped response.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::Response;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use percent_encoding::percent_decode_str;
+use serde_json::{Map, Value};
+
+use crate::auth::{self, Need};
+use crate::error::ApiError;
+use crate::faults::FaultKind;
+use crate::route::{Coll, Route, Target, UserRef};
+use crate::server::ConnectionControl;
+use crate::tenant::{JsonObject, MethodKind, Tenant};
+use crate::wire;
+use crate::{RequestRecord, Shared, phone};
+
+const JSON_CONTENT_TYPE: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+
+/// A successful outcome before headers and ids are added.
+struct Success {
+    status: StatusCode,
+    body: Option<Value>,
+    location: Option<String>,
+}
+
+impl Success {
+    fn ok(body: Value) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: Some(body),
+            location: None,
+        }
+    }
+
+    fn no_content() -> Self {
+        Self {
+            status: StatusCode::NO_CONTENT,
+            body: None,
+            location: None,
+        }
+    }
+}
+
+/// Per-request ids echoed in headers and error bodies.
+struct Ids {
+    request_id: String,
+    client_request_id: String,
+    given_client_request_id: Option<String>,
+}
+
+impl Ids {
+    fn new(headers: &HeaderMap) -> Self {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let given = headers
+            .get("client-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        Self {
+            client_request_id: given.clone().unwrap_or_else(|| request_id.clone()),
+            request_id,
+            given_client_request_id: given,
+        }
+    }
+}
+
+/// The single axum handler (mounted as the router's fallback).
+pub(crate) async fn handle(
+    State(shared): State<Arc<Shared>>,
+    Extension(conn): Extension<ConnectionControl>,
+    req: Request,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let ids = Ids::new(&parts.headers);
+    let mut record = RequestRecord {
+        seq: 0,
+        method: parts.method.to_string(),
+        path_template: None,
+        route: None,
+        user_id: None,
+        status: None,
+        applied: false,
+        client_request_id: ids.given_client_request_id.clone(),
+        request_id: ids.request_id.clone(),
+        fault: None,
+    };
+    let route = match Route::parse(parts.uri.path(), shared.cloud) {
+        Ok(r) => r,
+        Err(e) => return finish(&shared, &ids, record, Err(e)),
+    };
+    record.path_template = Some(route.template());
+    record.route = Some(route.key());
+
+    let decision = shared
+        .lock()
+        .faults
+        .decide(parts.method.as_str(), &route.key());
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    record.fault = match &decision.fault {
+        Some(f) => Some(f.name().to_string()),
+        None if !decision.latency.is_zero() => Some("latency".to_string()),
+        None => None,
+    };
+    match &decision.fault {
+        Some(FaultKind::TooManyRequests { retry_after }) => {
+            let mut e = ApiError::new(
+                429,
+                "TooManyRequests",
+                "Too many requests. Please retry after the time given in Retry-After.",
+            );
+            if let Some(r) = retry_after {
+                e = e.header("retry-after", &r.header_value());
+            }
+            return finish(&shared, &ids, record, Err(e));
+        }
+        Some(FaultKind::ServiceUnavailable { retry_after }) => {
+            let mut e = ApiError::new(
+                503,
+                "serviceNotAvailable",
+                "The service is temporarily unavailable. Please retry later.",
+            );
+            if let Some(r) = retry_after {
+                e = e.header("retry-after", &r.header_value());
+            }
+            return finish(&shared, &ids, record, Err(e));
+        }
+        Some(FaultKind::DropBeforeApply) => return drop_connection(&shared, record, &conn).await,
+        _ => {}
+    }
+
+    let bytes = match tokio::time::timeout(
+        shared.body_timeout,
+        axum::body::to_bytes(body, shared.body_limit),
+    )
+    .await
+    {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => {
+            let e = ApiError::new(
+                413,
+                "requestEntityTooLarge",
+                format!("The request body exceeds {} bytes.", shared.body_limit),
+            );
+            return finish(&shared, &ids, record, Err(e));
+        }
+        Err(_) => {
+            let e = ApiError::new(
+                408,
+                "requestTimeout",
+                "The request body was not received in time.",
+            );
+            return finish(&shared, &ids, record, Err(e));
+        }
+    };
+
+    // A bug must cost one request a 500, never the connection or the process.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        shared.process(
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            &route,
+            &bytes,
+            &mut record,
+        )
+    }))
+    .unwrap_or_else(|_| {
+        Err(ApiError::new(
+            500,
+            "generalException",
+            "The emulator failed to handle the request.",
+        ))
+    });
+
+    match decision.fault {
+        Some(FaultKind::GatewayTimeoutAfterApply) => {
+            let e = ApiError::new(
+                504,
+                "gatewayTimeout",
+                "The gateway timed out waiting for the service.",
+            );
+            finish(&shared, &ids, record, Err(e))
+        }
+        Some(FaultKind::DropAfterApply) => drop_connection(&shared, record, &conn).await,
+        Some(FaultKind::MalformedJson) => finish_with(&shared, &ids, record, outcome, true),
+        _ => finish(&shared, &ids, record, outcome),
+    }
+}
+
+async fn drop_connection(
+    shared: &Shared,
+    record: RequestRecord,
+    conn: &ConnectionControl,
+) -> Response {
+    tracing::info!(
+        method = %record.method,
+        route = record.path_template.as_deref().unwrap_or("-"),
+        applied = record.applied,
+        "dropping the connection (fault)"
+    );
+    shared.push_record(record);
+    conn.kill();
+    std::future::pending::<Response>().await
+}
+
+/// Builds the response, logs it and records it.
+fn finish(
+    shared: &Shared,
+    ids: &Ids,
+    record: RequestRecord,
+    outcome: Result<Success, ApiError>,
+) -> Response {
+    finish_with(shared, ids, record, outcome, false)
+}
+
+/// [`finish`], optionally breaking the body (the `malformed` fault): the JSON is cut in half,
+/// and a 204 becomes a 200 so that it can carry the broken body.
+fn finish_with(
+    shared: &Shared,
+    ids: &Ids,
+    mut record: RequestRecord,
+    outcome: Result<Success, ApiError>,
+    malformed: bool,
+) -> Response {
+    let (status, body, extra) = match outcome {
+        Ok(s) => {
+            let mut extra = Vec::new();
+            if let Some(loc) = s.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+                extra.push((header::LOCATION, loc));
+            }
+            (s.status, s.body.map(|b| b.to_string()), extra)
+        }
+        Err(e) => {
+            let date = jiff::Timestamp::now()
+                .strftime("%Y-%m-%dT%H:%M:%S")
+                .to_string();
+            let body = ErrorBody {
+                error: ErrorDetail {
+                    code: &e.code,
+                    message: &e.message,
+                    inner_error: InnerError {
+                        date,
+                        request_id: &ids.request_id,
+                        client_request_id: &ids.client_request_id,
+                    },
+                },
+            };
+            let text = serde_json::to_string(&body).expect("error body serialises");
+            (e.status, Some(text), e.headers)
+        }
+    };
+    let (status, body) = if malformed {
+        let full = body.unwrap_or_else(|| String::from("{\"value\":[{\"id\":\"3179e48a-750b"));
+        let cut = (full.len() / 2).max(1);
+        let broken = full.get(..cut).unwrap_or("{").to_string();
+        let status = if status == StatusCode::NO_CONTENT {
+            StatusCode::OK
+        } else {
+            status
+        };
+        (status, Some(broken))
+    } else {
+        (status, body)
+    };
+    record.status = Some(status.as_u16());
+    tracing::info!(
+        method = %record.method,
+        route = record.path_template.as_deref().unwrap_or("-"),
+        user = record.user_id.as_deref().unwrap_or("-"),
+        status = status.as_u16(),
+        applied = record.applied,
+        client_request_id = record.client_request_id.as_deref().unwrap_or("-"),
+        fault = record.fault.as_deref().unwrap_or("-"),
+        "request"
+    );
+    shared.push_record(record);
+
+    let has_body = body.is_some();
+    let mut response = Response::new(body.map_or_else(Body::empty, Body::from));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    if has_body {
+        let ct = if status.is_success() || malformed {
+            JSON_CONTENT_TYPE
+        } else {
+            "application/json"
+        };
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+        headers.insert("odata-version", HeaderValue::from_static("4.0"));
+    }
+    for (name, value) in [
+        ("request-id", &ids.request_id),
+        ("client-request-id", &ids.client_request_id),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(name, v);
+        }
+    }
+    for (name, value) in extra {
+        headers.insert(name, value);
+    }
+    response
+}
+
+/// Graph's error body, fields in Graph's order.
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(rename = "innerError")]
+    inner_error: InnerError<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct InnerError<'a> {
+    date: String,
+    #[serde(rename = "request-id")]
+    request_id: &'a str,
+    #[serde(rename = "client-request-id")]
+    client_request_id: &'a str,
+}
+
+/// Parsed query options.
+#[derive(Debug, Default)]
+struct Query {
+    select: Option<Vec<String>>,
+    top: Option<usize>,
+    skiptoken: Option<String>,
+    count: bool,
+    /// The raw `key=value` pairs other than `$skiptoken`, kept for `@odata.nextLink`.
+    kept: Vec<String>,
+}
+
+const UNSUPPORTED_OPTIONS: &[&str] = &[
+    "$filter",
+    "$orderby",
+    "$expand",
+    "$search",
+    "$skip",
+    "$format",
+    "$levels",
+    "$apply",
+    "$compute",
+    "$index",
+    "$schemaversion",
+    "$deltatoken",
+];
+
+impl Query {
+    fn parse(raw: Option<&str>, method: &Method, collection: bool) -> Result<Self, ApiError> {
+        let mut q = Query::default();
+        let mut seen: Vec<String> = Vec::new();
+        for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |s: &str| {
+                percent_decode_str(s)
+                    .decode_utf8()
+                    .map(|c| c.into_owned())
+                    .map_err(|_| {
+                        ApiError::bad_request(
+                            "The query string is not valid percent-encoded UTF-8.",
+                        )
+                    })
+            };
+            let key = decode(raw_key)?;
+            let value = decode(raw_value)?;
+            if !key.starts_with('$') {
+                q.kept.push(pair.to_string());
+                continue;
+            }
+            let lower = key.to_ascii_lowercase();
+            if *method != Method::GET {
+                return Err(ApiError::bad_request(format!(
+                    "Query option '{key}' is not allowed: query options apply to GET requests only."
+                )));
+            }
+            if seen.contains(&lower) {
+                return Err(ApiError::bad_request(format!(
+                    "Query option '{key}' was specified more than once, but it must be specified at most once."
+                )));
+            }
+            seen.push(lower.clone());
+            let collection_only = || {
+                if collection {
+                    Ok(())
+                } else {
+                    Err(ApiError::bad_request(format!(
+                        "Query option '{key}' is not allowed on a single entity."
+                    )))
+                }
+            };
+            match lower.as_str() {
+                "$select" => {
+                    let props: Vec<String> =
+                        value.split(',').map(|s| s.trim().to_string()).collect();
+                    if props.iter().any(String::is_empty) {
+                        return Err(ApiError::bad_request(format!(
+                            "Invalid $select value '{value}'."
+                        )));
+                    }
+                    q.select = Some(props);
+                }
+                "$top" => {
+                    collection_only()?;
+                    q.top = Some(value.parse().map_err(|_| {
+                        ApiError::bad_request(format!(
+                            "Invalid value '{value}' for $top: expected a non-negative integer."
+                        ))
+                    })?);
+                }
+                "$count" => {
+                    collection_only()?;
+                    q.count = match value.as_str() {
+                        "true" => true,
+                        "false" => false,
+                        _ => {
+                            return Err(ApiError::bad_request(format!(
+                                "Invalid value '{value}' for $count: expected true or false."
+                            )));
+                        }
+                    };
+                }
+                "$skiptoken" => {
+                    collection_only()?;
+                    q.skiptoken = Some(value);
+                    continue;
+                }
+                known if UNSUPPORTED_OPTIONS.contains(&known) => {
+                    return Err(ApiError::bad_request(format!(
+                        "Query option '{key}' is not supported by this resource."
+                    )));
+                }
+                _ => {
+                    return Err(ApiError::bad_request(format!(
+                        "Query option '{key}' is not a known system query option."
+                    )));
+                }
+            }
+            q.kept.push(pair.to_string());
+        }
+        Ok(q)
+    }
+}
+
+fn not_found_item(id: &str) -> ApiError {
+    ApiError::new(
+        404,
+        "itemNotFound",
+        format!("The authentication method '{id}' was not found for this user."),
+    )
+}
+
+impl Shared {
+    fn process(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        route: &Route,
+        body: &[u8],
+        record: &mut RequestRecord,
+    ) -> Result<Success, ApiError> {
+        let allowed = route.allowed();
+        if !allowed.contains(method) {
+            let allow: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+            return Err(ApiError::new(
+                405,
+                "Request_BadRequest",
+                "Specified HTTP method is not allowed for the request target.",
+            )
+            .header("allow", &allow.join(", ")));
+        }
+        let mut inner = self.lock();
+        let page_size = inner.page_size;
+        let tenant = &mut inner.tenant;
+        let caller = auth::authenticate(tenant, headers, self.cloud)?;
+        let target = match &route.user {
+            UserRef::Me => match caller {
+                auth::Caller::Delegated { user, .. } => user,
+                auth::Caller::Application { .. } => {
+                    return Err(ApiError::bad_request(
+                        "/me request is only valid with delegated authentication flow.",
+                    ));
+                }
+            },
+            UserRef::User(id) => tenant.find_user(id).ok_or_else(|| {
+                ApiError::new(
+                    404,
+                    "Request_ResourceNotFound",
+                    format!(
+                        "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+                    ),
+                )
+            })?,
+        };
+        record.user_id = Some(tenant.users[target].id.clone());
+        let write = *method != Method::GET;
+        let masked = auth::authorize(
+            tenant,
+            &caller,
+            target,
+            Need {
+                write,
+                family: route.coll().family(),
+            },
+        )?;
+        let collection = matches!(route.target, Target::Collection(_));
+        let query = Query::parse(uri.query(), method, collection)?;
+        let view = View {
+            origin: self.origin(headers),
+            user_id: tenant.users[target].id.clone(),
+            route,
+            uri,
+            query: &query,
+            page_size,
+        };
+
+        let needs_json = matches!(
+            (&route.target, method),
+            (Target::Collection(Coll::Phone), &Method::POST)
+                | (Target::Item(Coll::Phone, _), &Method::PATCH)
+        );
+        if needs_json && !is_json(headers) {
+            return Err(ApiError::new(
+                415,
+                "unsupportedMediaType",
+                "The request body must be sent with Content-Type: application/json.",
+            ));
+        }
+
+        let user = &tenant.users[target];
+        let result = match (&route.target, method) {
+            (Target::Collection(Coll::Phone), &Method::GET) => {
+                let items = user
+                    .phone_methods
+                    .iter()
+                    .map(|p| wire::phone_json(p, masked))
+                    .collect();
+                view.list(items)
+            }
+            (Target::Item(Coll::Phone, id), &Method::GET) => {
+                let phone = crate::tenant::PhoneType::from_method_id(id)
+                    .and_then(|t| user.phone(t))
+                    .ok_or_else(|| not_found_item(id))?;
+                view.item(wire::phone_json(phone, masked))
+            }
+            (Target::Collection(Coll::Phone), &Method::POST) => {
+                let parsed = wire::parse_phone_body(body, None)?;
+                let (t, number) = (
+                    parsed.phone_type.expect("checked"),
+                    parsed.phone_number.expect("checked"),
+                );
+                tracing::debug!(phone = %phone::mask_for_log(&number), phone_type = t.as_str(), "create phone");
+                let now = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second())
+                    .unwrap_or_else(|_| jiff::Timestamp::now());
+                let created = phone::create(tenant, target, t, &number, now)?;
+                record.applied = true;
+                let mut body = view.item(wire::phone_json(&created, masked))?;
+                body.location = Some(format!(
+                    "{}/v1.0/users/{}/authentication/phoneMethods/{}",
+                    view.origin,
+                    view.user_id,
+                    created.id()
+                ));
+                body.status = StatusCode::CREATED;
+                Ok(body)
+            }
+            (Target::Item(Coll::Phone, id), &Method::PATCH) => {
+                let parsed = wire::parse_phone_body(body, Some(id))?;
+                if let Some(n) = &parsed.phone_number {
+                    tracing::debug!(phone = %phone::mask_for_log(n), "update phone");
+                }
+                phone::update(
+                    tenant,
+                    target,
+                    id,
+                    parsed.phone_type,
+                    parsed.phone_number.as_deref(),
+                )?;
+                record.applied = true;
+                Ok(Success::no_content())
+            }
+            (Target::Item(Coll::Phone, id), &Method::DELETE) => {
+                phone::delete(tenant, target, id)?;
+                record.applied = true;
+                Ok(Success::no_content())
+            }
+            (Target::SmsAction { id, enable }, &Method::POST) => {
+                phone::set_sms_sign_in(tenant, target, id, *enable)?;
+                record.applied = true;
+                Ok(Success::no_content())
+            }
+            (Target::Collection(Coll::Kind(kind)), _) => {
+                let items = user.methods.get(kind).into_iter().flatten();
+                view.list(items.map(|m| wire::other_json(*kind, m)).collect())
+            }
+            (Target::Item(Coll::Kind(kind), id), _) => {
+                let found = user
+                    .methods
+                    .get(kind)
+                    .into_iter()
+                    .flatten()
+                    .find(|m| id_matches(m, id))
+                    .ok_or_else(|| not_found_item(id))?;
+                view.item(wire::other_json(*kind, found))
+            }
+            (Target::Collection(Coll::Methods), _) => {
+                view.list(all_methods(tenant, target, masked))
+            }
+            (Target::Item(Coll::Methods, id), _) => {
+                let found = all_methods(tenant, target, masked)
+                    .into_iter()
+                    .find(|m| id_matches(m, id))
+                    .ok_or_else(|| not_found_item(id))?;
+                view.item(found)
+            }
+            (Target::Collection(Coll::Operations), _) => view.list(user.operations.clone()),
+            (Target::Item(Coll::Operations, id), _) => {
+                let found = user
+                    .operations
+                    .iter()
+                    .find(|m| id_matches(m, id))
+                    .ok_or_else(|| {
+                        ApiError::new(
+                            404,
+                            "itemNotFound",
+                            format!("The operation '{id}' was not found."),
+                        )
+                    })?;
+                view.item(found.clone())
+            }
+            _ => unreachable!("methods are checked against Route::allowed"),
+        };
+        if record.applied {
+            self.save_state(&inner.tenant);
+        }
+        result
+    }
+}
+
+fn id_matches(item: &JsonObject, id: &str) -> bool {
+    item.get("id")
+        .and_then(Value::as_str)
+        .is_some_and(|i| i.eq_ignore_ascii_case(id))
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Every method of the user, each with `@odata.type`, phones first.
+fn all_methods(tenant: &Tenant, uidx: usize, masked: bool) -> Vec<JsonObject> {
+    let user = &tenant.users[uidx];
+    let mut out: Vec<JsonObject> = user
+        .phone_methods
+        .iter()
+        .map(|p| wire::with_odata_type(wire::PHONE_TYPE_NAME, wire::phone_json(p, masked)))
+        .collect();
+    for kind in MethodKind::ALL {
+        for m in user.methods.get(&kind).into_iter().flatten() {
+            out.push(wire::with_odata_type(
+                kind.type_name(),
+                wire::other_json(kind, m),
+            ));
+        }
+    }
+    out
+}
+
+/// Everything needed to shape a response body.
+struct View<'a> {
+    origin: String,
+    user_id: String,
+    route: &'a Route,
+    uri: &'a Uri,
+    query: &'a Query,
+    page_size: Option<usize>,
+}
+
+impl View<'_> {
+    fn properties(&self) -> Vec<&'static str> {
+        let base = ["id", "createdDateTime"];
+        match self.route.coll() {
+            Coll::Phone => wire::PHONE_PROPERTIES.to_vec(),
+            Coll::Kind(k) => base.iter().chain(k.properties()).copied().collect(),
+            Coll::Methods => {
+                let mut all: Vec<&str> = base.to_vec();
+                all.extend(wire::PHONE_PROPERTIES);
+                for k in MethodKind::ALL {
+                    all.extend(k.properties());
+                }
+                all
+            }
+            Coll::Operations => wire::OPERATION_PROPERTIES.to_vec(),
+        }
+    }
+
+    fn type_name(&self) -> String {
+        match self.route.coll() {
+            Coll::Phone => wire::PHONE_TYPE_NAME.to_string(),
+            Coll::Kind(k) => k.type_name().to_string(),
+            Coll::Methods => "authenticationMethod".to_string(),
+            Coll::Operations => "longRunningOperation".to_string(),
+        }
+    }
+
+    /// The validated `$select` list (`None` for all properties).
+    fn select(&self) -> Result<Option<&[String]>, ApiError> {
+        let Some(select) = &self.query.select else {
+            return Ok(None);
+        };
+        if select.iter().any(|s| s == "*") {
+            return Ok(None);
+        }
+        let known = self.properties();
+        for p in select {
+            if !known.contains(&p.as_str()) {
+                return Err(ApiError::bad_request(format!(
+                    "Could not find a property named '{p}' on type 'microsoft.graph.{}'.",
+                    self.type_name()
+                )));
+            }
+        }
+        Ok(Some(select))
+    }
+
+    fn context(&self, entity: bool) -> String {
+        let mut ctx = format!(
+            "{}/v1.0/$metadata#users('{}')/authentication/{}",
+            self.origin,
+            self.user_id,
+            self.route.coll().segment()
+        );
+        if let Some(select) = &self.query.select {
+            ctx.push_str(&format!("({})", select.join(",")));
+        }
+        if entity {
+            ctx.push_str("/$entity");
+        }
+        ctx
+    }
+
+    fn project(item: JsonObject, select: Option<&[String]>) -> JsonObject {
+        match select {
+            None => item,
+            Some(select) => item
+                .into_iter()
+                .filter(|(k, _)| k == "id" || k.starts_with('@') || select.contains(k))
+                .collect(),
+        }
+    }
+
+    fn item(&self, item: JsonObject) -> Result<Success, ApiError> {
+        let select = self.select()?;
+        let mut body = Map::new();
+        body.insert("@odata.context".into(), Value::from(self.context(true)));
+        body.extend(Self::project(item, select));
+        Ok(Success::ok(Value::Object(body)))
+    }
+
+    fn collection_tag(&self) -> String {
+        format!("{}|{}", self.user_id.to_ascii_lowercase(), self.route.key())
+    }
+
+    fn list(&self, items: Vec<JsonObject>) -> Result<Success, ApiError> {
+        let select = self.select()?;
+        let offset = match &self.query.skiptoken {
+            None => 0,
+            Some(token) => decode_skiptoken(token, &self.collection_tag()).ok_or_else(|| {
+                ApiError::bad_request("The $skiptoken is not valid for this request.")
+            })?,
+        };
+        let page = match (self.query.top, self.page_size) {
+            (Some(t), Some(p)) => t.min(p),
+            (Some(t), None) => t,
+            (None, Some(p)) => p,
+            (None, None) => usize::MAX,
+        };
+        let total = items.len();
+        let start = offset.min(total);
+        let end = start.saturating_add(page).min(total);
+        let value: Vec<Value> = items
+            .into_iter()
+            .skip(start)
+            .take(end - start)
+            .map(|i| Value::Object(Self::project(i, select)))
+            .collect();
+        let mut body = Map::new();
+        body.insert("@odata.context".into(), Value::from(self.context(false)));
+        if self.query.count && self.query.skiptoken.is_none() {
+            body.insert("@odata.count".into(), Value::from(total));
+        }
+        if end < total && page > 0 {
+            let token = URL_SAFE_NO_PAD.encode(format!("{end}|{}", self.collection_tag()));
+            let mut pairs = self.query.kept.clone();
+            pairs.push(format!("$skiptoken={token}"));
+            let next = format!("{}{}?{}", self.origin, self.uri.path(), pairs.join("&"));
+            body.insert("@odata.nextLink".into(), Value::from(next));
+        }
+        body.insert("value".into(), Value::Array(value));
+        Ok(Success::ok(Value::Object(body)))
+    }
+}
+
+fn decode_skiptoken(token: &str, tag: &str) -> Option<usize> {
+    let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (offset, rest) = text.split_once('|')?;
+    (rest == tag).then_some(())?;
+    offset.parse().ok()
+}

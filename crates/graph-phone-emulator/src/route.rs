@@ -1,0 +1,217 @@
+//! Path routing: `/v1.0/{me | users/{id|upn}}/authentication/...` to a [`Route`].
+
+use axum::http::Method;
+use percent_encoding::percent_decode_str;
+
+use crate::error::ApiError;
+use crate::tenant::{Cloud, MethodKind};
+
+/// Whose methods.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum UserRef {
+    Me,
+    User(String),
+}
+
+/// Which collection.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Coll {
+    Phone,
+    Kind(MethodKind),
+    Methods,
+    Operations,
+}
+
+impl Coll {
+    pub fn segment(self) -> &'static str {
+        match self {
+            Self::Phone => "phoneMethods",
+            Self::Kind(k) => k.segment(),
+            Self::Methods => "methods",
+            Self::Operations => "operations",
+        }
+    }
+
+    fn parse(segment: &str) -> Option<Self> {
+        let all = [Self::Phone, Self::Methods, Self::Operations]
+            .into_iter()
+            .chain(MethodKind::ALL.into_iter().map(Self::Kind));
+        all.into_iter()
+            .find(|c| c.segment().eq_ignore_ascii_case(segment))
+    }
+
+    /// The fine-grained permission family.
+    pub fn family(self) -> Option<&'static str> {
+        match self {
+            Self::Phone => Some("Phone"),
+            Self::Kind(k) => Some(k.permission_family()),
+            Self::Methods | Self::Operations => None,
+        }
+    }
+}
+
+/// What is addressed under `authentication/`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Target {
+    Collection(Coll),
+    Item(Coll, String),
+    SmsAction { id: String, enable: bool },
+}
+
+/// A routed request path.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Route {
+    pub user: UserRef,
+    pub target: Target,
+}
+
+fn segment_not_found(segment: &str) -> ApiError {
+    ApiError::bad_request(format!("Resource not found for the segment '{segment}'."))
+}
+
+impl Route {
+    /// Parses a raw (percent-encoded) path.
+    pub fn parse(path: &str, cloud: Cloud) -> Result<Self, ApiError> {
+        let mut raw: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        if raw.len() > 1 && raw.last() == Some(&"") {
+            raw.pop();
+        }
+        let segments = raw
+            .iter()
+            .map(|s| {
+                percent_decode_str(s)
+                    .decode_utf8()
+                    .map(|c| c.into_owned())
+                    .map_err(|_| {
+                        ApiError::bad_request("The path is not valid percent-encoded UTF-8.")
+                    })
+            })
+            .collect::<Result<Vec<String>, ApiError>>()?;
+        let mut it = segments.iter().map(String::as_str);
+        match it.next() {
+            Some("v1.0") => {}
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "Invalid version: {}",
+                    other.unwrap_or("")
+                )));
+            }
+        }
+        let user = match it.next() {
+            Some(s) if s.eq_ignore_ascii_case("me") => UserRef::Me,
+            Some(s) if s.eq_ignore_ascii_case("users") => match it.next() {
+                Some(id) if !id.is_empty() => UserRef::User(id.to_string()),
+                _ => return Err(segment_not_found("users")),
+            },
+            other => return Err(segment_not_found(other.unwrap_or(""))),
+        };
+        match it.next() {
+            Some(s) if s.eq_ignore_ascii_case("authentication") => {}
+            other => return Err(segment_not_found(other.unwrap_or(""))),
+        }
+        let Some(coll_segment) = it.next() else {
+            return Err(segment_not_found("authentication"));
+        };
+        let coll = Coll::parse(coll_segment).ok_or_else(|| segment_not_found(coll_segment))?;
+        let target = match (it.next(), it.next(), it.next()) {
+            (None, _, _) => Target::Collection(coll),
+            (Some(id), None, _) if !id.is_empty() => Target::Item(coll, id.to_string()),
+            (Some(id), Some(action), None) if coll == Coll::Phone && !id.is_empty() => {
+                let name = action.strip_prefix("microsoft.graph.").unwrap_or(action);
+                let enable = if name.eq_ignore_ascii_case("enableSmsSignIn") {
+                    true
+                } else if name.eq_ignore_ascii_case("disableSmsSignIn") {
+                    false
+                } else {
+                    return Err(segment_not_found(action));
+                };
+                if !cloud.has_sms_sign_in_actions() {
+                    return Err(segment_not_found(action));
+                }
+                Target::SmsAction {
+                    id: id.to_string(),
+                    enable,
+                }
+            }
+            (Some(id), Some(extra), _) => {
+                return Err(segment_not_found(if id.is_empty() { id } else { extra }));
+            }
+            (Some(id), None, _) => return Err(segment_not_found(id)),
+        };
+        Ok(Self { user, target })
+    }
+
+    /// The route under `authentication/` with placeholders, e.g. `phoneMethods/{id}`.
+    pub fn key(&self) -> String {
+        match &self.target {
+            Target::Collection(c) => c.segment().to_string(),
+            Target::Item(c, _) => format!("{}/{{id}}", c.segment()),
+            Target::SmsAction { enable, .. } => format!(
+                "phoneMethods/{{id}}/{}",
+                if *enable {
+                    "enableSmsSignIn"
+                } else {
+                    "disableSmsSignIn"
+                }
+            ),
+        }
+    }
+
+    /// The whole path template, e.g. `/users/{id}/authentication/phoneMethods/{id}`.
+    pub fn template(&self) -> String {
+        let prefix = match self.user {
+            UserRef::Me => "/me",
+            UserRef::User(_) => "/users/{id}",
+        };
+        format!("{prefix}/authentication/{}", self.key())
+    }
+
+    /// The HTTP methods the route supports.
+    pub fn allowed(&self) -> &'static [Method] {
+        match &self.target {
+            Target::Collection(Coll::Phone) => &[Method::GET, Method::POST],
+            Target::Item(Coll::Phone, _) => &[Method::GET, Method::PATCH, Method::DELETE],
+            Target::SmsAction { .. } => &[Method::POST],
+            Target::Collection(_) | Target::Item(..) => &[Method::GET],
+        }
+    }
+
+    /// The collection addressed.
+    pub fn coll(&self) -> Coll {
+        match &self.target {
+            Target::Collection(c) | Target::Item(c, _) => *c,
+            Target::SmsAction { .. } => Coll::Phone,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(p: &str) -> Result<Route, ApiError> {
+        Route::parse(p, Cloud::Global)
+    }
+
+    #[test]
+    fn routes() {
+        let r =
+            parse("/v1.0/users/o%27neil%23x%40contoso.com/authentication/phoneMethods").unwrap();
+        assert_eq!(r.user, UserRef::User("o'neil#x@contoso.com".into()));
+        assert_eq!(r.template(), "/users/{id}/authentication/phoneMethods");
+        let r = parse("/v1.0/me/authentication/phoneMethods/abc/enableSmsSignIn").unwrap();
+        assert_eq!(r.key(), "phoneMethods/{id}/enableSmsSignIn");
+        let r = parse("/v1.0/me/authentication/methods/").unwrap();
+        assert_eq!(r.target, Target::Collection(Coll::Methods));
+        assert!(parse("/v2/me/authentication/methods").is_err());
+        assert!(parse("/v1.0/me/authentication/bogusMethods").is_err());
+        assert!(parse("/v1.0/me/authentication/emailMethods/x/enableSmsSignIn").is_err());
+        assert!(
+            Route::parse(
+                "/v1.0/me/authentication/phoneMethods/x/enableSmsSignIn",
+                Cloud::China
+            )
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,239 @@
+//! Seeding through the handle, the state file, and the binary.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use graph_phone_emulator::{Emulator, PhoneMethod, PhoneType, Principal, Tenant, User};
+use serde_json::json;
+
+use crate::common::*;
+
+fn temp_path(name: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    std::env::temp_dir().join(format!("gpe-{}-{nanos}-{name}", std::process::id()))
+}
+
+#[tokio::test]
+async fn the_handle_seeds_and_validates() {
+    let ctx = Ctx::with(Emulator::builder()).await;
+    ctx.get("/me/authentication/phoneMethods", "t")
+        .await
+        .expect(401, "InvalidAuthenticationToken");
+    let h = ctx.emu.handle();
+    h.update_tenant(|t| {
+        let mut user = User::new("abc", "zoe@contoso.com");
+        user.phone_methods
+            .push(PhoneMethod::new(PhoneType::Mobile, "+1 5550100"));
+        t.users.push(user);
+        t.tokens.insert(
+            "t".into(),
+            Principal::delegated("zoe@contoso.com", &["UserAuthenticationMethod.Read"]),
+        );
+    })
+    .unwrap();
+    let r = ctx.get("/me/authentication/phoneMethods", "t").await;
+    r.ok(200);
+    assert_eq!(r.json["value"][0]["smsSignInState"], "notAllowedByPolicy");
+    // An invalid change is refused and rolled back.
+    let err = h.update_tenant(|t| {
+        t.users[0]
+            .phone_methods
+            .push(PhoneMethod::new(PhoneType::Mobile, "+1 5550101"))
+    });
+    assert!(err.is_err());
+    assert_eq!(h.user("ZOE@contoso.com").unwrap().phone_methods.len(), 1);
+    let err = h.update_tenant(|t| {
+        t.users[0]
+            .phone_methods
+            .push(PhoneMethod::new(PhoneType::Office, "5550101"))
+    });
+    assert!(err.is_err());
+}
+
+#[test]
+fn invalid_tenant_files_are_refused() {
+    for bad in [
+        json!({"users": [{"id": "a", "userPrincipalName": "a@x"}, {"id": "A", "userPrincipalName": "b@x"}]}),
+        json!({"users": [{"id": "a", "userPrincipalName": "a@x", "phoneMethods": [{"phoneType": "alternateMobile", "phoneNumber": "+1 555"}]}]}),
+        json!({"users": [{"id": "a", "userPrincipalName": "a@x", "colour": "red"}]}),
+        json!({"users": [{"id": "a", "userPrincipalName": "a@x", "methods": {"emailMethods": [{"emailAddress": "x"}]}}]}),
+        json!({"users": [{"id": "a", "userPrincipalName": "a@x", "methods": {"phoneMethods": []}}]}),
+        json!({"tokens": {"t": {"kind": "delegated", "user": "ghost@x"}}}),
+        json!({"tokens": {"t": {"kind": "robot"}}}),
+        // Stored methods are checked against the generated types.
+        json!({"users": [{"id": "a", "userPrincipalName": "a@x", "methods": {"temporaryAccessPassMethods": [{"id": "t", "lifetimeInMinutes": "sixty"}]}}]}),
+        json!({"users": [{"id": "a", "userPrincipalName": "a@x", "operations": [{"id": "o", "createdDateTime": "yesterday"}]}]}),
+        json!({"users": [{"id": "a", "userPrincipalName": "a@x", "phoneMethods": [{"phoneType": "mobile", "phoneNumber": "+1 555", "createdDateTime": "yesterday"}]}]}),
+        json!({"tokens": {"t": {"kind": "application", "roles": [], "colour": "red"}}}),
+        json!({"tokens": {"t": {"kind": "application", "cloud": "mars"}}}),
+    ] {
+        assert!(Tenant::from_json(&bad.to_string()).is_err(), "{bad}");
+    }
+    let example = Tenant::from_json(include_str!("../../tenant.example.json")).unwrap();
+    assert_eq!(Tenant::from_json(&example.to_json()).unwrap(), example);
+}
+
+#[tokio::test]
+async fn the_state_file_survives_a_restart() {
+    let path = temp_path("state.json");
+    let first = Ctx::with(
+        Emulator::builder()
+            .tenant(Tenant::example())
+            .state_file(&path),
+    )
+    .await;
+    assert!(path.exists(), "written at start");
+    first
+        .post(
+            "/me/authentication/phoneMethods",
+            "alice-rw",
+            json!({"phoneNumber": "+1 4255550100", "phoneType": "office"}),
+        )
+        .await
+        .ok(201);
+    first
+        .call(
+            "POST",
+            &format!("/me/authentication/phoneMethods/{MOBILE}/disableSmsSignIn"),
+            Some("alice-rw"),
+            None,
+        )
+        .await
+        .ok(204);
+    first.emu.shutdown().await;
+
+    // The state file wins over the tenant given to the builder.
+    let second = Ctx::with(
+        Emulator::builder()
+            .tenant(Tenant::default())
+            .state_file(&path),
+    )
+    .await;
+    let r = second
+        .get("/me/authentication/phoneMethods", "alice-read")
+        .await;
+    r.ok(200);
+    let states: Vec<(&str, &str)> = r.json["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["phoneType"].as_str().unwrap(),
+                i["smsSignInState"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("mobile", "notEnabled"),
+            ("alternateMobile", "notSupported"),
+            ("office", "notSupported")
+        ]
+    );
+    second.emu.shutdown().await;
+    let _ = std::fs::remove_file(&path);
+}
+
+#[tokio::test]
+async fn the_binary_serves_until_interrupted_and_logs_no_secrets() {
+    let state = temp_path("bin-state.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_graph-phone-emulator"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--page-size",
+            "1",
+            "--cloud",
+            "global",
+            "--verbose",
+        ])
+        .args([
+            "--faults",
+            "seed=1; GET methods 503 retry-after=0.01 times=1",
+        ])
+        .arg("--state")
+        .arg(&state)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line.trim().to_string();
+    assert!(
+        base.starts_with("http://127.0.0.1:") && base.ends_with("/v1.0"),
+        "{base}"
+    );
+
+    let http = client();
+    let get = |path: &str| {
+        http.get(format!("{base}{path}"))
+            .bearer_auth("alice-rw")
+            .send()
+    };
+    assert_eq!(
+        get("/me/authentication/methods").await.unwrap().status(),
+        503
+    );
+    let page = get("/me/authentication/methods")
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(page["value"].as_array().unwrap().len(), 1);
+    assert!(page["@odata.nextLink"].is_string());
+    let created = http
+        .post(format!("{base}/me/authentication/phoneMethods"))
+        .bearer_auth("alice-rw")
+        .json(&json!({"phoneNumber": "+1 4255550177", "phoneType": "office"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the binary did not stop on SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(exit.success(), "{exit:?}");
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(logs.contains("/me/authentication/phoneMethods"), "{logs}");
+    assert!(
+        logs.contains("+1 42******77"),
+        "the masked number is logged: {logs}"
+    );
+    for secret in ["alice-rw", "4255550177", "2065550100"] {
+        assert!(!logs.contains(secret), "logs leak {secret}: {logs}");
+    }
+    let saved = Tenant::from_json(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert!(saved.users[0].phone(PhoneType::Office).is_some());
+    let _ = std::fs::remove_file(&state);
+}
