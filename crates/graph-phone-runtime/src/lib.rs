@@ -1,1 +1,141 @@
-//! Hand-written runtime (placeholder until the runtime lands).
+//! Hand-written runtime under the generated Microsoft Graph phone-methods client.
+//!
+//! This crate is never generated and holds everything that is not per operation:
+//! tokens ([`TokenProvider`], [`StaticToken`], [`CachingTokenProvider`], and
+//! `AzureCredential` behind the `azure-identity` feature), national clouds ([`Cloud`])
+//! and per-cloud availability ([`ensure_available`]), retries and timeouts
+//! ([`RetryPolicy`], [`Timeouts`]), the typed [`Error`], paging
+//! ([`GraphRuntime::stream_pages`]), input checks ([`PhoneNumber`], [`PhoneMethodId`],
+//! [`UserRef`], [`encode_path_segment`]) and tracing. Its audience is the generated
+//! `graph-phone-client` crate, which re-exports what users need; users rarely name this
+//! crate.
+//!
+//! # Integration contract for the progenitor-generated client
+//!
+//! progenitor 0.15 builds each request once and hands it to three hooks
+//! (`ClientHooks::pre`, `exec`, `post`); `exec` receives the owned `reqwest::Request`
+//! and may send it as often as it likes, so the retry loop lives there (the request is
+//! cloned per attempt with `Request::try_clone`; bodies here are small JSON).
+//!
+//! 1. Generate with `GenerationSettings::with_inner_type(quote!(graph_phone_runtime::GraphRuntime))`
+//!    and `with_hooks(HooksMode::Expected)`, so a missing hooks impl is one clear error.
+//!    The generated code names `progenitor_client` and `reqwest`; depend on the same
+//!    versions (root `[workspace.dependencies]`), which this crate also re-exports.
+//! 2. Build the client from the runtime, so progenitor and the runtime share one base URL
+//!    and one `reqwest::Client`:
+//!    ```ignore
+//!    let rt = GraphRuntime::builder(Cloud::Global)
+//!        .token_provider(CachingTokenProvider::new(my_provider))
+//!        .operations(generated::OPERATIONS)        // &'static [OperationSpec] from spec/
+//!        .build()?;
+//!    let client = generated::Client::new_with_client(rt.base_url(), rt.http_client().clone(), rt.clone());
+//!    ```
+//! 3. Implement the hooks for the generated `Client` (not `&Client`: progenitor uses
+//!    auto-ref specialisation) by delegating to the runtime:
+//!    ```ignore
+//!    impl progenitor_client::ClientHooks<GraphRuntime> for Client {
+//!        async fn pre<E>(&self, request: &mut reqwest::Request, info: &OperationInfo)
+//!            -> Result<(), progenitor_client::Error<E>> {
+//!            self.inner.pre_hook(request, info).await
+//!        }
+//!        async fn exec(&self, request: reqwest::Request, info: &OperationInfo)
+//!            -> reqwest::Result<reqwest::Response> {
+//!            self.inner.exec_hook(request, info).await
+//!        }
+//!    }
+//!    ```
+//!    `pre_hook` checks the operation's availability in the configured cloud (nothing is
+//!    sent otherwise), removes progenitor's `api-version` header, refuses a URL outside
+//!    the base URL's origin and sets `Authorization`. `exec_hook` adds a fresh
+//!    `client-request-id` (kept across the retries of that call), runs the retry loop
+//!    with per-attempt and overall timeouts inside a `graph.request` tracing span, and
+//!    returns the final response; for an error status it has already parsed the Graph
+//!    error (and hands progenitor a response with the same bytes). `post` needs nothing.
+//! 4. Wrap every progenitor call in [`GraphRuntime::call`] to get the typed [`Error`]
+//!    (the hooks record the parsed Graph error, attempts, `UnsupportedInCloud`, token
+//!    failures in a task-local slot that `call` reads):
+//!    ```ignore
+//!    let methods = rt.call(client.users_list_phone_methods().user_id(user.as_str()).send()).await?;
+//!    ```
+//!    Without `call`, progenitor's own `Error<E>` comes back and [`from_progenitor`]
+//!    converts it with less detail.
+//! 5. Operation metadata is data: emit a `&'static [OperationSpec]` (operation id,
+//!    method, path template, [`Idempotency`], [`CloudSet`]) from `spec/`. Creates
+//!    (`POST` to a collection) are [`Idempotency::NonIdempotent`]; `GET`, `PATCH`,
+//!    `DELETE` and the SMS sign-in actions are [`Idempotency::Idempotent`].
+//! 6. Lists: take the first page's `value` and `@odata.nextLink` from progenitor's typed
+//!    response and call [`GraphRuntime::stream_pages`] with the list operation id; the
+//!    runtime fetches later pages itself (progenitor ignores `x-ms-pageable`).
+//! 7. Inputs: accept [`PhoneNumber`] and [`PhoneMethodId`] in the ergonomic API, and
+//!    [`UserRef`] for `{user-id}`; pass `UserRef::as_str()` to progenitor (its
+//!    `encode_path` does the percent-encoding; pre-encoding would double-encode).
+//!
+//! # Defaults
+//!
+//! | setting | default |
+//! |---|---|
+//! | [`RetryPolicy::max_attempts`] | 4 (one try, three retries) |
+//! | [`RetryPolicy::initial_backoff`] / [`RetryPolicy::max_backoff`] | 1 s / 30 s, full jitter |
+//! | [`RetryPolicy::max_retry_after`] | 60 s (a longer `Retry-After` ends the retries) |
+//! | [`Timeouts::connect`] / [`Timeouts::per_attempt`] / [`Timeouts::overall`] | 10 s / 30 s / 120 s |
+//! | [`DEFAULT_REFRESH_SKEW`] of [`CachingTokenProvider`] | 5 min |
+//! | scopes | `[cloud.default_scope()]` |
+//! | redirects | not followed (the token never leaves the Graph host) |
+//!
+//! Retried: 429, 503, 504 and transport failures. [`Idempotency::NonIdempotent`]
+//! operations (creates) only after 429, 503 with `Retry-After`, or a failure to connect.
+//!
+//! # Correlation ids
+//!
+//! Every logical call gets a fresh UUID v4 `client-request-id` (unless the caller set
+//! one); its retries resend the same request, id included, plus a `retry-attempt: n`
+//! header. This follows the Microsoft Graph SDK design for retry handlers ("retried
+//! requests should be equivalent to the initial request", with a `retry-attempt`
+//! header; microsoftgraph/msgraph-sdk-design, `middleware/RetryHandler.md`), and lets
+//! Microsoft support find every attempt of one call from one id. Each page of a listing
+//! is its own call with its own id.
+//!
+//! # Tracing
+//!
+//! One `graph.request` span per logical call with `operation`, `method`, `path` (the
+//! template from the operation table, never the concrete path with a user id),
+//! `client_request_id`, and, as they become known, `attempt`, `status`, `request_id` and
+//! `duration_ms`. Events: `graph attempt answered` / `graph attempt failed` (debug),
+//! `retrying graph request` (info), `graph call finished` (debug). No URL, header value,
+//! body, token or phone number is ever recorded.
+//!
+//! # Features
+//!
+//! - `rustls` (default): HTTPS via reqwest's `rustls` feature. Without it the runtime
+//!   speaks plain HTTP only, which is what the loopback tests need.
+//! - `azure-identity`: `AzureCredential`, an adapter from azure_core's `TokenCredential`.
+#![deny(missing_docs)]
+
+#[cfg(feature = "azure-identity")]
+mod azure;
+mod cloud;
+mod error;
+mod input;
+mod paging;
+mod retry;
+mod runtime;
+mod token;
+
+#[cfg(feature = "azure-identity")]
+pub use azure::AzureCredential;
+pub use cloud::{Cloud, CloudSet, Idempotency, OperationSpec, ensure_available};
+pub use error::{Error, GraphError, redact_pii};
+pub use input::{PhoneMethodId, PhoneNumber, PhoneNumberError, UserRef, encode_path_segment};
+pub use paging::Page;
+pub use retry::{RetryPolicy, Timeouts, is_retryable_status, parse_retry_after};
+pub use runtime::{
+    API_VERSION, CLIENT_REQUEST_ID, GraphRuntime, RETRY_ATTEMPT, RuntimeBuilder, from_progenitor,
+};
+pub use token::{
+    AccessToken, CachingTokenProvider, DEFAULT_REFRESH_SKEW, SecretString, StaticToken, TokenError,
+    TokenProvider,
+};
+
+/// Re-exported so the generated client and its users name the same versions.
+pub use progenitor_client;
+pub use reqwest;

@@ -1,0 +1,464 @@
+//! The runtime's typed error and the parsing of Graph error bodies.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+use crate::token::TokenError;
+
+/// Everything a Graph call through the runtime can fail with.
+///
+/// `Display` and `Debug` never contain the access token (the runtime never stores it in an
+/// error), request URLs (they hold user ids and UPNs; transport errors are stripped of
+/// theirs), request or response bodies, or phone numbers and e-mail addresses: the one
+/// piece of server text kept, the Graph error `message`, is passed through
+/// [`redact_pii`] first because Graph echoes user input in it. Code against
+/// [`GraphError::code`] and [`GraphError::inner_code`], never the message.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Graph answered with an error status (and usually an OData error body).
+    #[error("{0}")]
+    Graph(Box<GraphError>),
+
+    /// The request could not be sent or the response not received.
+    #[error("transport error calling {operation} after {attempts} attempt(s)")]
+    Transport {
+        /// Operation id.
+        operation: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The underlying error, with its URL removed.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The per-attempt or overall time limit was reached.
+    #[error("{operation} timed out after {attempts} attempt(s)")]
+    Timeout {
+        /// Operation id.
+        operation: String,
+        /// Attempts made.
+        attempts: u32,
+    },
+
+    /// Graph kept answering 429/503/504 until the retry policy gave up (attempt cap,
+    /// time budget, or a `Retry-After` longer than the policy accepts).
+    #[error(
+        "{operation} still throttled or unavailable after {attempts} attempt(s) (last status {}, last Retry-After {last_retry_after:?})",
+        last.status
+    )]
+    ThrottledOutOfRetries {
+        /// Operation id.
+        operation: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last `Retry-After` the server sent, if any.
+        last_retry_after: Option<Duration>,
+        /// The last error response.
+        last: Box<GraphError>,
+    },
+
+    /// The configured cloud does not offer the operation; nothing was sent.
+    #[error("operation {operation} is not available in the {cloud} cloud")]
+    UnsupportedInCloud {
+        /// Operation id.
+        operation: String,
+        /// [`crate::Cloud::name`].
+        cloud: &'static str,
+    },
+
+    /// An input failed validation before any request was sent. `reason` names what is
+    /// wrong without repeating the value.
+    #[error("invalid {field}: {reason}")]
+    InvalidInput {
+        /// Which input (e.g. `phoneNumber`, `user`).
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A response body could not be decoded. The body is not included (it can hold
+    /// personal data); `reason` is the decoder's category and position only.
+    #[error("invalid response to {operation} (status {status}): {reason}")]
+    InvalidResponse {
+        /// Operation id.
+        operation: String,
+        /// HTTP status of the response (0 when unknown).
+        status: u16,
+        /// Category and position of the decoding failure.
+        reason: String,
+    },
+
+    /// A paging `@odata.nextLink` pointed outside the configured base URL's scheme, host
+    /// and port; it was not followed, so the token did not leave the Graph host.
+    #[error("refused to follow a nextLink of {operation} to another origin ({origin})")]
+    UntrustedNextLink {
+        /// Operation id.
+        operation: String,
+        /// `scheme://host:port` of the refused link (no path or query).
+        origin: String,
+    },
+
+    /// The token provider failed; nothing was sent.
+    #[error("authentication failed for {operation}")]
+    Auth {
+        /// Operation id.
+        operation: String,
+        /// The provider's error.
+        #[source]
+        source: TokenError,
+    },
+
+    /// The generated client could not build the request (progenitor's `InvalidRequest`
+    /// or a hook error).
+    #[error("invalid request for {operation}: {reason}")]
+    InvalidRequest {
+        /// Operation id.
+        operation: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// The HTTP status behind the error, if there was a response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Graph(e) => Some(e.status),
+            Error::ThrottledOutOfRetries { last, .. } => Some(last.status),
+            Error::InvalidResponse { status, .. } if *status != 0 => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The Graph error, if the server answered with one.
+    pub fn graph(&self) -> Option<&GraphError> {
+        match self {
+            Error::Graph(e) => Some(e),
+            Error::ThrottledOutOfRetries { last, .. } => Some(last),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid_json(operation: &str, status: u16, e: &serde_json::Error) -> Error {
+        Error::InvalidResponse {
+            operation: operation.to_owned(),
+            status,
+            reason: describe_json_error(e),
+        }
+    }
+}
+
+/// serde_json's `Display` quotes the offending value, which may be personal data; keep
+/// only the category and position.
+pub(crate) fn describe_json_error(e: &serde_json::Error) -> String {
+    let category = match e.classify() {
+        serde_json::error::Category::Io => "I/O error",
+        serde_json::error::Category::Syntax => "malformed JSON",
+        serde_json::error::Category::Data => "JSON does not match the expected type",
+        serde_json::error::Category::Eof => "truncated JSON",
+    };
+    format!("{category} at line {} column {}", e.line(), e.column())
+}
+
+/// An error answer from Microsoft Graph.
+#[derive(Clone, PartialEq, Eq)]
+pub struct GraphError {
+    /// Operation id of the call.
+    pub operation: String,
+    /// HTTP status.
+    pub status: u16,
+    /// `error.code`, e.g. `itemNotFound`, `Authorization_RequestDenied`; `unknown` when
+    /// the body was not an OData error.
+    pub code: String,
+    /// `error.message` with phone numbers and e-mail addresses redacted.
+    pub message: String,
+    /// The `code` of the innermost nested `innererror`/`innerError` that has one.
+    pub inner_code: Option<String>,
+    /// `request-id` from the error body, else the response header.
+    pub request_id: Option<String>,
+    /// `client-request-id` from the error body, else the response header, else the one sent.
+    pub client_request_id: Option<String>,
+    /// `date` from the error body, else the `Date` response header.
+    pub date: Option<String>,
+}
+
+impl fmt::Debug for GraphError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GraphError")
+            .field("operation", &self.operation)
+            .field("status", &self.status)
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("inner_code", &self.inner_code)
+            .field("request_id", &self.request_id)
+            .field("client_request_id", &self.client_request_id)
+            .field("date", &self.date)
+            .finish()
+    }
+}
+
+impl fmt::Display for GraphError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Graph error {} {} calling {}",
+            self.status, self.code, self.operation
+        )?;
+        if let Some(inner) = &self.inner_code {
+            write!(f, " (inner code {inner})")?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [request-id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl GraphError {
+    /// Builds the error from a response's status, headers and body. Accepts both
+    /// `innerError` and `innererror` at every level. A body that is not an OData error
+    /// gives `code = "unknown"` and an empty message.
+    pub fn from_parts(
+        operation: &str,
+        status: u16,
+        headers: &HeaderMap,
+        body: &[u8],
+        sent_client_request_id: Option<&str>,
+    ) -> GraphError {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let parsed: Option<Value> = serde_json::from_slice(body).ok();
+        let error = parsed.as_ref().and_then(|v| v.get("error"));
+        let text = |v: Option<&Value>, key: &str| {
+            v.and_then(|v| v.get(key))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let code = text(error, "code").unwrap_or_else(|| "unknown".to_owned());
+        let message = text(error, "message")
+            .map(|m| redact_pii(&m))
+            .unwrap_or_default();
+        let first_inner = error.and_then(inner_of);
+        let mut inner_code = None;
+        let mut level = first_inner;
+        let mut depth = 0;
+        while let Some(v) = level {
+            if let Some(c) = v.get("code").and_then(Value::as_str) {
+                inner_code = Some(c.to_owned());
+            }
+            depth += 1;
+            if depth > 32 {
+                break;
+            }
+            level = inner_of(v);
+        }
+        GraphError {
+            operation: operation.to_owned(),
+            status,
+            code,
+            message,
+            inner_code,
+            request_id: text(first_inner, "request-id").or_else(|| header("request-id")),
+            client_request_id: text(first_inner, "client-request-id")
+                .or_else(|| header("client-request-id"))
+                .or_else(|| sent_client_request_id.map(str::to_owned)),
+            date: text(first_inner, "date").or_else(|| header("date")),
+        }
+    }
+}
+
+fn inner_of(v: &Value) -> Option<&Value> {
+    v.get("innerError")
+        .or_else(|| v.get("innererror"))
+        .filter(|v| v.is_object())
+}
+
+/// Replaces things that look like phone numbers or e-mail addresses (UPNs) with
+/// `<redacted-phone>` / `<redacted-email>`.
+///
+/// - e-mail: any word containing `@` with text on both sides (words end at whitespace
+///   and quotes/brackets/commas/semicolons);
+/// - phone: a run of digits, spaces, `+`, `-`, `.`, `(`, `)` and `x`-before-a-digit that
+///   starts and ends at a word boundary and holds at least 7 digits (GUIDs and request
+///   ids do not match: their digit runs touch letters).
+///
+/// Errs on the side of redacting (a long bare number is redacted too). GUIDs are kept:
+/// method ids and request ids are needed to debug, and object ids are not contact data.
+pub fn redact_pii(text: &str) -> String {
+    redact_phones(&redact_emails(text))
+}
+
+fn is_word_delim(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\'' | '"' | '(' | ')' | '[' | ']' | '<' | '>' | ',' | ';'
+        )
+}
+
+fn redact_emails(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if let Some(at) = word.find('@') {
+            let (local, domain) = (&word[..at], &word[at + 1..]);
+            if !local.is_empty() && domain.chars().any(char::is_alphanumeric) {
+                // Keep trailing sentence punctuation outside the redaction.
+                let trimmed = word.trim_end_matches(['.', ':', '!', '?']);
+                let tail = &word[trimmed.len()..];
+                out.push_str("<redacted-email>");
+                out.push_str(tail);
+                word.clear();
+                return;
+            }
+        }
+        out.push_str(word);
+        word.clear();
+    };
+    for c in text.chars() {
+        if is_word_delim(c) {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+fn redact_phones(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let is_run = |c: char| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '.' | '(' | ')');
+    while i < chars.len() {
+        let c = chars[i];
+        let boundary_before = i == 0 || !chars[i - 1].is_alphanumeric();
+        if boundary_before && (c.is_ascii_digit() || c == '+' || c == '(') {
+            let mut j = i;
+            while j < chars.len() {
+                let cj = chars[j];
+                let x_ext = cj == 'x' && chars.get(j + 1).is_some_and(char::is_ascii_digit);
+                if is_run(cj) || x_ext {
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+            // Trim trailing non-digits back into the text.
+            let mut end = j;
+            while end > i && !chars[end - 1].is_ascii_digit() {
+                end -= 1;
+            }
+            let digits = chars[i..end].iter().filter(|c| c.is_ascii_digit()).count();
+            let boundary_after = end == chars.len() || !chars[end].is_alphanumeric();
+            if digits >= 7 && boundary_after {
+                out.push_str("<redacted-phone>");
+                i = end;
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn parses_nested_inner_errors_in_both_spellings() {
+        let body = br#"{"error":{"code":"badRequest","message":"Invalid phone number '+1 5555551234' for kim@contoso.com.",
+            "innerError":{"request-id":"rid-1","client-request-id":"crid-1","date":"2026-01-01T00:00:00",
+              "innererror":{"code":"invalidPhone","innerError":{"code":"phoneNumberFormat"}}}}}"#;
+        let e = GraphError::from_parts("op", 400, &HeaderMap::new(), body, Some("sent"));
+        assert_eq!(e.code, "badRequest");
+        assert_eq!(e.inner_code.as_deref(), Some("phoneNumberFormat"));
+        assert_eq!(e.request_id.as_deref(), Some("rid-1"));
+        assert_eq!(e.client_request_id.as_deref(), Some("crid-1"));
+        assert_eq!(e.date.as_deref(), Some("2026-01-01T00:00:00"));
+        assert_eq!(
+            e.message,
+            "Invalid phone number '<redacted-phone>' for <redacted-email>."
+        );
+        let shown = format!("{e} {e:?} {}", Error::Graph(Box::new(e.clone())));
+        assert!(!shown.contains("5555551234"), "{shown}");
+        assert!(!shown.contains("kim@"), "{shown}");
+    }
+
+    #[test]
+    fn error_is_send_sync_static() {
+        fn check<T: Send + Sync + 'static + std::error::Error>() {}
+        check::<Error>();
+    }
+
+    #[test]
+    fn falls_back_to_headers_and_unknown_code() {
+        let mut h = HeaderMap::new();
+        h.insert("request-id", HeaderValue::from_static("hdr-rid"));
+        h.insert(
+            "date",
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
+        let e = GraphError::from_parts("op", 502, &h, b"<html>bad gateway</html>", Some("c"));
+        assert_eq!(e.code, "unknown");
+        assert_eq!(e.message, "");
+        assert_eq!(e.inner_code, None);
+        assert_eq!(e.request_id.as_deref(), Some("hdr-rid"));
+        assert_eq!(e.client_request_id.as_deref(), Some("c"));
+        assert_eq!(e.date.as_deref(), Some("Sun, 06 Nov 1994 08:49:37 GMT"));
+    }
+
+    #[test]
+    fn redaction_table() {
+        let cases = [
+            (
+                "number +1 5555551234 is bad",
+                "number <redacted-phone> is bad",
+            ),
+            ("ext +1 5555551234x123.", "ext <redacted-phone>."),
+            ("call (425) 555-0100 now", "call <redacted-phone> now"),
+            ("'+44 20 7946 0958'", "'<redacted-phone>'"),
+            (
+                "user o.brien@contoso.com: nope",
+                "user <redacted-email>: nope",
+            ),
+            ("x kim@contoso.com.", "x <redacted-email>."),
+            (
+                "id 3179e48a-750b-4051-897c-87b9720928f7 kept",
+                "id 3179e48a-750b-4051-897c-87b9720928f7 kept",
+            ),
+            (
+                "limit 3 phones, 100 requests",
+                "limit 3 phones, 100 requests",
+            ),
+            ("a @ b", "a @ b"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(redact_pii(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn json_error_description_has_no_value() {
+        let e = serde_json::from_str::<u32>(r#""+1 5555551234""#).unwrap_err();
+        let d = describe_json_error(&e);
+        assert!(!d.contains("555"), "{d}");
+        assert!(d.contains("line 1"));
+    }
+}

@@ -1,0 +1,801 @@
+//! [`GraphRuntime`]: the state the generated client holds as its progenitor inner type,
+//! the request pipeline (auth, `client-request-id`, retry, timeouts, tracing) and the
+//! progenitor hook helpers.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use progenitor_client::{OperationInfo, ResponseValue};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, Request, Response, StatusCode, Url};
+use tracing::Instrument;
+
+use crate::cloud::{Cloud, Idempotency, OperationSpec};
+use crate::error::{Error, GraphError, describe_json_error};
+use crate::retry::{RetryPolicy, Timeouts, is_retryable_status, parse_retry_after};
+use crate::token::{TokenError, TokenProvider};
+
+/// Header carrying the per-call correlation id.
+pub const CLIENT_REQUEST_ID: &str = "client-request-id";
+/// Header added on retries with the retry number (1 for the first retry), as the
+/// Microsoft Graph SDKs do.
+pub const RETRY_ATTEMPT: &str = "retry-attempt";
+/// Header progenitor adds to every request and the runtime removes.
+pub const API_VERSION: &str = "api-version";
+
+tokio::task_local! {
+    static CALL: RefCell<CallState>;
+}
+
+/// What the hooks of one progenitor call tell [`GraphRuntime::call`].
+#[derive(Default)]
+struct CallState {
+    operation: Option<String>,
+    attempts: u32,
+    status: Option<u16>,
+    error: Option<Error>,
+}
+
+fn with_call_state(f: impl FnOnce(&mut CallState)) {
+    let _ = CALL.try_with(|state| f(&mut state.borrow_mut()));
+}
+
+/// The runtime: configuration plus a `reqwest::Client`. Cheap to clone (one `Arc`).
+///
+/// It is the progenitor client's inner type (`with_inner_type`); see the crate
+/// documentation for the wiring.
+#[derive(Clone)]
+pub struct GraphRuntime {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    cloud: Cloud,
+    base_url: Url,
+    base_url_string: String,
+    tokens: Arc<dyn TokenProvider>,
+    scopes: Vec<String>,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
+    operations: HashMap<&'static str, &'static OperationSpec>,
+}
+
+impl fmt::Debug for GraphRuntime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GraphRuntime")
+            .field("cloud", &self.inner.cloud.name())
+            .field("base_url", &self.inner.base_url_string)
+            .field("scopes", &self.inner.scopes)
+            .field("retry", &self.inner.retry)
+            .field("timeouts", &self.inner.timeouts)
+            .field("operations", &self.inner.operations.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`GraphRuntime`]; start with [`GraphRuntime::builder`].
+pub struct RuntimeBuilder {
+    cloud: Cloud,
+    base_url: Option<String>,
+    tokens: Option<Arc<dyn TokenProvider>>,
+    scopes: Option<Vec<String>>,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
+    operations: &'static [OperationSpec],
+    http: Option<reqwest::Client>,
+    user_agent: String,
+}
+
+impl fmt::Debug for RuntimeBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RuntimeBuilder")
+            .field("cloud", &self.cloud.name())
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RuntimeBuilder {
+    /// The token source (required). Wrap slow providers in
+    /// [`crate::CachingTokenProvider`].
+    pub fn token_provider(mut self, provider: impl TokenProvider) -> Self {
+        self.tokens = Some(Arc::new(provider));
+        self
+    }
+
+    /// A shared token source (required unless [`Self::token_provider`] is used).
+    pub fn shared_token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
+        self.tokens = Some(provider);
+        self
+    }
+
+    /// Overrides the API base URL (including the version path, e.g.
+    /// `http://127.0.0.1:8080/v1.0`) while keeping the cloud's scope and availability
+    /// rules: point a `Cloud::China` runtime at the emulator to test China's rules.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Token scopes; default `[cloud.default_scope()]`.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Retry policy; default [`RetryPolicy::default`].
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Timeouts; default [`Timeouts::default`].
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// The generated operation table (availability, idempotency, path templates).
+    /// Operations missing from it are treated as available, idempotent unless `POST`,
+    /// and traced with the path template `<unknown>`.
+    pub fn operations(mut self, table: &'static [OperationSpec]) -> Self {
+        self.operations = table;
+        self
+    }
+
+    /// Uses this `reqwest::Client` instead of building one. Its connect timeout and
+    /// redirect policy are then the caller's business (the runtime's own client has
+    /// [`Timeouts::connect`] and follows no redirects, so the token never leaves the
+    /// host).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// `User-Agent`; default `graph-phone-runtime/{version}`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Validates the configuration and builds the runtime.
+    pub fn build(self) -> Result<GraphRuntime, Error> {
+        let base_url_string = self
+            .base_url
+            .map(|u| u.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| self.cloud.api_base_url());
+        let base_url = Url::parse(&base_url_string).map_err(|e| Error::InvalidInput {
+            field: "base_url",
+            reason: e.to_string(),
+        })?;
+        if !matches!(base_url.scheme(), "http" | "https") || base_url.host_str().is_none() {
+            return Err(Error::InvalidInput {
+                field: "base_url",
+                reason: "must be an absolute http or https URL".to_owned(),
+            });
+        }
+        let tokens = self.tokens.ok_or_else(|| Error::InvalidInput {
+            field: "token_provider",
+            reason: "no token provider configured".to_owned(),
+        })?;
+        if self.retry.max_attempts == 0 {
+            return Err(Error::InvalidInput {
+                field: "retry_policy",
+                reason: "max_attempts must be at least 1".to_owned(),
+            });
+        }
+        let http = match self.http {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.timeouts.connect)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(self.user_agent)
+                .build()
+                .map_err(|e| Error::InvalidInput {
+                    field: "http_client",
+                    reason: e.to_string(),
+                })?,
+        };
+        let scopes = self
+            .scopes
+            .unwrap_or_else(|| vec![self.cloud.default_scope().to_owned()]);
+        let operations = self.operations.iter().map(|op| (op.id, op)).collect();
+        Ok(GraphRuntime {
+            inner: Arc::new(Inner {
+                http,
+                cloud: self.cloud,
+                base_url,
+                base_url_string,
+                tokens,
+                scopes,
+                retry: self.retry,
+                timeouts: self.timeouts,
+                operations,
+            }),
+        })
+    }
+}
+
+/// Per-call operation context.
+#[derive(Clone, Debug)]
+pub(crate) struct OpCtx {
+    pub(crate) id: String,
+    path_template: &'static str,
+    idempotency: Idempotency,
+    spec: Option<&'static OperationSpec>,
+}
+
+/// Result of the retry loop.
+struct RunOutcome {
+    result: Result<Response, reqwest::Error>,
+    attempts: u32,
+    last_retry_after: Option<Duration>,
+    /// The retry policy gave up on a retryable answer.
+    exhausted: bool,
+    client_request_id: String,
+}
+
+impl GraphRuntime {
+    /// Starts a builder for `cloud`.
+    pub fn builder(cloud: Cloud) -> RuntimeBuilder {
+        RuntimeBuilder {
+            cloud,
+            base_url: None,
+            tokens: None,
+            scopes: None,
+            retry: RetryPolicy::default(),
+            timeouts: Timeouts::default(),
+            operations: &[],
+            http: None,
+            user_agent: concat!("graph-phone-runtime/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+
+    /// The `reqwest::Client`; give a clone to progenitor's `Client::new_with_client`.
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// The API base URL (no trailing slash); give it to progenitor's `new_with_client`.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url_string
+    }
+
+    /// The configured cloud.
+    pub fn cloud(&self) -> &Cloud {
+        &self.inner.cloud
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// The timeouts.
+    pub fn timeouts(&self) -> &Timeouts {
+        &self.inner.timeouts
+    }
+
+    /// The table entry for `operation_id`, if the table has one.
+    pub fn operation(&self, operation_id: &str) -> Option<&'static OperationSpec> {
+        self.inner.operations.get(operation_id).copied()
+    }
+
+    /// [`crate::ensure_available`] for `operation_id` in the configured cloud. Unknown
+    /// operations pass.
+    pub fn ensure_available(&self, operation_id: &str) -> Result<(), Error> {
+        match self.operation(operation_id) {
+            Some(op) => op.ensure_available(&self.inner.cloud),
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn op_ctx(&self, operation_id: &str, method: &Method) -> OpCtx {
+        let spec = self.operation(operation_id);
+        OpCtx {
+            id: operation_id.to_owned(),
+            path_template: spec.map_or("<unknown>", |s| s.path_template),
+            idempotency: spec.map_or_else(|| Idempotency::from_method(method), |s| s.idempotency),
+            spec,
+        }
+    }
+
+    /// Obtains a token and sets `Authorization: Bearer ...` (marked sensitive).
+    async fn authorize(&self, request: &mut Request, op: &OpCtx) -> Result<(), Error> {
+        let token = self
+            .inner
+            .tokens
+            .token(&self.inner.scopes)
+            .await
+            .map_err(|source| Error::Auth {
+                operation: op.id.clone(),
+                source,
+            })?;
+        let mut value = HeaderValue::from_str(&format!("Bearer {}", token.secret.expose_secret()))
+            .map_err(|_| Error::Auth {
+                operation: op.id.clone(),
+                source: TokenError::new("the token is not a valid HTTP header value"),
+            })?;
+        value.set_sensitive(true);
+        request.headers_mut().insert(AUTHORIZATION, value);
+        Ok(())
+    }
+
+    /// Everything before the first attempt: availability, `api-version` removal, origin
+    /// check, token.
+    async fn prepare(&self, request: &mut Request, op: &OpCtx) -> Result<(), Error> {
+        if let Some(spec) = op.spec {
+            spec.ensure_available(&self.inner.cloud)?;
+        }
+        request.headers_mut().remove(API_VERSION);
+        if !same_origin(request.url(), &self.inner.base_url) {
+            return Err(Error::InvalidRequest {
+                operation: op.id.clone(),
+                reason: format!(
+                    "request URL origin {} differs from the configured base URL; refusing to send the token there",
+                    origin_of(request.url())
+                ),
+            });
+        }
+        self.authorize(request, op).await
+    }
+
+    /// The progenitor `pre` hook: checks availability in the configured cloud (nothing is
+    /// sent if the operation does not exist there), removes the `api-version` header,
+    /// refuses URLs outside the base URL's origin and sets the `Authorization` header.
+    ///
+    /// Errors become `progenitor_client::Error::Custom`; inside [`GraphRuntime::call`]
+    /// the typed [`Error`] is returned instead.
+    pub async fn pre_hook<E>(
+        &self,
+        request: &mut Request,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        let op = self.op_ctx(info.operation_id, request.method());
+        with_call_state(|s| s.operation = Some(op.id.clone()));
+        match self.prepare(request, &op).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let text = e.to_string();
+                with_call_state(|s| s.error = Some(e));
+                Err(progenitor_client::Error::Custom(text))
+            }
+        }
+    }
+
+    /// The progenitor `exec` hook: the retry loop (see [`RetryPolicy`]) with
+    /// `client-request-id`, timeouts and the tracing span.
+    ///
+    /// It returns the final response whatever its status, so progenitor's own status
+    /// handling still works; for an error status it has already read and parsed the body
+    /// (the response handed back carries the same bytes) and, inside
+    /// [`GraphRuntime::call`], recorded the typed [`Error`].
+    ///
+    /// If `pre_hook` was not wired (no `Authorization` header yet), `exec_hook` does its
+    /// work itself; a failure there (unavailable operation, token error) can only be
+    /// reported to progenitor as a request-builder error, and as the typed error inside
+    /// [`GraphRuntime::call`]. Nothing is sent in that case.
+    pub async fn exec_hook(
+        &self,
+        mut request: Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<Response> {
+        let op = self.op_ctx(info.operation_id, request.method());
+        if !request.headers().contains_key(AUTHORIZATION)
+            && let Err(e) = self.prepare(&mut request, &op).await
+        {
+            with_call_state(|s| {
+                s.operation = Some(op.id.clone());
+                s.error = Some(e);
+            });
+            // A genuine reqwest::Error without touching the network.
+            return Err(self
+                .inner
+                .http
+                .get("graph-phone-runtime: request refused before sending")
+                .build()
+                .expect_err("a relative URL never builds"));
+        }
+        let outcome = self.run(request, &op).await;
+        with_call_state(|s| {
+            s.operation = Some(op.id.clone());
+            s.attempts = outcome.attempts;
+        });
+        let RunOutcome {
+            result,
+            attempts,
+            last_retry_after,
+            exhausted,
+            client_request_id,
+        } = outcome;
+        let response = result?;
+        let status = response.status();
+        with_call_state(|s| s.status = Some(status.as_u16()));
+        if status.is_success() {
+            return Ok(response);
+        }
+        let (typed, rebuilt) = self
+            .read_error(
+                response,
+                &op,
+                attempts,
+                last_retry_after,
+                exhausted,
+                &client_request_id,
+            )
+            .await;
+        with_call_state(|s| s.error = Some(typed));
+        Ok(rebuilt)
+    }
+
+    /// Runs one progenitor call (`client.op().send()` or `client.op(..)`) and turns its
+    /// error into the runtime's typed [`Error`], using what the hooks recorded: the
+    /// operation id, attempts, the parsed Graph error, `UnsupportedInCloud`, token
+    /// failures.
+    pub async fn call<T, E, F>(&self, fut: F) -> Result<ResponseValue<T>, Error>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+    {
+        let (result, state) = CALL
+            .scope(RefCell::new(CallState::default()), async {
+                let result = fut.await;
+                let state = CALL.with(|s| std::mem::take(&mut *s.borrow_mut()));
+                (result, state)
+            })
+            .await;
+        match result {
+            Ok(value) => Ok(value),
+            Err(e) => {
+                if let Some(typed) = state.error {
+                    return Err(typed);
+                }
+                let operation = state.operation.as_deref().unwrap_or("<unknown>");
+                Err(convert_progenitor(e, operation, state.attempts.max(1), state.status).await)
+            }
+        }
+    }
+
+    /// Sends a request built outside progenitor (paging uses it) through the whole
+    /// pipeline: availability, token, `client-request-id`, retries, tracing. A non-2xx
+    /// answer becomes [`Error::Graph`] or [`Error::ThrottledOutOfRetries`].
+    pub async fn send(&self, mut request: Request, operation_id: &str) -> Result<Response, Error> {
+        let op = self.op_ctx(operation_id, request.method());
+        self.prepare(&mut request, &op).await?;
+        let outcome = self.run(request, &op).await;
+        match outcome.result {
+            Err(e) => Err(transport_error(e, &op.id, outcome.attempts)),
+            Ok(response) if response.status().is_success() => Ok(response),
+            Ok(response) => {
+                let (typed, _) = self
+                    .read_error(
+                        response,
+                        &op,
+                        outcome.attempts,
+                        outcome.last_retry_after,
+                        outcome.exhausted,
+                        &outcome.client_request_id,
+                    )
+                    .await;
+                Err(typed)
+            }
+        }
+    }
+
+    /// Reads an error response's body, builds the typed error and a copy of the
+    /// response with the same status, headers and body.
+    async fn read_error(
+        &self,
+        response: Response,
+        op: &OpCtx,
+        attempts: u32,
+        last_retry_after: Option<Duration>,
+        exhausted: bool,
+        client_request_id: &str,
+    ) -> (Error, Response) {
+        let status = response.status();
+        let version = response.version();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.unwrap_or_default();
+        let graph = GraphError::from_parts(
+            &op.id,
+            status.as_u16(),
+            &headers,
+            &body,
+            Some(client_request_id),
+        );
+        let typed = if exhausted {
+            Error::ThrottledOutOfRetries {
+                operation: op.id.clone(),
+                attempts,
+                last_retry_after,
+                last: Box::new(graph),
+            }
+        } else {
+            Error::Graph(Box::new(graph))
+        };
+        let mut rebuilt = http::Response::new(body);
+        *rebuilt.status_mut() = status;
+        *rebuilt.version_mut() = version;
+        *rebuilt.headers_mut() = headers;
+        (typed, Response::from(rebuilt))
+    }
+
+    /// The retry loop. Returns the final response (any status) or transport error.
+    async fn run(&self, mut request: Request, op: &OpCtx) -> RunOutcome {
+        request.headers_mut().remove(API_VERSION);
+        let client_request_id = ensure_client_request_id(&mut request);
+        let span = tracing::info_span!(
+            "graph.request",
+            operation = %op.id,
+            method = %request.method(),
+            path = %op.path_template,
+            client_request_id = %client_request_id,
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let outcome = self
+            .run_attempts(request, op, client_request_id, started)
+            .instrument(span.clone())
+            .await;
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        let _enter = span.enter();
+        match &outcome.result {
+            Ok(r) => tracing::debug!(
+                status = r.status().as_u16(),
+                attempts = outcome.attempts,
+                exhausted = outcome.exhausted,
+                "graph call finished"
+            ),
+            Err(e) => tracing::debug!(
+                attempts = outcome.attempts,
+                timeout = e.is_timeout(),
+                connect = e.is_connect(),
+                "graph call failed without a response"
+            ),
+        }
+        outcome
+    }
+
+    async fn run_attempts(
+        &self,
+        request: Request,
+        op: &OpCtx,
+        client_request_id: String,
+        started: Instant,
+    ) -> RunOutcome {
+        let policy = &self.inner.retry;
+        let deadline = started + self.inner.timeouts.overall;
+        let span = tracing::Span::current();
+        let mut template = Some(request);
+        let mut attempt: u32 = 0;
+        let mut last_retry_after = None;
+        loop {
+            attempt += 1;
+            // Send the request itself when its body cannot be cloned: that is the last try.
+            let mut req = match template.as_ref().and_then(Request::try_clone) {
+                Some(r) => r,
+                None => template
+                    .take()
+                    .expect("the template is only taken on the last attempt"),
+            };
+            let last_possible = template.is_none();
+            if attempt > 1 {
+                if let Ok(v) = HeaderValue::from_str(&(attempt - 1).to_string()) {
+                    req.headers_mut()
+                        .insert(HeaderName::from_static(RETRY_ATTEMPT), v);
+                }
+                // Pick up a refreshed token; keep the previous one if the provider fails.
+                let _ = self.authorize(&mut req, op).await;
+            }
+            let remaining = deadline
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1));
+            *req.timeout_mut() = Some(self.inner.timeouts.per_attempt.min(remaining));
+            span.record("attempt", attempt);
+            let attempt_started = Instant::now();
+            let result = self.inner.http.execute(req).await;
+            let elapsed_ms = attempt_started.elapsed().as_millis() as u64;
+            let done = |result, exhausted, last_retry_after| RunOutcome {
+                result,
+                attempts: attempt,
+                last_retry_after,
+                exhausted,
+                client_request_id: client_request_id.clone(),
+            };
+            let delay = match result {
+                Ok(response) => {
+                    let status = response.status();
+                    let request_id = response
+                        .headers()
+                        .get("request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned();
+                    span.record("status", status.as_u16());
+                    span.record("request_id", tracing::field::display(&request_id));
+                    tracing::debug!(
+                        attempt,
+                        status = status.as_u16(),
+                        request_id = %request_id,
+                        elapsed_ms,
+                        "graph attempt answered"
+                    );
+                    if !is_retryable_status(status) {
+                        return done(Ok(response), false, last_retry_after);
+                    }
+                    let retry_after = parse_retry_after(response.headers(), SystemTime::now());
+                    last_retry_after = retry_after;
+                    let server_did_not_process = status == StatusCode::TOO_MANY_REQUESTS
+                        || (status == StatusCode::SERVICE_UNAVAILABLE && retry_after.is_some());
+                    if op.idempotency == Idempotency::NonIdempotent && !server_did_not_process {
+                        return done(Ok(response), false, last_retry_after);
+                    }
+                    if attempt >= policy.max_attempts || last_possible {
+                        return done(Ok(response), true, last_retry_after);
+                    }
+                    let delay = match retry_after {
+                        Some(d) if d > policy.max_retry_after => {
+                            return done(Ok(response), true, last_retry_after);
+                        }
+                        Some(d) => d,
+                        None => policy.backoff(attempt),
+                    };
+                    if Instant::now() + delay >= deadline {
+                        return done(Ok(response), true, last_retry_after);
+                    }
+                    tracing::info!(
+                        attempt,
+                        status = status.as_u16(),
+                        wait_ms = delay.as_millis() as u64,
+                        server_asked = retry_after.is_some(),
+                        "retrying graph request"
+                    );
+                    delay
+                }
+                Err(error) => {
+                    let error = error.without_url();
+                    tracing::debug!(
+                        attempt,
+                        timeout = error.is_timeout(),
+                        connect = error.is_connect(),
+                        elapsed_ms,
+                        "graph attempt failed"
+                    );
+                    // Not connected means not sent: safe for every operation. Anything
+                    // else may have reached the server: only idempotent operations.
+                    let retryable = error.is_connect()
+                        || (op.idempotency == Idempotency::Idempotent && !error.is_builder());
+                    if !retryable || attempt >= policy.max_attempts || last_possible {
+                        return done(Err(error), false, last_retry_after);
+                    }
+                    let delay = policy.backoff(attempt);
+                    if Instant::now() + delay >= deadline {
+                        return done(Err(error), false, last_retry_after);
+                    }
+                    tracing::info!(
+                        attempt,
+                        wait_ms = delay.as_millis() as u64,
+                        "retrying graph request after a transport failure"
+                    );
+                    delay
+                }
+            };
+            tokio::time::sleep(delay).await;
+        }
+    }
+}
+
+/// Sets a fresh UUID v4 `client-request-id` unless the caller already set one; returns it.
+/// One logical call keeps its id across retries (the retries are the same request, and
+/// Microsoft's support correlates attempts by it); every call, and every page of a
+/// listing, gets a new one.
+fn ensure_client_request_id(request: &mut Request) -> String {
+    if let Some(existing) = request
+        .headers()
+        .get(CLIENT_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+    {
+        return existing.to_owned();
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    request.headers_mut().insert(
+        HeaderName::from_static(CLIENT_REQUEST_ID),
+        HeaderValue::from_str(&id).expect("a UUID is a valid header value"),
+    );
+    id
+}
+
+pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+pub(crate) fn origin_of(url: &Url) -> String {
+    format!(
+        "{}://{}:{}",
+        url.scheme(),
+        url.host_str().unwrap_or(""),
+        url.port_or_known_default()
+            .map_or(String::new(), |p| p.to_string())
+    )
+}
+
+fn transport_error(e: reqwest::Error, operation: &str, attempts: u32) -> Error {
+    if e.is_timeout() {
+        Error::Timeout {
+            operation: operation.to_owned(),
+            attempts,
+        }
+    } else {
+        Error::Transport {
+            operation: operation.to_owned(),
+            attempts,
+            source: e.without_url(),
+        }
+    }
+}
+
+/// Converts a progenitor error into the runtime's [`Error`] without hook records (used
+/// by [`GraphRuntime::call`] when the hooks left none, and available to callers who
+/// drive progenitor themselves). Reads the body of an unexpected response.
+pub async fn from_progenitor<E>(err: progenitor_client::Error<E>, operation: &str) -> Error {
+    convert_progenitor(err, operation, 1, None).await
+}
+
+async fn convert_progenitor<E>(
+    err: progenitor_client::Error<E>,
+    operation: &str,
+    attempts: u32,
+    status: Option<u16>,
+) -> Error {
+    use progenitor_client::Error as P;
+    match err {
+        P::InvalidRequest(reason) | P::Custom(reason) => Error::InvalidRequest {
+            operation: operation.to_owned(),
+            reason,
+        },
+        P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => {
+            transport_error(e, operation, attempts)
+        }
+        P::ErrorResponse(rv) => Error::Graph(Box::new(GraphError::from_parts(
+            operation,
+            rv.status().as_u16(),
+            rv.headers(),
+            b"",
+            None,
+        ))),
+        P::InvalidResponsePayload(_, e) => Error::InvalidResponse {
+            operation: operation.to_owned(),
+            status: status.unwrap_or(0),
+            reason: describe_json_error(&e),
+        },
+        P::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            if response.status().is_success() {
+                return Error::InvalidResponse {
+                    operation: operation.to_owned(),
+                    status,
+                    reason: "success status not described by the API".to_owned(),
+                };
+            }
+            let headers: HeaderMap = response.headers().clone();
+            let body = response.bytes().await.unwrap_or_default();
+            Error::Graph(Box::new(GraphError::from_parts(
+                operation, status, &headers, &body, None,
+            )))
+        }
+    }
+}
