@@ -2,5 +2,9 @@
 //! OpenAPI.
 
 mod model;
+mod read;
+mod write;
 
 pub use model::*;
+pub use read::read;
+pub use write::write;

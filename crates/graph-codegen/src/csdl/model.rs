@@ -247,6 +247,8 @@ pub struct Parameter {
     pub type_ref: TypeRef,
     /// `Nullable`, if given.
     pub nullable: Option<bool>,
+    /// `Unicode`, if given.
+    pub unicode: Option<bool>,
     /// Inline annotations.
     pub annotations: Vec<Annotation>,
     /// Where the element starts.
@@ -260,6 +262,10 @@ pub struct ReturnType {
     pub type_ref: TypeRef,
     /// `Nullable`, if given.
     pub nullable: Option<bool>,
+    /// `Unicode`, if given.
+    pub unicode: Option<bool>,
+    /// Inline annotations (Graph puts `Org.OData.Core.V1.IsDelta` here).
+    pub annotations: Vec<Annotation>,
     /// Where the element starts.
     pub pos: Pos,
 }
@@ -566,5 +572,98 @@ impl Document {
                 .chain(s.complex_types.iter())
                 .map(move |t| (s, t))
         })
+    }
+}
+
+impl Document {
+    /// Sets every `pos` to [`Pos::default()`] and clears `source`, so that documents read from
+    /// different texts (say, a file and its canonical rewrite) compare equal when their
+    /// content is equal.
+    pub fn clear_positions(&mut self) {
+        fn annotations(list: &mut [Annotation]) {
+            for a in list {
+                a.pos = Pos::default();
+                value(&mut a.value);
+            }
+        }
+        fn value(v: &mut Value) {
+            match v {
+                Value::Absent | Value::Scalar { .. } => {}
+                Value::Record(r) => {
+                    for p in &mut r.properties {
+                        value(&mut p.value);
+                    }
+                    annotations(&mut r.annotations);
+                }
+                Value::Collection(items) => items.iter_mut().for_each(value),
+            }
+        }
+        self.source.clear();
+        for r in &mut self.references {
+            r.pos = Pos::default();
+        }
+        for s in &mut self.schemas {
+            s.pos = Pos::default();
+            annotations(&mut s.inline_annotations);
+            for t in &mut s.enum_types {
+                t.pos = Pos::default();
+                annotations(&mut t.annotations);
+                for m in &mut t.members {
+                    m.pos = Pos::default();
+                    annotations(&mut m.annotations);
+                }
+            }
+            for t in &mut s.type_definitions {
+                t.pos = Pos::default();
+                annotations(&mut t.annotations);
+            }
+            for t in s.complex_types.iter_mut().chain(&mut s.entity_types) {
+                t.pos = Pos::default();
+                annotations(&mut t.annotations);
+                for p in &mut t.properties {
+                    p.pos = Pos::default();
+                    annotations(&mut p.annotations);
+                }
+                for p in &mut t.navigation_properties {
+                    p.pos = Pos::default();
+                    annotations(&mut p.annotations);
+                }
+            }
+            for op in s.actions.iter_mut().chain(&mut s.functions) {
+                op.pos = Pos::default();
+                annotations(&mut op.annotations);
+                for p in &mut op.parameters {
+                    p.pos = Pos::default();
+                    annotations(&mut p.annotations);
+                }
+                if let Some(r) = &mut op.return_type {
+                    r.pos = Pos::default();
+                    annotations(&mut r.annotations);
+                }
+            }
+            for t in &mut s.terms {
+                t.pos = Pos::default();
+                annotations(&mut t.annotations);
+            }
+            if let Some(c) = &mut s.entity_container {
+                c.pos = Pos::default();
+                annotations(&mut c.annotations);
+                for e in &mut c.entity_sets {
+                    e.pos = Pos::default();
+                    annotations(&mut e.annotations);
+                }
+                for e in &mut c.singletons {
+                    e.pos = Pos::default();
+                    annotations(&mut e.annotations);
+                }
+                for i in &mut c.operation_imports {
+                    i.pos = Pos::default();
+                }
+            }
+            for b in &mut s.annotations {
+                b.pos = Pos::default();
+                annotations(&mut b.annotations);
+            }
+        }
     }
 }
