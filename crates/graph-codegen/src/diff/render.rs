@@ -1,0 +1,124 @@
+//! The Markdown report: short enough for a pull request comment, stable for snapshots.
+
+use std::fmt::Write;
+
+use crate::diff::{Change, ChangeKind, Class, SpecDiff};
+
+/// Longest description or deprecation text shown in Markdown (the JSON has it whole).
+const MAX_TEXT: usize = 160;
+
+pub(super) fn markdown(diff: &SpecDiff) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "## Spec diff\n");
+    let _ = writeln!(out, "{} → {}\n", code(&diff.old), code(&diff.new));
+    if diff.is_empty() {
+        out.push_str("No changes to the slice.\n");
+        return out;
+    }
+    out.push_str("| class | changes |\n|---|---:|\n");
+    for class in Class::ALL {
+        let _ = writeln!(out, "| {} | {} |", class.as_str(), diff.counts.get(class));
+    }
+    let _ = writeln!(out, "| **total** | {} |", diff.counts.total());
+    for class in Class::ALL {
+        let changes: Vec<&Change> = diff.changes.iter().filter(|c| c.class == class).collect();
+        if changes.is_empty() {
+            continue;
+        }
+        let title = match class {
+            Class::Breaking => "Breaking",
+            Class::Additive => "Additive",
+            Class::Documentation => "Documentation",
+        };
+        let _ = write!(out, "\n### {title} ({})\n", changes.len());
+        let mut group = None;
+        for c in changes {
+            if group != Some(&c.group) {
+                let _ = write!(out, "\n#### {}\n\n", code(&c.group));
+                group = Some(&c.group);
+            }
+            bullet(&mut out, c);
+        }
+    }
+    out
+}
+
+fn bullet(out: &mut String, c: &Change) {
+    let element = c.element.as_str();
+    let head = if c.name == c.group {
+        format!("**{element}**")
+    } else {
+        format!("**{element} {}**", code(&c.name))
+    };
+    let mut what = c.change.as_str().to_string();
+    if let Some(aspect) = &c.aspect {
+        let _ = write!(what, " ({aspect})");
+    }
+    let prose = matches!(
+        c.change,
+        ChangeKind::DescriptionChanged
+            | ChangeKind::DeprecationAdded
+            | ChangeKind::DeprecationRemoved
+            | ChangeKind::DeprecationChanged
+    );
+    let show = |v: &str| if prose { text(v) } else { code(v) };
+    let values = match (&c.old, &c.new) {
+        (Some(o), Some(n)) => format!(": {} → {}", show(o), show(n)),
+        (None, Some(n)) => format!(": {}", show(n)),
+        (Some(o), None) => format!(": was {}", show(o)),
+        (None, None) => String::new(),
+    };
+    let _ = writeln!(out, "- {head} {what}{values}. {}", sentence(&c.reason));
+    if !c.rust_items.is_empty() {
+        let items: Vec<String> = c.rust_items.iter().map(|i| code(i)).collect();
+        let _ = writeln!(out, "  - Rust: {}", items.join(", "));
+    }
+    if !c.paths.is_empty() {
+        let paths: Vec<String> = c.paths.iter().map(|p| code(p)).collect();
+        let _ = writeln!(out, "  - Paths: {}", paths.join(", "));
+    }
+}
+
+/// The reason with a capital letter and a full stop.
+fn sentence(s: &str) -> String {
+    let mut chars = s.chars();
+    let mut out = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+        None => return String::new(),
+    };
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
+/// A code span that survives backticks inside.
+fn code(s: &str) -> String {
+    if s.contains('`') {
+        format!("`` {s} ``")
+    } else {
+        format!("`{s}`")
+    }
+}
+
+/// Prose on one line, shortened, with Markdown and HTML syntax escaped, in quotes.
+fn text(s: &str) -> String {
+    let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let short: String = if one_line.chars().count() > MAX_TEXT {
+        let cut: String = one_line.chars().take(MAX_TEXT).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        one_line
+    };
+    let mut escaped = String::with_capacity(short.len());
+    for ch in short.chars() {
+        if matches!(
+            ch,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#'
+        ) {
+            escaped.push('\\');
+        }
+        escaped.push(ch);
+    }
+    format!("“{escaped}”")
+}
