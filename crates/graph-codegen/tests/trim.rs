@@ -1,0 +1,332 @@
+//! Trimming tests on the real metadata in `spec/upstream/`: the checked-in trimmed spec is
+//! what `cargo xtask trim` produces, trimming is idempotent, and slice mistakes are explained.
+
+use std::path::{Path, PathBuf};
+
+use graph_codegen::csdl;
+use graph_codegen::trim::{
+    Input, NoteKind, Slice, TrimOptions, render, trim, trim_files, trim_with,
+};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn read(rel: &str) -> String {
+    let path = repo_root().join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+fn doc(rel: &str) -> csdl::Document {
+    let name = rel.rsplit('/').next().unwrap();
+    csdl::read(name, &read(rel)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+const SLICE: &str = "spec/slice.toml";
+
+fn slice() -> Slice {
+    Slice::parse(SLICE, &read(SLICE)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The same call `cargo xtask trim` makes, with the slice's default inputs.
+fn trim_default(options: &TrimOptions) -> graph_codegen::trim::TrimOutput {
+    let s = slice();
+    let slice_text = read(SLICE);
+    let metadata = read(&s.metadata);
+    let descriptions = read(s.descriptions.as_deref().unwrap());
+    trim_files(
+        Input {
+            path: SLICE,
+            text: &slice_text,
+        },
+        Input {
+            path: &s.metadata,
+            text: &metadata,
+        },
+        Some(Input {
+            path: s.descriptions.as_deref().unwrap(),
+            text: &descriptions,
+        }),
+        options,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn checked_in_spec_is_up_to_date() {
+    let out = trim_default(&TrimOptions::default());
+    assert_eq!(out.files.len(), 2);
+    for f in &out.files {
+        let on_disk = read(&f.path);
+        assert!(
+            on_disk == f.contents,
+            "{} is stale: run `cargo xtask trim` and commit the result",
+            f.path
+        );
+    }
+    assert!(out.lock.counts.descriptions_merged > 0);
+    assert!(out.lock.missing.is_empty());
+}
+
+#[test]
+fn trimming_the_trimmed_spec_is_byte_identical() {
+    let s = slice();
+    let spec = read("spec/graph-phone.csdl");
+    let trimmed = csdl::read("graph-phone.csdl", &spec).unwrap_or_else(|e| panic!("{e}"));
+    let desc = doc(s.descriptions.as_deref().unwrap());
+    let again = trim(&trimmed, Some(&desc), &s).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again.report.descriptions_merged, 0);
+    pretty_assertions::assert_eq!(render(&again.document), spec);
+}
+
+#[test]
+fn trimmed_spec_holds_the_closure() {
+    let spec = doc("spec/graph-phone.csdl");
+    let schema = spec
+        .schemas
+        .iter()
+        .find(|s| s.namespace == "microsoft.graph")
+        .unwrap();
+    let entity_names: Vec<&str> = schema
+        .entity_types
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    for t in [
+        "entity",
+        "directoryObject",
+        "user",
+        "authentication",
+        "authenticationMethod",
+        "phoneAuthenticationMethod",
+        "qrCodePinAuthenticationMethod",
+        "longRunningOperation",
+    ] {
+        assert!(
+            entity_names.contains(&t),
+            "{t} missing from {entity_names:?}"
+        );
+    }
+    let mut sorted = entity_names.clone();
+    sorted.sort();
+    assert_eq!(entity_names, sorted, "entity types are sorted by name");
+    let user = schema
+        .entity_types
+        .iter()
+        .find(|t| t.name == "user")
+        .unwrap();
+    assert!(user.properties.is_empty());
+    let navs: Vec<&str> = user
+        .navigation_properties
+        .iter()
+        .map(|n| n.name.as_str())
+        .collect();
+    assert_eq!(navs, ["authentication"]);
+    let ms = schema
+        .entity_types
+        .iter()
+        .find(|t| t.name == "microsoftAuthenticatorAuthenticationMethod")
+        .unwrap();
+    assert!(ms.navigation_properties.is_empty(), "device is dropped");
+    let actions: Vec<&str> = schema.actions.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(actions, ["disableSmsSignIn", "enableSmsSignIn"]);
+    assert!(
+        schema
+            .enum_types
+            .iter()
+            .any(|e| e.name == "authenticationPhoneType")
+    );
+    let c = schema.entity_container.as_ref().unwrap();
+    assert_eq!(c.entity_sets.len(), 1);
+    assert_eq!(c.entity_sets[0].name, "users");
+    assert_eq!(c.singletons.len(), 1);
+    assert_eq!(c.singletons[0].name, "me");
+    // The capability restrictions survive the trim.
+    // (Graph keeps its out-of-line annotations in another schema; the trim keeps them there.)
+    assert!(
+        spec.schemas
+            .iter()
+            .flat_map(|s| &s.annotations)
+            .any(|b| b.target == "microsoft.graph.authentication/passwordMethods")
+    );
+    // A description merged from the 2023 document.
+    let phone = schema
+        .entity_types
+        .iter()
+        .find(|t| t.name == "phoneAuthenticationMethod")
+        .unwrap();
+    let number = phone
+        .properties
+        .iter()
+        .find(|p| p.name == "phoneNumber")
+        .unwrap();
+    assert!(
+        number
+            .annotations
+            .iter()
+            .any(|a| a.term == "Org.OData.Core.V1.Description"
+                && a.value
+                    .as_str()
+                    .is_some_and(|d| d.starts_with("The phone number to text or call"))),
+        "{:?}",
+        number.annotations
+    );
+}
+
+#[test]
+fn report_lists_decisions_and_what_is_left_out() {
+    let out = trim_default(&TrimOptions::default());
+    let notes: Vec<String> = out.report.notes.iter().map(|n| n.to_string()).collect();
+    let has = |kind: NoteKind, needle: &str| {
+        out.report
+            .notes
+            .iter()
+            .any(|n| n.kind == kind && n.message.contains(needle))
+    };
+    assert!(
+        has(
+            NoteKind::Decision,
+            "passwordlessMicrosoftAuthenticatorMethods: not in spec/upstream/v1.0-Prod.csdl"
+        ),
+        "{notes:#?}"
+    );
+    assert!(
+        has(
+            NoteKind::UnselectedOperation,
+            "microsoft.graph.resetPassword"
+        ),
+        "{notes:#?}"
+    );
+    assert!(
+        has(
+            NoteKind::UnselectedOperation,
+            "microsoft.graph.creationOptions"
+        ),
+        "{notes:#?}"
+    );
+    assert!(
+        has(
+            NoteKind::DroppedNavigation,
+            "microsoftAuthenticatorAuthenticationMethod/device"
+        ),
+        "{notes:#?}"
+    );
+}
+
+#[test]
+fn missing_navigation_is_an_error_with_close_matches() {
+    let text = read(SLICE).replace("name = \"phoneMethods\"", "name = \"phoneMethodz\"");
+    let s = Slice::parse(SLICE, &text).unwrap();
+    let full = doc("spec/upstream/v1.0-Prod.csdl");
+    let err = trim(&full, None, &s).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "spec/slice.toml: navigation entry phoneMethodz: microsoft.graph.authentication in v1.0-Prod.csdl has no such navigation property; close matches: phoneMethods; fix the slice, record a [[decision]] for it, or allow missing entries (`cargo xtask trim --allow-missing`)"
+    );
+}
+
+#[test]
+fn missing_action_is_an_error_with_close_matches() {
+    let text = read(SLICE).replace("\"enableSmsSignIn\"", "\"enableSmsSignon\"");
+    let s = Slice::parse(SLICE, &text).unwrap();
+    let full = doc("spec/upstream/v1.0-Prod.csdl");
+    let err = trim(&full, None, &s).unwrap_err().to_string();
+    assert!(
+        err.contains("navigation entry phoneMethods/enableSmsSignon"),
+        "{err}"
+    );
+    assert!(err.contains("close matches: enableSmsSignIn"), "{err}");
+}
+
+#[test]
+fn older_document_trims_with_missing_entries_allowed() {
+    let s = slice();
+    let old = doc("spec/upstream/v1.0-described-2023-05.xml");
+    // Strict: the 2023 document lacks navigation properties added since.
+    let err = trim(&old, None, &s).unwrap_err().to_string();
+    assert!(err.contains("navigation entry "), "{err}");
+    let t = trim_with(
+        &old,
+        None,
+        &s,
+        &TrimOptions {
+            allow_missing: true,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        t.report.missing,
+        ["platformCredentialMethods", "externalAuthenticationMethods"]
+    );
+    let schema = &t.document.schemas[0];
+    assert!(
+        schema
+            .entity_types
+            .iter()
+            .any(|e| e.name == "phoneAuthenticationMethod")
+    );
+}
+
+#[test]
+fn national_clouds_record_what_they_lack() {
+    let s = slice();
+    let mooncake = doc("spec/upstream/v1.0-Mooncake.csdl");
+    let t = trim_with(
+        &mooncake,
+        None,
+        &s,
+        &TrimOptions {
+            allow_missing: true,
+        },
+    )
+    .unwrap();
+    assert!(
+        t.report
+            .missing
+            .iter()
+            .any(|m| m == "phoneMethods/enableSmsSignIn"),
+        "{:?}",
+        t.report.missing
+    );
+    assert!(
+        t.report
+            .missing
+            .iter()
+            .any(|m| m == "phoneMethods/disableSmsSignIn")
+    );
+    assert!(!t.report.missing.iter().any(|m| m == "phoneMethods"));
+    let fairfax = doc("spec/upstream/v1.0-Fairfax.csdl");
+    trim_with(
+        &fairfax,
+        None,
+        &s,
+        &TrimOptions {
+            allow_missing: true,
+        },
+    )
+    .unwrap();
+}
+
+#[test]
+fn trimmed_spec_lowers_with_every_slice_path() {
+    let s = slice();
+    let spec = doc("spec/graph-phone.csdl");
+    let requests = s.path_requests();
+    assert_eq!(requests.len(), 2 * s.navigation.len());
+    let model = graph_codegen::lower(&spec, &requests).unwrap_or_else(|e| panic!("{e}"));
+    let pw = &model.paths["me/authentication/passwordMethods"];
+    assert!(!pw.capabilities.updatable && !pw.capabilities.deletable);
+    let phone = &model.paths["users/{user-id}/authentication/phoneMethods"];
+    let ops: Vec<&str> = phone.operations.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(ops, ["disableSmsSignIn", "enableSmsSignIn"]);
+    assert_eq!(
+        phone.doc.description.as_deref(),
+        Some("The phone numbers registered to a user for authentication.")
+    );
+    assert_eq!(
+        model.types["microsoft.graph.authenticationMethod"]
+            .derived
+            .len(),
+        11
+    );
+}

@@ -1,0 +1,122 @@
+//! `cargo xtask trim [--check]`: cut the slice of `spec/slice.toml` out of the full Graph
+//! metadata into `spec/graph-phone.csdl` and `spec/slice.lock`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use graph_codegen::trim::{Input, Slice, TrimOptions, trim_files};
+
+use crate::files::{self, Mode, Output};
+
+/// The command users run; check mode names it when the trimmed spec is stale.
+pub const COMMAND: &str = "cargo xtask trim";
+
+#[derive(clap::Args)]
+pub struct TrimArgs {
+    /// The full metadata document [default: `source.metadata` of the slice].
+    #[arg(long)]
+    metadata: Option<PathBuf>,
+    /// The document descriptions are taken from [default: `source.descriptions` of the slice].
+    #[arg(long)]
+    descriptions: Option<PathBuf>,
+    /// Take no descriptions from a second document.
+    #[arg(long, conflicts_with = "descriptions")]
+    no_descriptions: bool,
+    /// The slice definition.
+    #[arg(long, default_value = "spec/slice.toml")]
+    slice: PathBuf,
+    /// Where to write the trimmed spec and the lock [default: `output_dir` of the slice].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Skip slice entries the metadata lacks (older documents, national clouds) and list them
+    /// in the report and the lock, instead of failing.
+    #[arg(long)]
+    allow_missing: bool,
+    /// Change nothing; fail if the checked-in trimmed spec or lock differs.
+    #[arg(long)]
+    check: bool,
+}
+
+pub fn run(args: TrimArgs) -> anyhow::Result<()> {
+    let root = files::workspace_root();
+    let rel = |p: &Path| -> String {
+        let abs = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            root.join(p)
+        };
+        abs.strip_prefix(&root)
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_else(|_| abs.to_string_lossy().into_owned())
+    };
+    let read = |path: &str| -> anyhow::Result<String> {
+        fs::read_to_string(root.join(path)).with_context(|| format!("cannot read {path}"))
+    };
+
+    let slice_path = rel(&args.slice);
+    let slice_text = read(&slice_path)?;
+    let slice = Slice::parse(&slice_path, &slice_text)?;
+    let metadata_path = args.metadata.as_deref().map_or(slice.metadata.clone(), rel);
+    let descriptions_path = if args.no_descriptions {
+        None
+    } else {
+        args.descriptions
+            .as_deref()
+            .map(rel)
+            .or(slice.descriptions.clone())
+    };
+    let metadata_text = read(&metadata_path)?;
+    let descriptions_text = descriptions_path.as_deref().map(read).transpose()?;
+
+    let out = trim_files(
+        Input {
+            path: &slice_path,
+            text: &slice_text,
+        },
+        Input {
+            path: &metadata_path,
+            text: &metadata_text,
+        },
+        descriptions_path
+            .as_deref()
+            .zip(descriptions_text.as_deref())
+            .map(|(path, text)| Input { path, text }),
+        &TrimOptions {
+            allow_missing: args.allow_missing,
+        },
+    )?;
+
+    let out_dir = args.out.as_deref().map(rel);
+    let outputs: Vec<Output> = out
+        .files
+        .into_iter()
+        .map(|f| {
+            let path = match &out_dir {
+                Some(dir) => {
+                    let name = f.path.rsplit('/').next().unwrap_or(&f.path).to_string();
+                    format!("{}/{name}", dir.trim_end_matches('/'))
+                }
+                None => f.path,
+            };
+            Output {
+                path,
+                contents: f.contents,
+            }
+        })
+        .collect();
+
+    println!("{}", out.report);
+    let mode = if args.check { Mode::Check } else { Mode::Write };
+    let changed = files::ensure_files(&root, &outputs, &[], mode, COMMAND)?;
+    match (mode, changed.is_empty()) {
+        (Mode::Check, _) => println!("trimmed spec is up to date"),
+        (Mode::Write, true) => println!("trimmed spec was already up to date"),
+        (Mode::Write, false) => {
+            for path in &changed {
+                println!("updated {path}");
+            }
+        }
+    }
+    Ok(())
+}
