@@ -1,1 +1,38 @@
-fn main() {}
+//! The project's task runner: a thin front end over the `graph-codegen` library.
+//!
+//! It parses flags, reads inputs from `spec/`, calls the library, and writes files through
+//! the one write path in [`files`]. No generation logic lives here.
+
+mod codegen;
+mod files;
+mod spec_diff;
+mod trim;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "graph-phone development tasks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate every generated file from the checked-in spec/ (or check them with --check).
+    Codegen(codegen::CodegenArgs),
+    /// Cut the slice of spec/slice.toml out of the full metadata into spec/ (or check it).
+    Trim(trim::TrimArgs),
+    /// Compare two versions of the slice (two files, or --base REV against the working tree):
+    /// a classified report of breaking, additive and documentation changes.
+    SpecDiff(spec_diff::SpecDiffArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Codegen(args) => codegen::run(args),
+        Command::Trim(args) => trim::run(args),
+        Command::SpecDiff(args) => spec_diff::exit(spec_diff::run(args)),
+    }
+}

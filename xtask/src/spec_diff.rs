@@ -19,7 +19,7 @@ use std::process::Command;
 use anyhow::{Context, bail};
 use graph_codegen::diff::{self, Class, SpecDiff};
 use graph_codegen::emit::Overlay;
-use graph_codegen::{PathRequest, Slice, csdl, path_requests};
+use graph_codegen::{PathRequest, Slice, csdl};
 
 use crate::files;
 
@@ -236,11 +236,11 @@ pub fn run_in(root: &Path, args: &SpecDiffArgs) -> anyhow::Result<Status> {
 fn compare(old: &Side, new: &Side, overlay: Option<&Overlay>) -> anyhow::Result<SpecDiff> {
     let mut requests: BTreeSet<PathRequest> = BTreeSet::new();
     if let Some((path, text)) = &new.slice {
-        requests.extend(path_requests(&Slice::parse(path, text)?));
+        requests.extend(Slice::parse(path, text)?.path_requests());
     }
     if let Some((path, text)) = &old.slice {
         match Slice::parse(path, text) {
-            Ok(slice) => requests.extend(path_requests(&slice)),
+            Ok(slice) => requests.extend(slice.path_requests()),
             Err(e) => eprintln!("warning: skipping the old slice definition: {e}"),
         }
     }

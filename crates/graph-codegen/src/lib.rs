@@ -8,10 +8,19 @@
 #![deny(missing_docs)]
 
 pub mod csdl;
+pub mod diff;
+pub mod emit;
 pub mod error;
 pub mod ir;
+pub mod trim;
+pub mod naming;
+pub mod permissions;
+mod pipeline;
 
 pub use error::Error;
+pub use pipeline::{SpecInputs, generate, load_model};
+pub use ir::{PathRequest, lower};
+pub use trim::{Slice, trim};
 
 /// One file produced by the generator.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,134 @@
+//! The whole generator pipeline on the real global metadata, against a bare quick-xml event
+//! scan of the same file measured in the same run.
+//!
+//! Run with `cargo bench -p graph-codegen --bench pipeline`. It prints a table of medians and
+//! ratios; it asserts nothing about time (a slow machine is not a failure).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use graph_codegen::trim::{Input, TrimOptions, trim_files};
+use graph_codegen::{SpecInputs, csdl, generate};
+use quick_xml::events::Event;
+
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(format!("{ROOT}/{rel}")).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// Median wall time of `runs` calls after `warmup` calls.
+fn measure<T>(warmup: usize, runs: usize, mut f: impl FnMut() -> T) -> Duration {
+    for _ in 0..warmup {
+        black_box(f());
+    }
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            black_box(f());
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[runs / 2]
+}
+
+/// The baseline: every event of the document, nothing built.
+fn bare_scan(text: &str) -> usize {
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut events = 0usize;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Eof) => return events,
+            Ok(_) => events += 1,
+            Err(e) => panic!("scan failed: {e}"),
+        }
+    }
+}
+
+fn main() {
+    let metadata_path = "spec/upstream/v1.0-Prod.csdl";
+    let metadata = read(metadata_path);
+    let descriptions_path = "spec/upstream/v1.0-described-2023-05.xml";
+    let descriptions = read(descriptions_path);
+    let slice = read("spec/slice.toml");
+    let overlay = read("spec/overlay.toml");
+    let options = TrimOptions::default();
+
+    let trim = |with_descriptions: bool| {
+        trim_files(
+            Input {
+                path: "spec/slice.toml",
+                text: &slice,
+            },
+            Input {
+                path: metadata_path,
+                text: &metadata,
+            },
+            with_descriptions.then_some(Input {
+                path: descriptions_path,
+                text: &descriptions,
+            }),
+            &options,
+        )
+        .expect("the real slice trims")
+    };
+    let trimmed = trim(false).files[0].contents.clone();
+    let inputs = SpecInputs {
+        csdl_path: "spec/graph-phone.csdl".into(),
+        csdl: trimmed,
+        slice_path: "spec/slice.toml".into(),
+        slice: slice.clone(),
+        overlay_path: "spec/overlay.toml".into(),
+        overlay: overlay.clone(),
+    };
+    let pipeline = || {
+        let out = trim(false);
+        let inputs = SpecInputs {
+            csdl: out.files[0].contents.clone(),
+            ..inputs.clone()
+        };
+        generate(&inputs).expect("generation succeeds")
+    };
+
+    let (warmup, runs) = (3, 15);
+    let scan = measure(warmup, runs, || bare_scan(&metadata));
+    let rows = [
+        ("bare quick-xml event scan (baseline)", scan),
+        (
+            "csdl::read",
+            measure(warmup, runs, || csdl::read(metadata_path, &metadata).unwrap()),
+        ),
+        ("read + trim + write the slice", measure(warmup, runs, || trim(false))),
+        (
+            "codegen from the trimmed spec (read, lower, emit)",
+            measure(warmup, runs, || generate(&inputs).unwrap()),
+        ),
+        ("whole pipeline (trim + codegen)", measure(warmup, runs, pipeline)),
+        (
+            "whole pipeline + descriptions from the 2023 document",
+            measure(warmup, runs, || {
+                let out = trim(true);
+                generate(&SpecInputs {
+                    csdl: out.files[0].contents.clone(),
+                    ..inputs.clone()
+                })
+                .unwrap()
+            }),
+        ),
+    ];
+
+    println!(
+        "pipeline on {metadata_path} ({} bytes), median of {runs} runs",
+        metadata.len()
+    );
+    println!("| stage | median ms | x bare scan |");
+    println!("|---|---:|---:|");
+    for (name, t) in rows {
+        println!(
+            "| {name} | {:.2} | {:.2} |",
+            t.as_secs_f64() * 1e3,
+            t.as_secs_f64() / scan.as_secs_f64()
+        );
+    }
+}

@@ -1,0 +1,70 @@
+//! `cargo xtask codegen [--check]`: regenerate everything generated from `spec/`.
+
+use std::fs;
+
+use anyhow::Context;
+
+use crate::files::{self, Mode, Output};
+
+/// The command users run; check mode names it when something is stale.
+pub const COMMAND: &str = "cargo xtask codegen";
+
+/// Directories whose every file is generated (stale files in them are removed).
+const OWNED_DIRS: &[&str] = &["crates/graph-phone-types/src/generated"];
+
+#[derive(clap::Args)]
+pub struct CodegenArgs {
+    /// Change nothing; fail if any checked-in generated file differs from what codegen produces.
+    #[arg(long)]
+    check: bool,
+}
+
+pub fn run(args: CodegenArgs) -> anyhow::Result<()> {
+    let mode = if args.check { Mode::Check } else { Mode::Write };
+    let changed = generate(mode)?;
+    match (mode, changed.is_empty()) {
+        (Mode::Check, _) => println!("generated files are up to date"),
+        (Mode::Write, true) => println!("generated files were already up to date"),
+        (Mode::Write, false) => {
+            for path in &changed {
+                println!("updated {path}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Read the spec, run the generator, and bring the outputs onto disk (or compare them).
+pub fn generate(mode: Mode) -> anyhow::Result<Vec<String>> {
+    let root = files::workspace_root();
+    let read = |rel: &str| {
+        fs::read_to_string(root.join(rel)).with_context(|| format!("cannot read {rel}"))
+    };
+    let inputs = graph_codegen::SpecInputs {
+        csdl_path: "spec/graph-phone.csdl".into(),
+        csdl: read("spec/graph-phone.csdl")?,
+        slice_path: "spec/slice.toml".into(),
+        slice: read("spec/slice.toml")?,
+        overlay_path: "spec/overlay.toml".into(),
+        overlay: read("spec/overlay.toml")?,
+    };
+    let outputs: Vec<Output> = graph_codegen::generate(&inputs)?
+        .into_iter()
+        .map(|f| Output {
+            path: f.path,
+            contents: f.contents,
+        })
+        .collect();
+    files::ensure_files(&root, &outputs, OWNED_DIRS, mode, COMMAND)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The same check CI runs: a stale checkout fails `cargo test` too.
+    #[test]
+    fn generated_files_are_fresh() {
+        if let Err(e) = super::generate(crate::files::Mode::Check) {
+            panic!("{e:#}");
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! The one write path for every generated file.
+//!
+//! Regeneration and `--check` go through [`ensure_files`]: it normalises newlines, compares
+//! with what is on disk, writes only what changed and deletes generated files that are no
+//! longer produced. In check mode it changes nothing and fails, naming the command to run.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+/// One file to keep on disk: a path relative to the workspace root and its contents.
+pub struct Output {
+    pub path: String,
+    pub contents: String,
+}
+
+/// Whether to write or only compare.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Write,
+    Check,
+}
+
+/// The workspace root (the parent of the xtask crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// Bring `outputs` onto disk below `root`. `owned_dirs` are directories whose every file is
+/// generated: files in them that `outputs` does not name are stale and removed.
+///
+/// `command` is what a user runs to regenerate; check mode names it in its error.
+pub fn ensure_files(
+    root: &Path,
+    outputs: &[Output],
+    owned_dirs: &[&str],
+    mode: Mode,
+    command: &str,
+) -> anyhow::Result<Vec<String>> {
+    let mut changed = Vec::new();
+    let mut wanted = BTreeSet::new();
+    for out in outputs {
+        let contents = normalize(&out.contents);
+        let path = root.join(&out.path);
+        wanted.insert(path.clone());
+        let on_disk = match fs::read(&path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        if on_disk.as_deref() == Some(contents.as_bytes()) {
+            continue;
+        }
+        changed.push(out.path.clone());
+        if mode == Mode::Write {
+            if let Some(dir) = path.parent() {
+                fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            fs::write(&path, contents.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    for dir in owned_dirs {
+        let dir = root.join(dir);
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut stale: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && !wanted.contains(p))
+            .collect();
+        stale.sort();
+        for path in stale {
+            let rel = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+            changed.push(format!("{rel} (no longer generated)"));
+            if mode == Mode::Write {
+                fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+            }
+        }
+    }
+    if mode == Mode::Check && !changed.is_empty() {
+        bail!(
+            "generated files are out of date:\n  {}\nrun `{command}` and commit the result",
+            changed.join("\n  ")
+        );
+    }
+    Ok(changed)
+}
+
+/// `\r\n` and lone `\r` become `\n`; the file ends with exactly one newline.
+fn normalize(text: &str) -> String {
+    let mut s = text.replace("\r\n", "\n").replace('\r', "\n");
+    while s.ends_with("\n\n") {
+        s.pop();
+    }
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-files-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn out(path: &str, contents: &str) -> Output {
+        Output {
+            path: path.into(),
+            contents: contents.into(),
+        }
+    }
+
+    #[test]
+    fn writes_only_on_change_and_check_names_the_command() {
+        let root = scratch("change");
+        let outputs = [out("gen/a.rs", "a\r\n")];
+        let changed = ensure_files(&root, &outputs, &["gen"], Mode::Write, "cargo xtask codegen")
+            .unwrap();
+        assert_eq!(changed, ["gen/a.rs"]);
+        assert_eq!(fs::read_to_string(root.join("gen/a.rs")).unwrap(), "a\n");
+        let mtime = fs::metadata(root.join("gen/a.rs")).unwrap().modified().unwrap();
+        let again = ensure_files(&root, &outputs, &["gen"], Mode::Write, "x").unwrap();
+        assert!(again.is_empty());
+        assert_eq!(
+            fs::metadata(root.join("gen/a.rs")).unwrap().modified().unwrap(),
+            mtime
+        );
+        ensure_files(&root, &outputs, &["gen"], Mode::Check, "x").unwrap();
+
+        fs::write(root.join("gen/a.rs"), "edited by hand\n").unwrap();
+        let err = ensure_files(&root, &outputs, &["gen"], Mode::Check, "cargo xtask codegen")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("gen/a.rs"), "{err}");
+        assert!(err.contains("run `cargo xtask codegen`"), "{err}");
+        assert_eq!(
+            fs::read_to_string(root.join("gen/a.rs")).unwrap(),
+            "edited by hand\n",
+            "check mode must not write"
+        );
+    }
+
+    #[test]
+    fn stale_generated_files_are_reported_and_removed() {
+        let root = scratch("stale");
+        fs::create_dir_all(root.join("gen")).unwrap();
+        fs::write(root.join("gen/old.rs"), "old\n").unwrap();
+        let outputs = [out("gen/new.rs", "new\n")];
+        let err = ensure_files(&root, &outputs, &["gen"], Mode::Check, "cmd")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("old.rs (no longer generated)"), "{err}");
+        ensure_files(&root, &outputs, &["gen"], Mode::Write, "cmd").unwrap();
+        assert!(!root.join("gen/old.rs").exists());
+        assert!(root.join("gen/new.rs").exists());
+    }
+}
