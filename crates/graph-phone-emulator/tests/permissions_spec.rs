@@ -330,9 +330,12 @@ async fn emulator_accepts_the_documented_least_privileged_permissions() {
     );
     // The check covered every kind of operation the emulator serves.
     assert!(attempts.len() > 100, "only {} attempts", attempts.len());
+    // What it does not serve is known: only externalAuthenticationMethods (see the README).
+    let unserved: Vec<&str> = refused_unserved.iter().map(|(k, _)| k.as_str()).collect();
     assert!(
-        refused_unserved
+        unserved
             .iter()
-            .any(|(k, _)| k == "emailMethods.create")
+            .all(|k| k.starts_with("externalAuthenticationMethods.")),
+        "operations of the slice the emulator does not serve: {unserved:?}"
     );
 }
