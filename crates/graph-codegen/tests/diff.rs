@@ -9,7 +9,7 @@ use graph_codegen::diff::{
 };
 use graph_codegen::emit::Overlay;
 use graph_codegen::trim::{Slice, TrimOptions, trim_with};
-use graph_codegen::{PathRequest, path_requests};
+use graph_codegen::PathRequest;
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -40,7 +40,7 @@ fn real_pair() -> (SpecDiff, Vec<PathRequest>) {
     let prod = doc("spec/upstream/v1.0-Prod.csdl");
     let new = trim_with(&prod, Some(&described), &slice, &TrimOptions::default())
         .unwrap_or_else(|e| panic!("{e}"));
-    let requests = path_requests(&slice);
+    let requests = slice.path_requests();
     let (old_model, dropped) =
         lower_available(&old.document, &requests).unwrap_or_else(|e| panic!("{e}"));
     let (new_model, none) =
@@ -223,7 +223,7 @@ fn checked_in_spec_has_no_changes_against_a_fresh_trim() {
         &read(&repo_root().join("spec/slice.toml")),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let requests = path_requests(&slice);
+    let requests = slice.path_requests();
     let described = doc("spec/upstream/v1.0-described-2023-05.xml");
     let prod = doc("spec/upstream/v1.0-Prod.csdl");
     let fresh = trim_with(&prod, Some(&described), &slice, &TrimOptions::default())
