@@ -47,6 +47,7 @@ pub fn generate(mode: Mode) -> anyhow::Result<Vec<String>> {
         slice: read("spec/slice.toml")?,
         overlay_path: "spec/overlay.toml".into(),
         overlay: read("spec/overlay.toml")?,
+        clouds: cloud_specs(&root)?,
     };
     let outputs: Vec<Output> = graph_codegen::generate(&inputs)?
         .into_iter()
@@ -56,6 +57,26 @@ pub fn generate(mode: Mode) -> anyhow::Result<Vec<String>> {
         })
         .collect();
     files::ensure_files(&root, &outputs, OWNED_DIRS, mode, COMMAND)
+}
+
+/// `spec/clouds/*.csdl` as `(path, text)`, sorted by path.
+fn cloud_specs(root: &std::path::Path) -> anyhow::Result<Vec<(String, String)>> {
+    let dir = root.join("spec/clouds");
+    let mut paths: Vec<_> = fs::read_dir(&dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "csdl"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            let rel = format!("spec/clouds/{name}");
+            let text = fs::read_to_string(&p).with_context(|| format!("cannot read {rel}"))?;
+            Ok((rel, text))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
 //! `cargo xtask trim [--check]`: cut the slice of `spec/slice.toml` out of the full Graph
-//! metadata into `spec/graph-phone.csdl` and `spec/slice.lock`.
+//! metadata into `spec/graph-phone.csdl` and `spec/slice.lock`, and out of each national
+//! cloud's metadata (the slice's `[[cloud]]` entries) into `spec/clouds/<name>.csdl` and
+//! `spec/clouds/<name>.lock`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use graph_codegen::trim::{Input, Slice, TrimOptions, trim_files};
+use graph_codegen::trim::{Input, Slice, TrimOptions, cloud_spec_path, trim_files};
 
 use crate::files::{self, Mode, Output};
 
@@ -107,6 +109,38 @@ pub fn run(args: TrimArgs) -> anyhow::Result<()> {
         .collect();
 
     println!("{}", out.report);
+    let mut outputs = outputs;
+    // The national clouds, when trimming the slice's own source (not an override).
+    if args.metadata.is_none() && args.out.is_none() {
+        for cloud in &slice.clouds {
+            let text = read(&cloud.metadata)?;
+            let trimmed = trim_files(
+                Input {
+                    path: &slice_path,
+                    text: &slice_text,
+                },
+                Input {
+                    path: &cloud.metadata,
+                    text: &text,
+                },
+                None,
+                &TrimOptions {
+                    allow_missing: true,
+                },
+            )
+            .with_context(|| format!("trimming the {} cloud's metadata", cloud.name))?;
+            let spec = cloud_spec_path(&cloud.name);
+            let lock = spec.replace(".csdl", ".lock");
+            println!("cloud {}: missing {:?}", cloud.name, trimmed.report.missing);
+            for f in trimmed.files {
+                let path = if f.path.ends_with(".csdl") { &spec } else { &lock };
+                outputs.push(Output {
+                    path: path.clone(),
+                    contents: f.contents,
+                });
+            }
+        }
+    }
     let mode = if args.check { Mode::Check } else { Mode::Write };
     let changed = files::ensure_files(&root, &outputs, &[], mode, COMMAND)?;
     match (mode, changed.is_empty()) {

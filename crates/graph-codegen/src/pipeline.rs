@@ -4,7 +4,8 @@ use crate::csdl;
 use crate::emit::overlay::Overlay;
 use crate::emit::rust::emit_types;
 use crate::ir::{self, Model};
-use crate::trim::Slice;
+use crate::emit::openapi::{CloudModel, lower_cloud};
+use crate::trim::{Slice, cloud_spec_path};
 use crate::{Error, GeneratedFile};
 
 /// The checked-in inputs of code generation, as texts, with the paths they were read from
@@ -23,6 +24,9 @@ pub struct SpecInputs {
     pub overlay_path: String,
     /// The overlay.
     pub overlay: String,
+    /// The trimmed specs of the national clouds (`spec/clouds/<name>.csdl`) as
+    /// `(path, text)`, matched to the slice's `[[cloud]]` entries by file stem.
+    pub clouds: Vec<(String, String)>,
 }
 
 /// Read the trimmed spec, lower it with the slice's paths and narrow it to the operations
@@ -35,14 +39,57 @@ pub fn load_model(inputs: &SpecInputs) -> Result<(Slice, Model), Error> {
     Ok((slice, model))
 }
 
+/// Each national cloud's model with the clouds it serves: its trimmed spec lowered with the
+/// slice's paths it has, narrowed like the global model. Every `[[cloud]]` of the slice must
+/// have its spec, and every spec its `[[cloud]]`.
+fn cloud_models(inputs: &SpecInputs, slice: &Slice) -> Result<Vec<(Vec<String>, Model)>, Error> {
+    let mut out = Vec::new();
+    for cloud in &slice.clouds {
+        let wanted = cloud_spec_path(&cloud.name);
+        let Some((path, text)) = inputs.clouds.iter().find(|(p, _)| *p == wanted) else {
+            return Err(Error::Slice {
+                file: inputs.slice_path.clone(),
+                message: format!(
+                    "cloud `{}` has no trimmed spec {wanted}; run `cargo xtask trim`",
+                    cloud.name
+                ),
+            });
+        };
+        let doc = csdl::read(path, text)?;
+        let (mut model, _missing) = lower_cloud(&doc, &slice.path_requests())?;
+        slice.restrict(&mut model);
+        out.push((cloud.serves.clone(), model));
+    }
+    for (path, _) in &inputs.clouds {
+        if !slice.clouds.iter().any(|c| cloud_spec_path(&c.name) == *path) {
+            return Err(Error::Slice {
+                file: inputs.slice_path.clone(),
+                message: format!(
+                    "{path} belongs to no [[cloud]] of the slice; delete it or add the cloud"
+                ),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Everything `cargo xtask codegen` writes, in a stable order.
 pub fn generate(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> {
-    let (_slice, model) = load_model(inputs)?;
+    let (slice, model) = load_model(inputs)?;
     let overlay = Overlay::parse(&inputs.overlay, &inputs.overlay_path)?;
     let mut files = emit_types(&model, &overlay)?;
-    // spec/openapi.json and crates/graph-phone-client/src/generated/*. National clouds:
-    // pass `CloudModel { cloud: "usGovL4" | "usGovL5Dod" | "china", model }` per cloud.
-    files.extend(crate::emit::client::emit_client(&model, &overlay, &[])?);
+    let cloud_models = cloud_models(inputs, &slice)?;
+    let clouds: Vec<CloudModel<'_>> = cloud_models
+        .iter()
+        .flat_map(|(serves, model)| {
+            serves.iter().map(move |cloud| CloudModel {
+                cloud: cloud.as_str(),
+                model,
+            })
+        })
+        .collect();
+    // spec/openapi.json and crates/graph-phone-client/src/generated/*.
+    files.extend(crate::emit::client::emit_client(&model, &overlay, &clouds)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }

@@ -31,6 +31,24 @@ pub struct Slice {
     pub navigation: Vec<NavigationEntry>,
     /// Entries deliberately left out, with the reason.
     pub decisions: Vec<Decision>,
+    /// National clouds whose own metadata the same slice is cut from, for availability.
+    pub clouds: Vec<CloudSource>,
+}
+
+/// A national cloud's metadata, trimmed with the same slice into `spec/clouds/<name>.csdl`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudSource {
+    /// The file stem of its trimmed spec, for example `usgov`.
+    pub name: String,
+    /// The clouds (as the client names them: `usGovL4`, `usGovL5Dod`, `china`) served by it.
+    pub serves: Vec<String>,
+    /// Its full metadata document, relative to the repository root.
+    pub metadata: String,
+}
+
+/// Where the trimmed spec of a national cloud is written.
+pub fn cloud_spec_path(name: &str) -> String {
+    format!("spec/clouds/{name}.csdl")
 }
 
 /// One navigation property under the base path.
@@ -69,6 +87,16 @@ struct RawSlice {
     navigation: Vec<RawNavigation>,
     #[serde(default)]
     decision: Vec<RawDecision>,
+    #[serde(default)]
+    cloud: Vec<RawCloud>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCloud {
+    name: String,
+    serves: Vec<String>,
+    metadata: String,
 }
 
 #[derive(Deserialize)]
@@ -189,6 +217,26 @@ impl Slice {
                 reason: d.reason,
             });
         }
+        let mut clouds = Vec::new();
+        for c in raw.cloud {
+            if c.name.is_empty() || !c.name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-') {
+                return Err(err(format!(
+                    "cloud.name `{}` must be a file stem of letters, digits and `-`",
+                    c.name
+                )));
+            }
+            if c.serves.is_empty() {
+                return Err(err(format!(
+                    "cloud `{}` serves no cloud; name at least one, for example `china`",
+                    c.name
+                )));
+            }
+            clouds.push(CloudSource {
+                name: c.name,
+                serves: c.serves,
+                metadata: c.metadata,
+            });
+        }
         Ok(Slice {
             file: file.to_string(),
             name: raw.name,
@@ -213,6 +261,7 @@ impl Slice {
                 })
                 .collect(),
             decisions,
+            clouds,
         })
     }
 
