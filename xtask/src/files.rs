@@ -77,7 +77,11 @@ pub fn ensure_files(
             .collect();
         stale.sort();
         for path in stale {
-            let rel = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
             changed.push(format!("{rel} (no longer generated)"));
             if mode == Mode::Write {
                 fs::remove_file(&path)
@@ -128,23 +132,41 @@ mod tests {
     fn writes_only_on_change_and_check_names_the_command() {
         let root = scratch("change");
         let outputs = [out("gen/a.rs", "a\r\n")];
-        let changed = ensure_files(&root, &outputs, &["gen"], Mode::Write, "cargo xtask codegen")
-            .unwrap();
+        let changed = ensure_files(
+            &root,
+            &outputs,
+            &["gen"],
+            Mode::Write,
+            "cargo xtask codegen",
+        )
+        .unwrap();
         assert_eq!(changed, ["gen/a.rs"]);
         assert_eq!(fs::read_to_string(root.join("gen/a.rs")).unwrap(), "a\n");
-        let mtime = fs::metadata(root.join("gen/a.rs")).unwrap().modified().unwrap();
+        let mtime = fs::metadata(root.join("gen/a.rs"))
+            .unwrap()
+            .modified()
+            .unwrap();
         let again = ensure_files(&root, &outputs, &["gen"], Mode::Write, "x").unwrap();
         assert!(again.is_empty());
         assert_eq!(
-            fs::metadata(root.join("gen/a.rs")).unwrap().modified().unwrap(),
+            fs::metadata(root.join("gen/a.rs"))
+                .unwrap()
+                .modified()
+                .unwrap(),
             mtime
         );
         ensure_files(&root, &outputs, &["gen"], Mode::Check, "x").unwrap();
 
         fs::write(root.join("gen/a.rs"), "edited by hand\n").unwrap();
-        let err = ensure_files(&root, &outputs, &["gen"], Mode::Check, "cargo xtask codegen")
-            .unwrap_err()
-            .to_string();
+        let err = ensure_files(
+            &root,
+            &outputs,
+            &["gen"],
+            Mode::Check,
+            "cargo xtask codegen",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("gen/a.rs"), "{err}");
         assert!(err.contains("run `cargo xtask codegen`"), "{err}");
         assert_eq!(

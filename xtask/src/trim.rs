@@ -133,7 +133,11 @@ pub fn run(args: TrimArgs) -> anyhow::Result<()> {
             let lock = spec.replace(".csdl", ".lock");
             println!("cloud {}: missing {:?}", cloud.name, trimmed.report.missing);
             for f in trimmed.files {
-                let path = if f.path.ends_with(".csdl") { &spec } else { &lock };
+                let path = if f.path.ends_with(".csdl") {
+                    &spec
+                } else {
+                    &lock
+                };
                 outputs.push(Output {
                     path: path.clone(),
                     contents: f.contents,

@@ -97,14 +97,22 @@ fn main() {
         ("bare quick-xml event scan (baseline)", scan),
         (
             "csdl::read",
-            measure(warmup, runs, || csdl::read(metadata_path, &metadata).unwrap()),
+            measure(warmup, runs, || {
+                csdl::read(metadata_path, &metadata).unwrap()
+            }),
         ),
-        ("read + trim + write the slice", measure(warmup, runs, || trim(false))),
+        (
+            "read + trim + write the slice",
+            measure(warmup, runs, || trim(false)),
+        ),
         (
             "codegen from the trimmed spec (read, lower, emit)",
             measure(warmup, runs, || generate(&inputs).unwrap()),
         ),
-        ("whole pipeline (trim + codegen)", measure(warmup, runs, pipeline)),
+        (
+            "whole pipeline (trim + codegen)",
+            measure(warmup, runs, pipeline),
+        ),
         (
             "whole pipeline + descriptions from the 2023 document",
             measure(warmup, runs, || {

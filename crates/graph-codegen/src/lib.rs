@@ -1,9 +1,11 @@
 //! The graph-phone generator library: Microsoft Graph CSDL text in, `(path, contents)` pairs
 //! out. It does no IO; the `xtask` crate reads inputs and writes files.
 //!
-//! Stages, each seeing only its neighbour's types:
-//! [`csdl`] (reader) -> [`ir`] (lowering) -> emitters. The trimmer cuts the project's slice
-//! from a full metadata document.
+//! Stages, each seeing only its neighbour's types: [`csdl`] (reader and canonical writer) ->
+//! [`ir`] (lowering) -> [`emit`] (Rust models, OpenAPI, the progenitor client). [`trim`] cuts
+//! the project's slice from a full metadata document, [`diff`] compares two versions of it,
+//! [`permissions`] reads the per-operation permission data, and [`generate`] is the whole
+//! `cargo xtask codegen` job as one pure function.
 
 #![deny(missing_docs)]
 
@@ -12,14 +14,14 @@ pub mod diff;
 pub mod emit;
 pub mod error;
 pub mod ir;
-pub mod trim;
 pub mod naming;
 pub mod permissions;
 mod pipeline;
+pub mod trim;
 
 pub use error::Error;
-pub use pipeline::{SpecInputs, generate, load_model};
 pub use ir::{PathRequest, lower};
+pub use pipeline::{SpecInputs, generate, load_model};
 pub use trim::{Slice, trim};
 
 /// One file produced by the generator.

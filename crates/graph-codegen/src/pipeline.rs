@@ -1,10 +1,10 @@
 //! The whole `cargo xtask codegen` job as one pure function: spec texts in, generated files out.
 
 use crate::csdl;
+use crate::emit::openapi::{CloudModel, lower_cloud};
 use crate::emit::overlay::Overlay;
 use crate::emit::rust::emit_types;
 use crate::ir::{self, Model};
-use crate::emit::openapi::{CloudModel, lower_cloud};
 use crate::trim::{Slice, cloud_spec_path};
 use crate::{Error, GeneratedFile};
 
@@ -61,7 +61,11 @@ fn cloud_models(inputs: &SpecInputs, slice: &Slice) -> Result<Vec<(Vec<String>, 
         out.push((cloud.serves.clone(), model));
     }
     for (path, _) in &inputs.clouds {
-        if !slice.clouds.iter().any(|c| cloud_spec_path(&c.name) == *path) {
+        if !slice
+            .clouds
+            .iter()
+            .any(|c| cloud_spec_path(&c.name) == *path)
+        {
             return Err(Error::Slice {
                 file: inputs.slice_path.clone(),
                 message: format!(

@@ -103,16 +103,29 @@ fn operation_keys_follow_the_ir() {
     // although the metadata allows e.g. deleting from `methods` or creating a password method.
     for (key, reason) in [
         ("methods.delete", "metadata allows it, the slice does not"),
-        ("passwordMethods.create", "metadata allows it, the slice does not"),
-        ("emailMethods.create", "metadata allows it, the slice does not"),
+        (
+            "passwordMethods.create",
+            "metadata allows it, the slice does not",
+        ),
+        (
+            "emailMethods.create",
+            "metadata allows it, the slice does not",
+        ),
     ] {
         assert!(!keys.contains(key), "{key}: {reason}");
     }
-    for nav in ["emailMethods", "methods", "operations", "platformCredentialMethods"] {
+    for nav in [
+        "emailMethods",
+        "methods",
+        "operations",
+        "platformCredentialMethods",
+    ] {
         assert!(keys.contains(&format!("{nav}.list")) && keys.contains(&format!("{nav}.get")));
     }
     assert_eq!(
-        keys.iter().filter(|k| !k.starts_with("phoneMethods.")).count(),
+        keys.iter()
+            .filter(|k| !k.starts_with("phoneMethods."))
+            .count(),
         2 * 11,
         "list and get on each of the 11 other navigations"
     );

@@ -219,7 +219,12 @@ impl Slice {
         }
         let mut clouds = Vec::new();
         for c in raw.cloud {
-            if c.name.is_empty() || !c.name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-') {
+            if c.name.is_empty()
+                || !c
+                    .name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+            {
                 return Err(err(format!(
                     "cloud.name `{}` must be a file stem of letters, digits and `-`",
                     c.name
