@@ -81,6 +81,10 @@ fn main() {
         slice: slice.clone(),
         overlay_path: "spec/overlay.toml".into(),
         overlay: overlay.clone(),
+        clouds: ["spec/clouds/china.csdl", "spec/clouds/usgov.csdl"]
+            .into_iter()
+            .map(|p| (p.to_string(), read(p)))
+            .collect(),
     };
     let pipeline = || {
         let out = trim(false);

@@ -112,7 +112,9 @@ impl Route {
         let Some(coll_segment) = it.next() else {
             return Err(segment_not_found("authentication"));
         };
-        let coll = Coll::parse(coll_segment).ok_or_else(|| segment_not_found(coll_segment))?;
+        let coll = Coll::parse(coll_segment)
+            .filter(|c| cloud.has_navigation(c.segment()))
+            .ok_or_else(|| segment_not_found(coll_segment))?;
         let target = match (it.next(), it.next(), it.next()) {
             (None, _, _) => Target::Collection(coll),
             (Some(id), None, _) if !id.is_empty() => Target::Item(coll, id.to_string()),
@@ -213,5 +215,22 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn clouds_lack_what_their_metadata_lacks() {
+        let path = |nav: &str| format!("/v1.0/me/authentication/{nav}");
+        for cloud in [Cloud::UsGovL4, Cloud::UsGovL5Dod, Cloud::China] {
+            assert!(Route::parse(&path("externalAuthenticationMethods"), cloud).is_err());
+            assert!(Route::parse(&path("ExternalAuthenticationMethods/x"), cloud).is_err());
+            assert!(Route::parse(&path("phoneMethods"), cloud).is_ok());
+            assert!(Route::parse(&path("platformCredentialMethods"), cloud).is_ok());
+        }
+        assert!(parse(&path("externalAuthenticationMethods/x")).is_ok());
+        assert!(Route::parse(&path("methods"), Cloud::UsGovL4).is_ok());
+        for nav in ["methods", "operations/x", "emailMethods", "fido2Methods"] {
+            assert!(Route::parse(&path(nav), Cloud::China).is_err(), "{nav}");
+        }
+        assert!(Route::parse(&path("microsoftAuthenticatorMethods/x"), Cloud::China).is_ok());
     }
 }

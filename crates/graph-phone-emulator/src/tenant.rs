@@ -279,11 +279,13 @@ pub enum MethodKind {
     WindowsHelloForBusinessMethods,
     /// `platformCredentialMethods`.
     PlatformCredentialMethods,
+    /// `externalAuthenticationMethods` (global cloud only).
+    ExternalAuthenticationMethods,
 }
 
 impl MethodKind {
     /// All kinds, in the order `/methods` lists them (after phones).
-    pub const ALL: [MethodKind; 8] = [
+    pub const ALL: [MethodKind; 9] = [
         Self::PasswordMethods,
         Self::EmailMethods,
         Self::Fido2Methods,
@@ -292,6 +294,7 @@ impl MethodKind {
         Self::TemporaryAccessPassMethods,
         Self::WindowsHelloForBusinessMethods,
         Self::PlatformCredentialMethods,
+        Self::ExternalAuthenticationMethods,
     ];
 
     /// The collection segment.
@@ -305,6 +308,7 @@ impl MethodKind {
             Self::TemporaryAccessPassMethods => "temporaryAccessPassMethods",
             Self::WindowsHelloForBusinessMethods => "windowsHelloForBusinessMethods",
             Self::PlatformCredentialMethods => "platformCredentialMethods",
+            Self::ExternalAuthenticationMethods => "externalAuthenticationMethods",
         }
     }
 
@@ -319,6 +323,7 @@ impl MethodKind {
             Self::TemporaryAccessPassMethods => "temporaryAccessPassAuthenticationMethod",
             Self::WindowsHelloForBusinessMethods => "windowsHelloForBusinessAuthenticationMethod",
             Self::PlatformCredentialMethods => "platformCredentialAuthenticationMethod",
+            Self::ExternalAuthenticationMethods => "externalAuthenticationMethod",
         }
     }
 
@@ -348,6 +353,7 @@ impl MethodKind {
             ],
             Self::WindowsHelloForBusinessMethods => &["displayName", "keyStrength"],
             Self::PlatformCredentialMethods => &["displayName", "keyStrength", "platform"],
+            Self::ExternalAuthenticationMethods => &["configurationId", "displayName"],
         }
     }
 
@@ -372,6 +378,7 @@ impl MethodKind {
             Self::TemporaryAccessPassMethods => "TAP",
             Self::WindowsHelloForBusinessMethods => "WindowsHello",
             Self::PlatformCredentialMethods => "PlatformCred",
+            Self::ExternalAuthenticationMethods => "External",
         }
     }
 }
@@ -383,13 +390,14 @@ pub enum Cloud {
     #[default]
     #[serde(rename = "global")]
     Global,
-    /// US Government L4 (GCC High).
+    /// US Government L4 (GCC High): everything but external authentication methods.
     #[serde(rename = "usgov-l4")]
     UsGovL4,
-    /// US Government L5 (DOD).
+    /// US Government L5 (DOD): everything but external authentication methods.
     #[serde(rename = "usgov-l5-dod")]
     UsGovL5Dod,
-    /// China, operated by 21Vianet: no SMS sign-in actions.
+    /// China, operated by 21Vianet: phone methods, Microsoft Authenticator and platform
+    /// credential methods only, without the SMS sign-in actions.
     #[serde(rename = "china")]
     China,
 }
@@ -405,9 +413,42 @@ impl Cloud {
         }
     }
 
+    /// The navigations under `authentication/` and the `phoneMethods` actions that this
+    /// cloud's v1.0 metadata lacks (the `missing` lists of `spec/clouds/usgov.lock` and
+    /// `spec/clouds/china.lock`). The emulator answers them like an unknown segment.
+    pub fn missing_from_metadata(self) -> &'static [&'static str] {
+        match self {
+            Self::Global => &[],
+            Self::UsGovL4 | Self::UsGovL5Dod => &["externalAuthenticationMethods"],
+            Self::China => &[
+                "phoneMethods/enableSmsSignIn",
+                "phoneMethods/disableSmsSignIn",
+                "emailMethods",
+                "fido2Methods",
+                "methods",
+                "passwordMethods",
+                "softwareOathMethods",
+                "temporaryAccessPassMethods",
+                "windowsHelloForBusinessMethods",
+                "operations",
+                "externalAuthenticationMethods",
+            ],
+        }
+    }
+
+    /// Whether the cloud's metadata has the navigation (`emailMethods`, `methods`, ...) or
+    /// the `phoneMethods/{action}` action; case-insensitive, like Graph's segments.
+    pub fn has_navigation(self, segment: &str) -> bool {
+        !self
+            .missing_from_metadata()
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(segment))
+    }
+
     /// Whether the cloud's metadata has the `enableSmsSignIn`/`disableSmsSignIn` actions.
     pub fn has_sms_sign_in_actions(self) -> bool {
-        self != Self::China
+        self.has_navigation("phoneMethods/enableSmsSignIn")
+            && self.has_navigation("phoneMethods/disableSmsSignIn")
     }
 }
 

@@ -88,6 +88,9 @@ pub(crate) fn check_stored(kind: Option<MethodKind>, item: &JsonObject) -> Resul
         Some(MethodKind::PlatformCredentialMethods) => {
             check::<g::PlatformCredentialAuthenticationMethod>(item)
         }
+        Some(MethodKind::ExternalAuthenticationMethods) => {
+            check::<g::ExternalAuthenticationMethod>(item)
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! The other method kinds, the polymorphic `methods` collection, operations, and routing.
 
-use graph_phone_emulator::{Cloud, Emulator, MethodKind, Tenant};
+use graph_phone_emulator::{Cloud, Emulator, MethodKind, Principal, Tenant};
 
 use crate::common::*;
 
@@ -62,7 +62,7 @@ async fn methods_is_polymorphic() {
     let list = ctx.get("/me/authentication/methods", "alice-read").await;
     list.ok(200);
     let items = list.json["value"].as_array().unwrap();
-    assert_eq!(items.len(), 10);
+    assert_eq!(items.len(), 11);
     let types: Vec<&str> = items
         .iter()
         .map(|i| i["@odata.type"].as_str().unwrap())
@@ -239,6 +239,163 @@ async fn china_has_no_sms_sign_in_actions() {
     .ok(204);
 }
 
+const EXTERNAL: &str = "9a8e1c5d-3f2b-4e7a-8c6d-5b4a3f2e1d0c";
+
+#[tokio::test]
+async fn external_methods_are_served_with_their_own_fine_grained_permissions() {
+    let mut tenant = Tenant::example();
+    tenant.tokens.insert(
+        "alice-external".into(),
+        Principal::delegated("alice@contoso.com", &["UserAuthMethod-External.Read"]),
+    );
+    tenant.tokens.insert(
+        "app-external".into(),
+        Principal::application(&["UserAuthMethod-External.Read.All"]),
+    );
+    let ctx = Ctx::with(Emulator::builder().tenant(tenant)).await;
+    let list = ctx
+        .get(
+            "/me/authentication/externalAuthenticationMethods",
+            "alice-external",
+        )
+        .await;
+    list.ok(200);
+    assert_eq!(list.json["value"][0]["id"], EXTERNAL);
+    assert_eq!(list.json["value"][0]["displayName"], "Contoso external MFA");
+    assert!(
+        list.json["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("/authentication/externalAuthenticationMethods")
+    );
+    let one = ctx
+        .get(
+            &user_path(
+                ALICE,
+                &format!("externalAuthenticationMethods/{EXTERNAL}?$select=configurationId"),
+            ),
+            "app-external",
+        )
+        .await;
+    one.ok(200);
+    assert_eq!(
+        one.json["configurationId"],
+        "0c2f5e1a-7b3d-4a9e-b8c6-d1e2f3a4b5c6"
+    );
+    assert!(one.json.get("displayName").is_none());
+    let typed: graph_phone_types::ExternalAuthenticationMethod =
+        serde_json::from_value(list.json["value"][0].clone()).unwrap();
+    assert_eq!(
+        typed.configuration_id,
+        "0c2f5e1a-7b3d-4a9e-b8c6-d1e2f3a4b5c6"
+    );
+    let poly = ctx
+        .get(
+            &format!("/me/authentication/methods/{EXTERNAL}"),
+            "alice-read",
+        )
+        .await;
+    poly.ok(200);
+    assert_eq!(
+        poly.json["@odata.type"],
+        "#microsoft.graph.externalAuthenticationMethod"
+    );
+    // The External family covers external methods only; `methods` needs the broad ones.
+    for path in [
+        "/me/authentication/emailMethods",
+        "/me/authentication/methods",
+    ] {
+        ctx.get(path, "alice-external")
+            .await
+            .expect(403, "accessDenied");
+    }
+    ctx.get(
+        &user_path(ALICE, "externalAuthenticationMethods/nope"),
+        "app-external",
+    )
+    .await
+    .expect(404, "itemNotFound");
+    ctx.call(
+        "DELETE",
+        &format!("/me/authentication/externalAuthenticationMethods/{EXTERNAL}"),
+        Some("alice-rw"),
+        None,
+    )
+    .await
+    .expect(405, "Request_BadRequest");
+}
+
+#[tokio::test]
+async fn national_clouds_serve_what_their_metadata_has() {
+    fn segment_not_found(r: &Resp, segment: &str) {
+        r.expect(400, "BadRequest");
+        assert_eq!(
+            r.json["error"]["message"],
+            format!("Resource not found for the segment '{segment}'.")
+        );
+    }
+    for cloud in [Cloud::UsGovL4, Cloud::UsGovL5Dod] {
+        let ctx = Ctx::with(Emulator::builder().tenant(Tenant::example()).cloud(cloud)).await;
+        for path in [
+            "externalAuthenticationMethods".to_string(),
+            format!("externalAuthenticationMethods/{EXTERNAL}"),
+        ] {
+            let r = ctx
+                .get(&format!("/me/authentication/{path}"), "alice-read")
+                .await;
+            segment_not_found(&r, "externalAuthenticationMethods");
+        }
+        for kind in MethodKind::ALL {
+            if kind != MethodKind::ExternalAuthenticationMethods {
+                ctx.get(&user_path(ALICE, kind.segment()), "app-read")
+                    .await
+                    .ok(200);
+            }
+        }
+        // The US Gov metadata has the externalAuthenticationMethod type (a subtype of
+        // authenticationMethod), only not the navigation: `methods` still lists the item.
+        let all = ctx.get("/me/authentication/methods", "alice-read").await;
+        all.ok(200);
+        assert_eq!(all.json["value"].as_array().unwrap().len(), 11);
+    }
+    let ctx = Ctx::with(
+        Emulator::builder()
+            .tenant(Tenant::example())
+            .cloud(Cloud::China),
+    )
+    .await;
+    for nav in [
+        "emailMethods",
+        "fido2Methods",
+        "methods",
+        "passwordMethods",
+        "softwareOathMethods",
+        "temporaryAccessPassMethods",
+        "windowsHelloForBusinessMethods",
+        "operations",
+        "externalAuthenticationMethods",
+    ] {
+        segment_not_found(&ctx.get(&user_path(ALICE, nav), "app-read").await, nav);
+        segment_not_found(
+            &ctx.get(&user_path(ALICE, &format!("{nav}/x")), "app-read")
+                .await,
+            nav,
+        );
+    }
+    for nav in [
+        "phoneMethods",
+        "microsoftAuthenticatorMethods",
+        "platformCredentialMethods",
+    ] {
+        let r = ctx.get(&user_path(ALICE, nav), "app-read").await;
+        r.ok(200);
+        let id = r.json["value"][0]["id"].as_str().unwrap().to_string();
+        ctx.get(&user_path(ALICE, &format!("{nav}/{id}")), "app-read")
+            .await
+            .ok(200);
+    }
+}
+
 #[tokio::test]
 async fn bodies_read_back_into_the_generated_types() {
     use graph_phone_types::{
@@ -248,11 +405,16 @@ async fn bodies_read_back_into_the_generated_types() {
     let list = ctx.get("/me/authentication/methods", "alice-read").await;
     let items: Vec<AuthenticationMethod> = serde_json::from_value(list.json["value"].clone())
         .expect("every item is an AuthenticationMethod");
-    assert_eq!(items.len(), 10);
+    assert_eq!(items.len(), 11);
     assert!(
         !items
             .iter()
             .any(|m| matches!(m, AuthenticationMethod::Unknown(_)))
+    );
+    assert!(
+        items
+            .iter()
+            .any(|m| matches!(m, AuthenticationMethod::External(_)))
     );
     let phones: Vec<&PhoneAuthenticationMethod> = items
         .iter()
