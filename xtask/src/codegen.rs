@@ -10,7 +10,10 @@ use crate::files::{self, Mode, Output};
 pub const COMMAND: &str = "cargo xtask codegen";
 
 /// Directories whose every file is generated (stale files in them are removed).
-const OWNED_DIRS: &[&str] = &["crates/graph-phone-types/src/generated"];
+const OWNED_DIRS: &[&str] = &[
+    "crates/graph-phone-types/src/generated",
+    "crates/graph-phone-client/src/generated",
+];
 
 #[derive(clap::Args)]
 pub struct CodegenArgs {
@@ -36,7 +39,11 @@ pub fn run(args: CodegenArgs) -> anyhow::Result<()> {
 
 /// Read the spec, run the generator, and bring the outputs onto disk (or compare them).
 pub fn generate(mode: Mode) -> anyhow::Result<Vec<String>> {
-    let root = files::workspace_root();
+    generate_in(&files::workspace_root(), mode)
+}
+
+/// [`generate`] for the workspace at `root`.
+pub fn generate_in(root: &std::path::Path, mode: Mode) -> anyhow::Result<Vec<String>> {
     let read = |rel: &str| {
         fs::read_to_string(root.join(rel)).with_context(|| format!("cannot read {rel}"))
     };
@@ -47,7 +54,7 @@ pub fn generate(mode: Mode) -> anyhow::Result<Vec<String>> {
         slice: read("spec/slice.toml")?,
         overlay_path: "spec/overlay.toml".into(),
         overlay: read("spec/overlay.toml")?,
-        clouds: cloud_specs(&root)?,
+        clouds: cloud_specs(root)?,
     };
     let outputs: Vec<Output> = graph_codegen::generate(&inputs)?
         .into_iter()
@@ -56,7 +63,7 @@ pub fn generate(mode: Mode) -> anyhow::Result<Vec<String>> {
             contents: f.contents,
         })
         .collect();
-    files::ensure_files(&root, &outputs, OWNED_DIRS, mode, COMMAND)
+    files::ensure_files(root, &outputs, OWNED_DIRS, mode, COMMAND)
 }
 
 /// `spec/clouds/*.csdl` as `(path, text)`, sorted by path.
