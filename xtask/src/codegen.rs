@@ -54,6 +54,8 @@ pub fn generate_in(root: &std::path::Path, mode: Mode) -> anyhow::Result<Vec<Str
         slice: read("spec/slice.toml")?,
         overlay_path: "spec/overlay.toml".into(),
         overlay: read("spec/overlay.toml")?,
+        permissions_path: "spec/permissions.toml".into(),
+        permissions: read("spec/permissions.toml")?,
         clouds: cloud_specs(root)?,
     };
     let outputs: Vec<Output> = graph_codegen::generate(&inputs)?

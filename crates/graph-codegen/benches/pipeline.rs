@@ -81,6 +81,8 @@ fn main() {
         slice: slice.clone(),
         overlay_path: "spec/overlay.toml".into(),
         overlay: overlay.clone(),
+        permissions_path: "spec/permissions.toml".into(),
+        permissions: read("spec/permissions.toml"),
         clouds: ["spec/clouds/china.csdl", "spec/clouds/usgov.csdl"]
             .into_iter()
             .map(|p| (p.to_string(), read(p)))

@@ -5,6 +5,7 @@ use crate::emit::openapi::{CloudModel, lower_cloud};
 use crate::emit::overlay::Overlay;
 use crate::emit::rust::emit_types;
 use crate::ir::{self, Model};
+use crate::permissions::Permissions;
 use crate::trim::{Slice, cloud_spec_path};
 use crate::{Error, GeneratedFile};
 
@@ -24,6 +25,10 @@ pub struct SpecInputs {
     pub overlay_path: String,
     /// The overlay.
     pub overlay: String,
+    /// Path of the permission data, `spec/permissions.toml`.
+    pub permissions_path: String,
+    /// The permission data.
+    pub permissions: String,
     /// The trimmed specs of the national clouds (`spec/clouds/<name>.csdl`) as
     /// `(path, text)`, matched to the slice's `[[cloud]]` entries by file stem.
     pub clouds: Vec<(String, String)>,
@@ -81,8 +86,35 @@ fn cloud_models(inputs: &SpecInputs, slice: &Slice) -> Result<Vec<(Vec<String>, 
 pub fn generate(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> {
     let (slice, model) = load_model(inputs)?;
     let overlay = Overlay::parse(&inputs.overlay, &inputs.overlay_path)?;
-    let mut files = emit_types(&model, &overlay)?;
-    let cloud_models = cloud_models(inputs, &slice)?;
+    let permissions = Permissions::parse(&inputs.permissions_path, &inputs.permissions)?;
+    permissions.validate(&model)?;
+    // The model types and the client are independent: emit the types on a second thread
+    // while this one builds the client. Errors are reported in the sequential order (types,
+    // then clouds, then client), so the result is the same as one after the other.
+    let (types, client) = std::thread::scope(|scope| {
+        let types = scope.spawn(|| emit_types(&model, &overlay));
+        let client = client_files(inputs, &slice, &model, &overlay, &permissions);
+        let types = types
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (types, client)
+    });
+    let mut files = types?;
+    files.extend(client?);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// `spec/openapi.json` and `crates/graph-phone-client/src/generated/*`, with availability from
+/// the national clouds' models.
+fn client_files(
+    inputs: &SpecInputs,
+    slice: &Slice,
+    model: &Model,
+    overlay: &Overlay,
+    permissions: &Permissions,
+) -> Result<Vec<GeneratedFile>, Error> {
+    let cloud_models = cloud_models(inputs, slice)?;
     let clouds: Vec<CloudModel<'_>> = cloud_models
         .iter()
         .flat_map(|(serves, model)| {
@@ -92,8 +124,5 @@ pub fn generate(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> {
             })
         })
         .collect();
-    // spec/openapi.json and crates/graph-phone-client/src/generated/*.
-    files.extend(crate::emit::client::emit_client(&model, &overlay, &clouds)?);
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    crate::emit::client::emit_client(model, overlay, &clouds, permissions)
 }

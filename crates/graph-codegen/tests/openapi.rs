@@ -8,8 +8,16 @@ use graph_codegen::emit::Overlay;
 use graph_codegen::emit::client::{self, emit_client, typify_name};
 use graph_codegen::emit::openapi::{self, Api, CloudModel, OperationKind, emit_openapi};
 use graph_codegen::ir::{Model, PathRequest};
+use graph_codegen::permissions::Permissions;
 use graph_codegen::{Error, SpecInputs, csdl, load_model};
 use serde_json::Value;
+
+/// The checked-in permission data (every operation of the real slice has an entry).
+fn permissions() -> Permissions {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/permissions.toml");
+    let text = std::fs::read_to_string(path).expect("spec/permissions.toml");
+    Permissions::parse("spec/permissions.toml", &text).unwrap_or_else(|e| panic!("{e}"))
+}
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -333,7 +341,7 @@ fn availability_comes_from_each_clouds_metadata() {
         ["global", "china"]
     );
     // The same data reaches the runtime's table in the generated client.
-    let files = emit_client(&model, &overlay, &clouds).unwrap();
+    let files = emit_client(&model, &overlay, &clouds, &permissions()).unwrap();
     let api = &files
         .iter()
         .find(|f| f.path.ends_with("api.rs"))
@@ -391,14 +399,14 @@ fn a_navigation_property_more_in_the_slice_is_operations_more() {
             "users_email_methods_update",
         ]
     );
-    let files = emit_client(&smaller, &overlay, &[]).unwrap();
+    let files = emit_client(&smaller, &overlay, &[], &permissions()).unwrap();
     let api = &files
         .iter()
         .find(|f| f.path.ends_with("api.rs"))
         .unwrap()
         .contents;
     assert!(!api.contains("pub fn email_methods"));
-    let files = emit_client(&model, &overlay, &[]).unwrap();
+    let files = emit_client(&model, &overlay, &[], &permissions()).unwrap();
     let api = &files
         .iter()
         .find(|f| f.path.ends_with("api.rs"))
@@ -568,7 +576,7 @@ fn an_independent_validator_accepts_the_document() {
 #[test]
 fn the_progenitor_client_has_no_models_and_no_api_version() {
     let (model, overlay) = spec();
-    let files = emit_client(&model, &overlay, &[]).unwrap();
+    let files = emit_client(&model, &overlay, &[], &permissions()).unwrap();
     let prog = &files
         .iter()
         .find(|f| f.path.ends_with("progenitor.rs"))
@@ -596,8 +604,8 @@ fn the_progenitor_client_has_no_models_and_no_api_version() {
 #[test]
 fn client_output_is_byte_identical_across_runs() {
     let (model, overlay) = spec();
-    let a = emit_client(&model, &overlay, &[]).unwrap();
-    let b = emit_client(&model, &overlay, &[]).unwrap();
+    let a = emit_client(&model, &overlay, &[], &permissions()).unwrap();
+    let b = emit_client(&model, &overlay, &[], &permissions()).unwrap();
     assert_eq!(a, b);
     let paths: Vec<&str> = a.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(
@@ -605,6 +613,7 @@ fn client_output_is_byte_identical_across_runs() {
         [
             "crates/graph-phone-client/src/generated/api.rs",
             "crates/graph-phone-client/src/generated/mod.rs",
+            "crates/graph-phone-client/src/generated/permissions.rs",
             "crates/graph-phone-client/src/generated/progenitor.rs",
             "spec/openapi.json",
         ]
@@ -688,7 +697,7 @@ fn availability_from_the_upstream_national_cloud_metadata() {
 fn every_operation_is_reachable_from_the_ergonomic_api() {
     let (model, overlay) = spec();
     let api = Api::new(&model, &overlay, &[]).unwrap();
-    let files = emit_client(&model, &overlay, &[]).unwrap();
+    let files = emit_client(&model, &overlay, &[], &permissions()).unwrap();
     let source = &files
         .iter()
         .find(|f| f.path.ends_with("api.rs"))
@@ -708,4 +717,47 @@ fn every_operation_is_reachable_from_the_ergonomic_api() {
             op.id
         );
     }
+}
+
+/// Every operation's rustdoc shows its permissions from spec/permissions.toml, and says so
+/// where the documentation's cloud row and the clouds' metadata disagree.
+#[test]
+fn rustdoc_shows_permissions_and_availability_disagreements() {
+    let (model, overlay) = spec();
+    let api_rs = |permissions: &Permissions| {
+        emit_client(&model, &overlay, &[], permissions)
+            .unwrap()
+            .into_iter()
+            .find(|f| f.path.ends_with("/api.rs"))
+            .unwrap()
+            .contents
+    };
+    let real = api_rs(&permissions());
+    assert!(real.contains("Operation key `phoneMethods.enableSmsSignIn`"));
+    assert!(real.contains("| application | `UserAuthenticationMethod.ReadWrite.All` |"));
+    // With the national clouds' real metadata (the checked-in output, which
+    // `cargo xtask codegen --check` keeps equal to the pipeline's), the documentation and
+    // the metadata agree everywhere today.
+    let checked_in =
+        std::fs::read_to_string(root().join("crates/graph-phone-client/src/generated/api.rs"))
+            .unwrap();
+    assert!(checked_in.contains("Operation key `phoneMethods.enableSmsSignIn`"));
+    assert!(!checked_in.contains("Availability disagreement"));
+
+    // The documentation says China lacks `phoneMethods.get`; with no national cloud models
+    // every cloud's metadata "has" it, so the rustdoc must show the disagreement.
+    let text = std::fs::read_to_string(root().join("spec/permissions.toml")).unwrap();
+    let start = text.find("[operations.\"phoneMethods.get\"]").unwrap();
+    let end = start + text[start..].find("\n\n").unwrap();
+    let entry = text[start..end].replace(
+        "documented_clouds = [\"global\", \"usgov-l4\", \"usgov-l5-dod\", \"china\"]",
+        "documented_clouds = [\"global\", \"usgov-l4\", \"usgov-l5-dod\"]",
+    );
+    assert_ne!(entry, &text[start..end], "the entry lists china");
+    let changed = format!("{}{entry}{}", &text[..start], &text[end..]);
+    let changed = Permissions::parse("spec/permissions.toml", &changed).unwrap();
+    assert!(api_rs(&changed).contains(
+        "**Availability disagreement.** china: the documentation says unavailable, the \
+         cloud's metadata has it. The client follows the metadata."
+    ));
 }

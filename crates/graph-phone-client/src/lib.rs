@@ -91,6 +91,7 @@ mod generated;
 mod input;
 mod key;
 mod paging;
+pub mod permissions;
 mod query;
 pub mod wire;
 

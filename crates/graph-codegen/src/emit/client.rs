@@ -31,6 +31,7 @@ use crate::emit::openapi::{self, Api, CloudModel, Operation, OperationKind};
 use crate::emit::overlay::Overlay;
 use crate::ir::Model;
 use crate::naming::{self, Scope};
+use crate::permissions::Permissions;
 use crate::{Error, GeneratedFile};
 
 /// The generated directory of the client crate, relative to the workspace root.
@@ -46,16 +47,22 @@ pub const API_HEADER: &str =
 
 /// Everything generated for the client: `spec/openapi.json` and the three files of
 /// [`CLIENT_GENERATED_DIR`] (see the module docs), sorted by path.
+///
+/// `permissions` (from `spec/permissions.toml`, validated against `model`) fills the
+/// `# Permissions` section of every operation's rustdoc and the generated data table
+/// `permissions.rs`.
 pub fn emit_client(
     model: &Model,
     overlay: &Overlay,
     clouds: &[CloudModel<'_>],
+    permissions: &Permissions,
 ) -> Result<Vec<GeneratedFile>, Error> {
     let api = Api::new(model, overlay, clouds)?;
     let text = api.to_text();
     let spec = openapi::validate(&text)?;
     let progenitor = progenitor_source(&spec, &api)?;
-    let ergonomic = api_source(&api)?;
+    let ergonomic = api_source(&api, permissions)?;
+    let table = permissions_source(&api, permissions)?;
     let mut files = vec![
         GeneratedFile {
             path: openapi::OPENAPI_PATH.to_owned(),
@@ -68,8 +75,12 @@ pub fn emit_client(
         GeneratedFile {
             path: format!("{CLIENT_GENERATED_DIR}/mod.rs"),
             contents: format!(
-                "{API_HEADER}\n//! Generated code of graph-phone-client; see the crate docs.\n\npub mod api;\npub mod progenitor;\n"
+                "{API_HEADER}\n//! Generated code of graph-phone-client; see the crate docs.\n\npub mod api;\npub mod permissions;\npub mod progenitor;\n"
             ),
+        },
+        GeneratedFile {
+            path: format!("{CLIENT_GENERATED_DIR}/permissions.rs"),
+            contents: table,
         },
         GeneratedFile {
             path: format!("{CLIENT_GENERATED_DIR}/progenitor.rs"),
@@ -252,14 +263,140 @@ fn doc_attrs(text: &str) -> TokenStream {
     quote!(#(#lines)*)
 }
 
-/// The rustdoc section on permissions of an operation.
-///
-/// PERMISSIONS: this is the one place to fill in once `spec/` records the permissions of
-/// each operation (another issue adds that data file); until then it says so.
-fn permissions_doc(_ops: &[&Operation]) -> String {
-    "# Permissions\n\nNot recorded in `spec/` yet; see Microsoft Graph's reference page of the \
-     operation."
-        .to_owned()
+/// The permission key of an operation: `<navigation>.<verb>` (see
+/// [`crate::permissions::OperationKey`]), shared by `/me` and `/users`.
+pub fn permission_key(op: &Operation) -> String {
+    let navigation = op.handle.last().cloned().unwrap_or_default();
+    let verb = match op.kind {
+        OperationKind::List => "list",
+        OperationKind::Get => "get",
+        OperationKind::Create => "create",
+        OperationKind::Update => "update",
+        OperationKind::Delete => "delete",
+        OperationKind::Action | OperationKind::Function => op
+            .bound
+            .as_ref()
+            .map(|b| b.name.as_str())
+            .unwrap_or_default(),
+    };
+    format!("{navigation}.{verb}")
+}
+
+/// The documentation's name of a cloud of [`openapi::CLOUDS`] (as `spec/permissions.toml`
+/// writes it).
+fn documented_cloud_name(cloud: &str) -> &str {
+    match cloud {
+        "usGovL4" => "usgov-l4",
+        "usGovL5Dod" => "usgov-l5-dod",
+        other => other,
+    }
+}
+
+/// The `# Permissions` section of an operation's rustdoc, from `spec/permissions.toml`, with
+/// a note where the documentation's cloud availability and the clouds' metadata disagree.
+fn permissions_doc(permissions: &Permissions, ops: &[&Operation]) -> String {
+    let key = permission_key(ops[0]);
+    let Some(entry) = permissions.get(&key) else {
+        // `Permissions::validate` makes every operation have an entry; keep the docs honest
+        // if a caller skipped it.
+        return format!("# Permissions\n\nNo entry for `{key}` in `spec/permissions.toml`.");
+    };
+    let mut text = format!(
+        "# Permissions\n\nOperation key `{key}` (see [`crate::permissions`]).\n\n{}",
+        entry.to_markdown()
+    );
+    if let Some(documented) = &entry.documented_clouds {
+        let metadata: Vec<&str> = ops[0]
+            .clouds
+            .iter()
+            .map(|c| documented_cloud_name(c))
+            .collect();
+        let mut disagree = Vec::new();
+        for cloud in openapi::CLOUDS {
+            let name = documented_cloud_name(cloud);
+            let in_docs = documented.iter().any(|c| c == name);
+            let in_metadata = metadata.contains(&name);
+            if in_docs != in_metadata {
+                disagree.push(format!(
+                    "{name}: the documentation says {}, the cloud's metadata {}",
+                    if in_docs { "available" } else { "unavailable" },
+                    if in_metadata { "has it" } else { "lacks it" },
+                ));
+            }
+        }
+        if !disagree.is_empty() {
+            text.push_str(&format!(
+                "\n**Availability disagreement.** {}. The client follows the metadata.\n",
+                disagree.join("; ")
+            ));
+        }
+    }
+    text
+}
+
+/// The generated data table of `graph_phone_client::permissions`: one
+/// `OperationPermissions` per operation key that `permissions` records, sorted by key
+/// (looked up by binary search). Call [`Permissions::validate`] first to require an entry
+/// for every operation, as the pipeline does.
+pub fn permissions_source(api: &Api, permissions: &Permissions) -> Result<String, Error> {
+    let keys: std::collections::BTreeSet<String> =
+        api.operations.iter().map(permission_key).collect();
+    let list = |l: &[String]| quote!(&[#(#l),*]);
+    let mut rows = Vec::new();
+    for key in &keys {
+        // The pipeline validates the data against the model first, so every operation of
+        // the real slice has an entry; a model beyond the data (tests) gets rows for what
+        // is recorded, and its rustdoc says what is not.
+        let Some(entry) = permissions.get(key) else {
+            continue;
+        };
+        let (ds, dothers, app) = (
+            list(&entry.permissions.delegated_self),
+            list(&entry.permissions.delegated_others),
+            list(&entry.permissions.application),
+        );
+        let (fds, fdothers, fapp) = (
+            list(&entry.fine_grained.delegated_self),
+            list(&entry.fine_grained.delegated_others),
+            list(&entry.fine_grained.application),
+        );
+        let roles = list(&entry.roles_for_others);
+        let clouds = match &entry.documented_clouds {
+            Some(c) => {
+                let l = list(c);
+                quote!(Some(#l))
+            }
+            None => quote!(None),
+        };
+        let source = &entry.source;
+        rows.push(quote! {
+            OperationPermissions {
+                key: #key,
+                delegated_self: #ds,
+                delegated_others: #dothers,
+                application: #app,
+                fine_grained_delegated_self: #fds,
+                fine_grained_delegated_others: #fdothers,
+                fine_grained_application: #fapp,
+                roles_for_others: #roles,
+                documented_clouds: #clouds,
+                source: #source,
+            },
+        });
+    }
+    let tokens = quote! {
+        //! Permissions per operation, from `spec/permissions.toml`.
+
+        use crate::permissions::OperationPermissions;
+
+        /// Every operation's documented permissions, sorted by key.
+        pub static TABLE: &[OperationPermissions] = &[#(#rows)*];
+    };
+    let file: syn::File = syn::parse2(tokens).map_err(|e| Error::Emit {
+        element: "permissions.rs".into(),
+        message: format!("emitted Rust does not parse (a generator bug): {e}"),
+    })?;
+    Ok(format!("{API_HEADER}\n{}", prettyplease::unparse(&file)))
 }
 
 fn clouds_expr(clouds: &[String]) -> TokenStream {
@@ -298,7 +435,7 @@ struct Handle {
 }
 
 /// The source of `api.rs`.
-pub fn api_source(api: &Api) -> Result<String, Error> {
+pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error> {
     let mut scope = Scope::for_types();
     for reserved in [
         "GraphClient",
@@ -456,7 +593,14 @@ pub fn api_source(api: &Api) -> Result<String, Error> {
         }
         let mut methods = Vec::new();
         for ((kind, verb), ops) in &by_verb {
-            methods.push(operation_methods(api, *kind, verb, ops, &root_names)?);
+            methods.push(operation_methods(
+                api,
+                permissions,
+                *kind,
+                verb,
+                ops,
+                &root_names,
+            )?);
         }
         nav_items.push(quote! {
             impl #hident {
@@ -553,7 +697,7 @@ fn base_of(op: &Operation) -> String {
         .join("_")
 }
 
-fn op_doc(api: &Api, ops: &[&Operation], extra: &str) -> TokenStream {
+fn op_doc(api: &Api, permissions: &Permissions, ops: &[&Operation], extra: &str) -> TokenStream {
     let first = ops[0];
     let mut text = format!(
         "{}.",
@@ -586,7 +730,7 @@ fn op_doc(api: &Api, ops: &[&Operation], extra: &str) -> TokenStream {
         text.push_str(&format!("\n\nDeprecated: {d}"));
     }
     text.push_str("\n\n");
-    text.push_str(&permissions_doc(ops));
+    text.push_str(&permissions_doc(permissions, ops));
     let _ = api;
     let doc = doc_attrs(&text);
     if first.deprecated.is_some() {
@@ -662,6 +806,7 @@ fn call_match(
 
 fn operation_methods(
     api: &Api,
+    permissions: &Permissions,
     kind: OperationKind,
     verb: &str,
     ops: &[&Operation],
@@ -697,6 +842,7 @@ fn operation_methods(
             let item = item_type(&first.target)?;
             let doc_stream = op_doc(
                 api,
+                permissions,
                 ops,
                 "Returns a stream of every item, following `@odata.nextLink` page by page (one \
                  page in memory); see also `list_with` (query options) and `list_page` (one page \
@@ -753,7 +899,7 @@ fn operation_methods(
         }
         OperationKind::Get => {
             let item = item_type(&first.target)?;
-            let doc = op_doc(api, ops, "");
+            let doc = op_doc(api, permissions, ops, "");
             let with = format_ident!("{}_with", name);
             let doc_with = doc_attrs(&format!(
                 "As [`{verb}`](Self::{verb}), with query options (`$select`)."
@@ -814,7 +960,7 @@ fn operation_methods(
             } else {
                 (quote!(()), quote!(), phone_note)
             };
-            let doc = op_doc(api, ops, extra.trim());
+            let doc = op_doc(api, permissions, ops, extra.trim());
             let call = call_match(ops, roots, &quote!(#key_arg body), &convert);
             quote! {
                 #doc
@@ -833,7 +979,7 @@ fn operation_methods(
                 }
                 None => (quote!(()), quote!()),
             };
-            let doc = op_doc(api, ops, "");
+            let doc = op_doc(api, permissions, ops, "");
             let call = call_match(ops, roots, &key_arg, &convert);
             quote! {
                 #doc

@@ -567,7 +567,21 @@ impl EmailMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `emailMethods.list` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Email.Read`, `UserAuthMethod-Email.ReadWrite`, `UserAuthMethod-Email.Read.All`, `UserAuthMethod-Email.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Email.Read.All`, `UserAuthMethod-Email.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Email.Read.All`, `UserAuthMethod-Email.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
+    ///
+    /// Source: List emailMethods, https://learn.microsoft.com/graph/api/authentication-list-emailmethods.
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -673,7 +687,21 @@ impl EmailMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `emailMethods.get` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Email.Read`, `UserAuthMethod-Email.ReadWrite`, `UserAuthMethod-Email.Read.All`, `UserAuthMethod-Email.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Email.Read.All`, `UserAuthMethod-Email.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Email.Read.All`, `UserAuthMethod-Email.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
+    ///
+    /// Source: Get emailAuthenticationMethod, https://learn.microsoft.com/graph/api/emailauthenticationmethod-get.
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -763,7 +791,23 @@ impl ExternalAuthenticationMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `externalAuthenticationMethods.list` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-External.Read`, `UserAuthMethod-External.ReadWrite`, `UserAuthMethod-External.Read.All`, `UserAuthMethod-External.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-External.Read.All`, `UserAuthMethod-External.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-External.Read.All`, `UserAuthMethod-External.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global (not usgov-l4, usgov-l5-dod, china).
+    ///
+    /// Note: the page's table for acting on other users names UserAuthMethod-External.Read as least privileged delegated permission, then UserAuthenticationMethod.Read and .Read.All.
+    ///
+    /// Source: List externalAuthenticationMethods, https://learn.microsoft.com/graph/api/authentication-list-externalauthenticationmethods.
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -872,7 +916,23 @@ impl ExternalAuthenticationMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `externalAuthenticationMethods.get` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-External.Read`, `UserAuthMethod-External.ReadWrite`, `UserAuthMethod-External.Read.All`, `UserAuthMethod-External.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-External.Read.All`, `UserAuthMethod-External.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-External.Read.All`, `UserAuthMethod-External.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global (not usgov-l4, usgov-l5-dod, china).
+    ///
+    /// Note: the page's table for acting on other users names UserAuthMethod-External.Read as least privileged delegated permission, then UserAuthenticationMethod.Read and .Read.All.
+    ///
+    /// Source: Get externalAuthenticationMethod, https://learn.microsoft.com/graph/api/externalauthenticationmethod-get.
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -967,7 +1027,21 @@ impl Fido2Methods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `fido2Methods.list` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Passkey.Read`, `UserAuthMethod-Passkey.ReadWrite`, `UserAuthMethod-Passkey.Read.All`, `UserAuthMethod-Passkey.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Passkey.Read.All`, `UserAuthMethod-Passkey.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Passkey.Read.All`, `UserAuthMethod-Passkey.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
+    ///
+    /// Source: List fido2AuthenticationMethod, https://learn.microsoft.com/graph/api/fido2authenticationmethod-list.
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -1073,7 +1147,21 @@ impl Fido2Methods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `fido2Methods.get` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Passkey.Read`, `UserAuthMethod-Passkey.ReadWrite`, `UserAuthMethod-Passkey.Read.All`, `UserAuthMethod-Passkey.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Passkey.Read.All`, `UserAuthMethod-Passkey.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Passkey.Read.All`, `UserAuthMethod-Passkey.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
+    ///
+    /// Source: Get fido2AuthenticationMethod, https://learn.microsoft.com/graph/api/fido2authenticationmethod-get.
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -1165,7 +1253,23 @@ impl Methods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `methods.list` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` |  |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` |  |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` |  |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
+    ///
+    /// Note: every registered method of the kinds this API version supports, with @odata.type.
+    ///
+    /// Source: List methods, https://learn.microsoft.com/graph/api/authentication-list-methods.
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -1262,7 +1366,21 @@ impl Methods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `methods.get` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` |  |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` |  |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` |  |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
+    ///
+    /// Source: Get authenticationMethod, https://learn.microsoft.com/graph/api/authenticationmethod-get.
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -1348,7 +1466,21 @@ impl MicrosoftAuthenticatorMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `microsoftAuthenticatorMethods.list` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-MicrosoftAuthApp.Read`, `UserAuthMethod-MicrosoftAuthApp.ReadWrite`, `UserAuthMethod-MicrosoftAuthApp.Read.All`, `UserAuthMethod-MicrosoftAuthApp.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-MicrosoftAuthApp.Read.All`, `UserAuthMethod-MicrosoftAuthApp.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-MicrosoftAuthApp.Read.All`, `UserAuthMethod-MicrosoftAuthApp.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod, china.
+    ///
+    /// Source: List microsoftAuthenticatorAuthenticationMethods, https://learn.microsoft.com/graph/api/microsoftauthenticatorauthenticationmethod-list.
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -1459,7 +1591,21 @@ impl MicrosoftAuthenticatorMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `microsoftAuthenticatorMethods.get` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-MicrosoftAuthApp.Read`, `UserAuthMethod-MicrosoftAuthApp.ReadWrite`, `UserAuthMethod-MicrosoftAuthApp.Read.All`, `UserAuthMethod-MicrosoftAuthApp.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-MicrosoftAuthApp.Read.All`, `UserAuthMethod-MicrosoftAuthApp.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-MicrosoftAuthApp.Read.All`, `UserAuthMethod-MicrosoftAuthApp.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod, china.
+    ///
+    /// Source: Get microsoftAuthenticatorAuthenticationMethod, https://learn.microsoft.com/graph/api/microsoftauthenticatorauthenticationmethod-get.
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -1554,7 +1700,23 @@ impl Operations {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `operations.list` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` |  |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` |  |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` |  |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// The documentation gives no national cloud availability.
+    ///
+    /// Note: not documented: v1.0 documents only GET .../authentication/operations/{id}; the metadata sets no restriction on list.
+    ///
+    /// Source: GRAPH-BEHAVIOUR.md general table.
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -1656,7 +1818,23 @@ impl Operations {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `operations.get` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` |  |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` |  |
+    /// | application | not supported |  |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
+    ///
+    /// Note: the page's table (for authentication methods, password reset) names UserAuthenticationMethod.Read.All as least privileged delegated permission and marks application permissions not supported; seed 001 lists GET /users/{id}/authentication/operations/{id} under UserAuthenticationMethod.Read.
+    ///
+    /// Source: Get longRunningOperation, https://learn.microsoft.com/graph/api/longrunningoperation-get.
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -1742,7 +1920,25 @@ impl PasswordMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `passwordMethods.list` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Password.Read`, `UserAuthMethod-Password.ReadWrite`, `UserAuthMethod-Password.Read.All`, `UserAuthMethod-Password.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Password.Read.All`, `UserAuthMethod-Password.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Password.Read.All`, `UserAuthMethod-Password.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
+    ///
+    /// Note: exactly one password, id 28c10230-6103-485e-b985-444c60001490; password is always null.
+    ///
+    /// Note: admins with the User Administrator, Helpdesk Administrator or Password Administrator role can also read password methods of non-admin users.
+    ///
+    /// Source: List passwordMethods, https://learn.microsoft.com/graph/api/authentication-list-passwordmethods.
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -1848,7 +2044,25 @@ impl PasswordMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `passwordMethods.get` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Password.Read`, `UserAuthMethod-Password.ReadWrite`, `UserAuthMethod-Password.Read.All`, `UserAuthMethod-Password.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Password.Read.All`, `UserAuthMethod-Password.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Password.Read.All`, `UserAuthMethod-Password.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
+    ///
+    /// Note: password is always null.
+    ///
+    /// Note: admins with the User Administrator, Helpdesk Administrator or Password Administrator role can also read password methods of non-admin users.
+    ///
+    /// Source: Get passwordAuthenticationMethod, https://learn.microsoft.com/graph/api/passwordauthenticationmethod-get.
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -1940,7 +2154,27 @@ impl PhoneMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `phoneMethods.list` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.Read`, `UserAuthMethod-Phone.ReadWrite`, `UserAuthMethod-Phone.Read.All`, `UserAuthMethod-Phone.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.Read.All`, `UserAuthMethod-Phone.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.Read.All`, `UserAuthMethod-Phone.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod, china.
+    ///
+    /// Note: the Authentication Administrator role only sees masked phone numbers.
+    ///
+    /// Note: returns at most three phones, one per phoneType.
+    ///
+    /// Note: older copies of the page marked China operated by 21Vianet as unavailable.
+    ///
+    /// Source: List phoneMethods, https://learn.microsoft.com/graph/api/authentication-list-phonemethods.
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -2046,7 +2280,25 @@ impl PhoneMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `phoneMethods.get` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.Read`, `UserAuthMethod-Phone.ReadWrite`, `UserAuthMethod-Phone.Read.All`, `UserAuthMethod-Phone.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.Read.All`, `UserAuthMethod-Phone.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.Read.All`, `UserAuthMethod-Phone.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod, china.
+    ///
+    /// Note: the Authentication Administrator role only sees masked phone numbers.
+    ///
+    /// Note: seed 000 (an older copy of this page) marks China operated by 21Vianet as unavailable, lists no fine-grained permissions and application permissions only for acting on other users.
+    ///
+    /// Source: Get phoneAuthenticationMethod, https://learn.microsoft.com/graph/api/phoneauthenticationmethod-get.
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -2112,7 +2364,27 @@ impl PhoneMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `phoneMethods.create` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.ReadWrite`, `UserAuthMethod-Phone.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod, china.
+    ///
+    /// Note: an older version of the page listed only UserAuthenticationMethod.ReadWrite.All for delegated callers and said users without a supported role cannot add their own phone method.
+    ///
+    /// Note: one phone per phoneType; a mobile is required before an alternateMobile.
+    ///
+    /// Note: users acting on their own methods must have completed multi-factor authentication in the last 10 minutes.
+    ///
+    /// Source: Create phoneMethod, https://learn.microsoft.com/graph/api/authentication-post-phonemethods.
     pub async fn create(
         &self,
         body: &::graph_phone_types::PhoneAuthenticationMethodCreate,
@@ -2156,7 +2428,27 @@ impl PhoneMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `phoneMethods.update` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | not supported |  |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod, china.
+    ///
+    /// Note: self-service is not supported: the newest page documents only /users/{id | userPrincipalName}; older pages and the metadata also have /me.
+    ///
+    /// Note: the page's delegated row also lists UserAuthenticationMethod.ReadWrite and UserAuthMethod-Phone.ReadWrite (without .All) although self-service is not supported.
+    ///
+    /// Note: the phoneType cannot be changed.
+    ///
+    /// Source: Update phoneAuthenticationMethod, https://learn.microsoft.com/graph/api/phoneauthenticationmethod-update.
     pub async fn update(
         &self,
         id: impl crate::Key,
@@ -2201,7 +2493,27 @@ impl PhoneMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `phoneMethods.delete` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.ReadWrite`, `UserAuthMethod-Phone.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod, china.
+    ///
+    /// Note: older copies of the page marked China operated by 21Vianet as unavailable.
+    ///
+    /// Note: a phone that is the user's default MFA method cannot be deleted.
+    ///
+    /// Note: users acting on their own methods must have completed multi-factor authentication in the last 10 minutes.
+    ///
+    /// Source: Delete phoneAuthenticationMethod, https://learn.microsoft.com/graph/api/phoneauthenticationmethod-delete.
     pub async fn delete(
         &self,
         id: impl crate::Key,
@@ -2239,7 +2551,27 @@ impl PhoneMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `phoneMethods.disableSmsSignIn` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.ReadWrite`, `UserAuthMethod-Phone.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
+    ///
+    /// Note: mobile phones only.
+    ///
+    /// Note: the China (Mooncake) metadata has no disableSmsSignIn action either.
+    ///
+    /// Note: users acting on their own methods must have completed multi-factor authentication in the last 10 minutes.
+    ///
+    /// Source: phoneAuthenticationMethod: disableSmsSignIn, https://learn.microsoft.com/graph/api/phoneauthenticationmethod-disablesmssignin.
     pub async fn disable_sms_sign_in(
         &self,
         id: impl crate::Key,
@@ -2285,7 +2617,27 @@ impl PhoneMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `phoneMethods.enableSmsSignIn` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.ReadWrite`, `UserAuthMethod-Phone.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
+    ///
+    /// Note: mobile phones only; the number must be unique in the SMS sign-in system and the user enabled by policy.
+    ///
+    /// Note: the China (Mooncake) metadata has no enableSmsSignIn action either.
+    ///
+    /// Note: users acting on their own methods must have completed multi-factor authentication in the last 10 minutes.
+    ///
+    /// Source: phoneAuthenticationMethod: enableSmsSignIn, https://learn.microsoft.com/graph/api/phoneauthenticationmethod-enablesmssignin.
     pub async fn enable_sms_sign_in(
         &self,
         id: impl crate::Key,
@@ -2359,7 +2711,21 @@ impl PlatformCredentialMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `platformCredentialMethods.list` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-PlatformCred.Read`, `UserAuthMethod-PlatformCred.ReadWrite`, `UserAuthMethod-PlatformCred.Read.All`, `UserAuthMethod-PlatformCred.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-PlatformCred.Read.All`, `UserAuthMethod-PlatformCred.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-PlatformCred.Read.All`, `UserAuthMethod-PlatformCred.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod, china.
+    ///
+    /// Source: List platformCredentialAuthenticationMethods, https://learn.microsoft.com/graph/api/platformcredentialauthenticationmethod-list.
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -2465,7 +2831,23 @@ impl PlatformCredentialMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `platformCredentialMethods.get` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-PlatformCred.Read`, `UserAuthMethod-PlatformCred.ReadWrite`, `UserAuthMethod-PlatformCred.Read.All`, `UserAuthMethod-PlatformCred.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-PlatformCred.Read.All`, `UserAuthMethod-PlatformCred.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` |  |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod, china.
+    ///
+    /// Note: the page lists no fine-grained application permission (UserAuthenticationMethod.Read.All is least privileged), unlike the List page.
+    ///
+    /// Source: Get platformCredentialAuthenticationMethod, https://learn.microsoft.com/graph/api/platformcredentialauthenticationmethod-get.
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -2560,7 +2942,21 @@ impl SoftwareOathMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `softwareOathMethods.list` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-SoftwareOATH.Read`, `UserAuthMethod-SoftwareOATH.ReadWrite`, `UserAuthMethod-SoftwareOATH.Read.All`, `UserAuthMethod-SoftwareOATH.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-SoftwareOATH.Read.All`, `UserAuthMethod-SoftwareOATH.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-SoftwareOATH.Read.All`, `UserAuthMethod-SoftwareOATH.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
+    ///
+    /// Source: List softwareOathMethods, https://learn.microsoft.com/graph/api/authentication-list-softwareoathmethods.
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -2666,7 +3062,21 @@ impl SoftwareOathMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `softwareOathMethods.get` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-SoftwareOATH.Read`, `UserAuthMethod-SoftwareOATH.ReadWrite`, `UserAuthMethod-SoftwareOATH.Read.All`, `UserAuthMethod-SoftwareOATH.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-SoftwareOATH.Read.All`, `UserAuthMethod-SoftwareOATH.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-SoftwareOATH.Read.All`, `UserAuthMethod-SoftwareOATH.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
+    ///
+    /// Source: Get softwareOathAuthenticationMethod, https://learn.microsoft.com/graph/api/softwareoathauthenticationmethod-get.
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -2758,7 +3168,23 @@ impl TemporaryAccessPassMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `temporaryAccessPassMethods.list` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-TAP.Read`, `UserAuthMethod-TAP.ReadWrite`, `UserAuthMethod-TAP.Read.All`, `UserAuthMethod-TAP.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-TAP.Read.All`, `UserAuthMethod-TAP.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-TAP.Read.All`, `UserAuthMethod-TAP.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
+    ///
+    /// Note: a user has at most one Temporary Access Pass.
+    ///
+    /// Source: List temporaryAccessPassMethods, https://learn.microsoft.com/graph/api/authentication-list-temporaryaccesspassmethods.
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -2867,7 +3293,21 @@ impl TemporaryAccessPassMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `temporaryAccessPassMethods.get` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-TAP.Read`, `UserAuthMethod-TAP.ReadWrite`, `UserAuthMethod-TAP.Read.All`, `UserAuthMethod-TAP.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-TAP.Read.All`, `UserAuthMethod-TAP.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-TAP.Read.All`, `UserAuthMethod-TAP.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
+    ///
+    /// Source: Get temporaryAccessPassAuthenticationMethod, https://learn.microsoft.com/graph/api/temporaryaccesspassauthenticationmethod-get.
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -2962,7 +3402,23 @@ impl WindowsHelloForBusinessMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `windowsHelloForBusinessMethods.list` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` |  |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` |  |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` |  |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// The documentation gives no national cloud availability.
+    ///
+    /// Note: the v1.0 List page was not found; the v1.0 Get page and the beta List page list UserAuthMethod-WindowsHello.*.
+    ///
+    /// Source: GRAPH-BEHAVIOUR.md general table.
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -3073,7 +3529,21 @@ impl WindowsHelloForBusinessMethods {
     ///
     /// # Permissions
     ///
-    /// Not recorded in `spec/` yet; see Microsoft Graph's reference page of the operation.
+    /// Operation key `windowsHelloForBusinessMethods.get` (see [`crate::permissions`]).
+    ///
+    /// **Permissions** (least privileged first)
+    ///
+    /// | caller | permissions | fine-grained |
+    /// |---|---|---|
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-WindowsHello.Read`, `UserAuthMethod-WindowsHello.ReadWrite`, `UserAuthMethod-WindowsHello.Read.All`, `UserAuthMethod-WindowsHello.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-WindowsHello.Read.All`, `UserAuthMethod-WindowsHello.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-WindowsHello.Read.All`, `UserAuthMethod-WindowsHello.ReadWrite.All` |
+    ///
+    /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
+    /// Personal Microsoft accounts are not supported.
+    /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
+    ///
+    /// Source: Get windowsHelloForBusinessAuthenticationMethod, https://learn.microsoft.com/graph/api/windowshelloforbusinessauthenticationmethod-get.
     pub async fn get(
         &self,
         id: impl crate::Key,

@@ -2,4 +2,5 @@
 //! Generated code of graph-phone-client; see the crate docs.
 
 pub mod api;
+pub mod permissions;
 pub mod progenitor;
