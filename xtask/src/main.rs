@@ -7,6 +7,7 @@ mod codegen;
 mod files;
 mod spec_diff;
 mod trim;
+mod update_spec;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +27,9 @@ enum Command {
     /// Compare two versions of the slice (two files, or --base REV against the working tree):
     /// a classified report of breaking, additive and documentation changes.
     SpecDiff(spec_diff::SpecDiffArgs),
+    /// Take new upstream metadata: copy it into spec/upstream/, re-trim, regenerate, and print
+    /// the spec diff against the previous spec.
+    UpdateSpec(update_spec::UpdateSpecArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -34,5 +38,6 @@ fn main() -> anyhow::Result<()> {
         Command::Codegen(args) => codegen::run(args),
         Command::Trim(args) => trim::run(args),
         Command::SpecDiff(args) => spec_diff::exit(spec_diff::run(args)),
+        Command::UpdateSpec(args) => update_spec::run(args),
     }
 }

@@ -3,14 +3,22 @@
 //!
 //! ```text
 //! cargo xtask spec-diff --old old.csdl --new new.csdl
+//! cargo xtask spec-diff --old old.csdl --new new.csdl --old-clouds old/clouds \
+//!     --new-clouds spec/clouds --old-permissions old/permissions.toml
 //! cargo xtask spec-diff --base origin/main --format markdown --out diff.md --fail-on breaking
 //! ```
+//!
+//! Besides the trimmed spec, the report holds per-cloud availability changes (from the
+//! national clouds' trimmed specs, `spec/clouds/*.csdl`) and permission changes (from
+//! `spec/permissions.toml`), each compared when both versions have them: with `--base`, those
+//! of the revision against the working tree; in two-file mode, only when `--old-clouds` or
+//! `--old-permissions` is given.
 //!
 //! Exit codes: 0 when the diff was produced and `--fail-on` is not met, 1 when there are
 //! changes of the `--fail-on` class or a more severe one, 2 on any error (unreadable file,
 //! invalid CSDL with its `file:line:column`, unknown git revision).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,12 +27,19 @@ use std::process::Command;
 use anyhow::{Context, bail};
 use graph_codegen::diff::{self, Class, SpecDiff};
 use graph_codegen::emit::Overlay;
+use graph_codegen::permissions::Permissions;
 use graph_codegen::{PathRequest, Slice, csdl};
 
 use crate::files;
 
 /// The trimmed spec, relative to the workspace root.
 const SPEC: &str = "spec/graph-phone.csdl";
+/// The slice definition.
+const SLICE: &str = "spec/slice.toml";
+/// The national clouds' trimmed specs.
+const CLOUDS: &str = "spec/clouds";
+/// The permissions and documented availability.
+const PERMISSIONS: &str = "spec/permissions.toml";
 
 #[derive(clap::Args, Debug)]
 pub struct SpecDiffArgs {
@@ -40,8 +55,23 @@ pub struct SpecDiffArgs {
     #[arg(long)]
     base: Option<String>,
     /// The slice definition whose navigation paths are compared.
-    #[arg(long, default_value = "spec/slice.toml")]
+    #[arg(long, default_value = SLICE)]
     slice: PathBuf,
+    /// The old national clouds' trimmed specs (a directory of `<cloud>.csdl`), to compare
+    /// availability with `--new-clouds` in two-file mode. With `--base`, the old ones are
+    /// those of the revision.
+    #[arg(long, conflicts_with = "base")]
+    old_clouds: Option<PathBuf>,
+    /// The new national clouds' trimmed specs.
+    #[arg(long, default_value = CLOUDS)]
+    new_clouds: PathBuf,
+    /// The old `spec/permissions.toml`, to compare permissions in two-file mode. With
+    /// `--base`, the old one is that of the revision.
+    #[arg(long, conflicts_with = "base")]
+    old_permissions: Option<PathBuf>,
+    /// The new permissions file (skipped if it does not exist).
+    #[arg(long, default_value = PERMISSIONS)]
+    permissions: PathBuf,
     /// The spec overlay, used to name the generated items exactly (skipped if the file does
     /// not exist).
     #[arg(long, default_value = "spec/overlay.toml")]
@@ -130,11 +160,37 @@ pub fn exit(result: anyhow::Result<Status>) -> ! {
     std::process::exit(code)
 }
 
-/// One side of the comparison: a spec text, where it came from, and its slice (if known).
-struct Side {
-    source: String,
-    text: String,
-    slice: Option<(String, String)>,
+/// One side of the comparison: a spec text, where it came from, its slice (if known), and
+/// the inputs of the availability and permission changes (compared only when both sides
+/// have them).
+pub struct Side {
+    /// Where the spec came from (`spec/graph-phone.csdl`, `origin/main:spec/graph-phone.csdl`).
+    pub source: String,
+    /// The trimmed spec.
+    pub text: String,
+    /// The slice definition, as `(source, text)`.
+    pub slice: Option<(String, String)>,
+    /// The national clouds' trimmed specs, as `(cloud name, source, text)`.
+    pub clouds: Option<Vec<(String, String, String)>>,
+    /// `spec/permissions.toml`, as `(source, text)`.
+    pub permissions: Option<(String, String)>,
+}
+
+impl Side {
+    /// The spec, slice, clouds (`spec/clouds/*.csdl`) and permissions as they are on disk
+    /// below `root` (the clouds and permissions only if they exist).
+    pub fn working_tree(root: &Path) -> anyhow::Result<Side> {
+        let read = |path: &str| -> anyhow::Result<String> {
+            fs::read_to_string(root.join(path)).with_context(|| format!("cannot read {path}"))
+        };
+        Ok(Side {
+            source: SPEC.into(),
+            text: read(SPEC)?,
+            slice: Some((SLICE.into(), read(SLICE)?)),
+            clouds: read_clouds_dir(root, CLOUDS)?,
+            permissions: read_optional(root, PERMISSIONS)?.map(|t| (PERMISSIONS.to_string(), t)),
+        })
+    }
 }
 
 /// The command, with relative paths resolved against `root`.
@@ -156,27 +212,61 @@ pub fn run_in(root: &Path, args: &SpecDiffArgs) -> anyhow::Result<Status> {
     let slice_path = rel(&args.slice);
     let slice_text = read(&slice_path)?;
     let new_path = rel(&args.new);
-    let new = Side {
+    let new_clouds = rel(&args.new_clouds);
+    let new_permissions = rel(&args.permissions);
+    let mut new = Side {
         text: read(&new_path)?,
         source: new_path.clone(),
         slice: Some((slice_path.clone(), slice_text)),
+        clouds: None,
+        permissions: read_optional(root, &new_permissions)?.map(|t| (new_permissions.clone(), t)),
     };
     let old = match (&args.old, &args.base) {
         (Some(old), _) => {
             let path = rel(old);
+            let clouds = match &args.old_clouds {
+                Some(dir) => {
+                    new.clouds = Some(read_clouds_dir(root, &new_clouds)?.with_context(|| {
+                        format!("cannot list {new_clouds} (give --new-clouds DIR)")
+                    })?);
+                    let dir = rel(dir);
+                    Some(
+                        read_clouds_dir(root, &dir)?
+                            .with_context(|| format!("cannot list {dir}"))?,
+                    )
+                }
+                None => None,
+            };
+            let permissions = args
+                .old_permissions
+                .as_deref()
+                .map(|p| {
+                    let p = rel(p);
+                    read(&p).map(|t| (p, t))
+                })
+                .transpose()?;
             Side {
                 text: read(&path)?,
                 source: path,
                 slice: None,
+                clouds,
+                permissions,
             }
         }
-        (None, Some(rev)) => Side {
-            text: git_show(root, rev, &new_path)?,
-            source: format!("{rev}:{new_path}"),
-            slice: git_show(root, rev, &slice_path)
-                .ok()
-                .map(|text| (format!("{rev}:{slice_path}"), text)),
-        },
+        (None, Some(rev)) => {
+            new.clouds = read_clouds_dir(root, &new_clouds)?;
+            Side {
+                text: git_show(root, rev, &new_path)?,
+                source: format!("{rev}:{new_path}"),
+                slice: git_show(root, rev, &slice_path)
+                    .ok()
+                    .map(|text| (format!("{rev}:{slice_path}"), text)),
+                clouds: git_clouds(root, rev, &new_clouds)?,
+                permissions: git_show(root, rev, &new_permissions)
+                    .ok()
+                    .map(|text| (format!("{rev}:{new_permissions}"), text)),
+            }
+        }
         (None, None) => bail!("give --old FILE or --base REVISION"),
     };
 
@@ -230,30 +320,144 @@ pub fn run_in(root: &Path, args: &SpecDiffArgs) -> anyhow::Result<Status> {
     }
 }
 
-/// Reads, lowers and diffs both sides. The paths compared are those of both slice
-/// definitions, each side lowered with those it has. An old slice definition this version
-/// cannot read is skipped with a warning (its format may have changed since).
-fn compare(old: &Side, new: &Side, overlay: Option<&Overlay>) -> anyhow::Result<SpecDiff> {
+/// Reads, lowers and diffs both sides: the spec (the paths compared are those of both slice
+/// definitions, each side lowered with those it has), then the national clouds'
+/// availability and the permissions where both sides have them. An old slice definition
+/// this version cannot read is skipped with a warning (its format may have changed since).
+pub fn compare(old: &Side, new: &Side, overlay: Option<&Overlay>) -> anyhow::Result<SpecDiff> {
+    let new_slice = new
+        .slice
+        .as_ref()
+        .map(|(path, text)| Slice::parse(path, text))
+        .transpose()?;
+    let old_slice = old.slice.as_ref().and_then(|(path, text)| {
+        Slice::parse(path, text)
+            .map_err(|e| eprintln!("warning: skipping the old slice definition: {e}"))
+            .ok()
+    });
     let mut requests: BTreeSet<PathRequest> = BTreeSet::new();
-    if let Some((path, text)) = &new.slice {
-        requests.extend(Slice::parse(path, text)?.path_requests());
-    }
-    if let Some((path, text)) = &old.slice {
-        match Slice::parse(path, text) {
-            Ok(slice) => requests.extend(slice.path_requests()),
-            Err(e) => eprintln!("warning: skipping the old slice definition: {e}"),
-        }
+    for slice in new_slice.iter().chain(&old_slice) {
+        requests.extend(slice.path_requests());
     }
     let requests: Vec<PathRequest> = requests.into_iter().collect();
     let lower = |side: &Side| -> anyhow::Result<graph_codegen::ir::Model> {
         let doc = csdl::read(&side.source, &side.text)?;
         Ok(diff::lower_available(&doc, &requests)?.0)
     };
-    let (old, new) = (lower(old)?, lower(new)?);
-    Ok(match overlay {
-        Some(o) => diff::diff_with(&old, &new, o),
-        None => diff::diff(&old, &new),
-    })
+    let (old_model, new_model) = (lower(old)?, lower(new)?);
+    let mut report = match overlay {
+        Some(o) => diff::diff_with(&old_model, &new_model, o),
+        None => diff::diff(&old_model, &new_model),
+    };
+
+    // Availability: each cloud narrowed by its side's slice (the new one if the old is
+    // unknown), as code generation narrows it.
+    if let (Some(old_clouds), Some(new_clouds)) = (&old.clouds, &new.clouds) {
+        let Some(new_slice) = &new_slice else {
+            bail!("comparing cloud availability needs the new slice definition");
+        };
+        let old_slice = old_slice.as_ref().unwrap_or(new_slice);
+        let models = |clouds: &[(String, String, String)], slice: &Slice| {
+            clouds
+                .iter()
+                .map(|(name, source, text)| {
+                    let doc = csdl::read(source, text)?;
+                    Ok((name.clone(), diff::lower_offered(&doc, slice)?))
+                })
+                .collect::<anyhow::Result<BTreeMap<_, _>>>()
+        };
+        report.extend(diff::availability(
+            &models(old_clouds, old_slice)?,
+            &models(new_clouds, new_slice)?,
+        ));
+    }
+    if let (Some((old_path, old_text)), Some((new_path, new_text))) =
+        (&old.permissions, &new.permissions)
+    {
+        report.extend(diff::permissions(
+            &Permissions::parse(old_path, old_text)?,
+            &Permissions::parse(new_path, new_text)?,
+        ));
+    }
+    Ok(report)
+}
+
+/// The text of `path` below `root`, `None` if it does not exist.
+fn read_optional(root: &Path, path: &str) -> anyhow::Result<Option<String>> {
+    match fs::read_to_string(root.join(path)) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {path}")),
+    }
+}
+
+/// The `*.csdl` files of `dir` below `root` as `(cloud name, path, text)`, sorted; `None`
+/// if the directory does not exist.
+fn read_clouds_dir(
+    root: &Path,
+    dir: &str,
+) -> anyhow::Result<Option<Vec<(String, String, String)>>> {
+    let entries = match fs::read_dir(root.join(dir)) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot list {dir}")),
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| n.ends_with(".csdl"))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let path = format!("{}/{name}", dir.trim_end_matches('/'));
+            let text = fs::read_to_string(root.join(&path))
+                .with_context(|| format!("cannot read {path}"))?;
+            Ok((name.trim_end_matches(".csdl").to_string(), path, text))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map(Some)
+}
+
+/// The `*.csdl` files of `dir` at `rev`, like [`read_clouds_dir`]; `None` if the revision
+/// has no such directory.
+fn git_clouds(
+    root: &Path,
+    rev: &str,
+    dir: &str,
+) -> anyhow::Result<Option<Vec<(String, String, String)>>> {
+    let dir = dir.trim_end_matches('/');
+    let out = Command::new("git")
+        .args(["ls-tree", "--name-only", rev, &format!("{dir}/")])
+        .current_dir(root)
+        .output()
+        .context("cannot run git (is it installed and on PATH?)")?;
+    if !out.status.success() {
+        bail!(
+            "git ls-tree {rev} {dir}/ failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let listing = String::from_utf8_lossy(&out.stdout);
+    let mut paths: Vec<&str> = listing.lines().filter(|l| l.ends_with(".csdl")).collect();
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            let text = git_show(root, rev, path)?;
+            Ok((
+                name.trim_end_matches(".csdl").to_string(),
+                format!("{rev}:{path}"),
+                text,
+            ))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map(Some)
 }
 
 /// `git show REV:PATH` in `root`.
@@ -292,6 +496,10 @@ mod tests {
             new: PathBuf::from(format!("{FIXTURES}/{new}")),
             base: None,
             slice: PathBuf::from("spec/slice.toml"),
+            old_clouds: None,
+            new_clouds: PathBuf::from(CLOUDS),
+            old_permissions: None,
+            permissions: PathBuf::from(PERMISSIONS),
             overlay: PathBuf::from("spec/overlay.toml"),
             format,
             out,
@@ -454,6 +662,10 @@ mod tests {
             new: PathBuf::from(SPEC),
             base: Some("HEAD".into()),
             slice: files::workspace_root().join("spec/slice.toml"),
+            old_clouds: None,
+            new_clouds: PathBuf::from(CLOUDS),
+            old_permissions: None,
+            permissions: PathBuf::from(PERMISSIONS),
             overlay: PathBuf::from("spec/overlay.toml"),
             format: Format::Json,
             out: Some(out.clone()),
@@ -469,6 +681,123 @@ mod tests {
         );
         assert!(text.contains("\"name\": \"phoneType\""), "{text}");
         assert!(text.contains("\"change\": \"removed\""), "{text}");
+    }
+
+    /// `--base REV` also compares the national clouds and the permissions at that revision
+    /// with the working tree's; two-file mode only with `--old-clouds`/`--old-permissions`.
+    #[test]
+    fn base_revision_compares_clouds_and_permissions() {
+        let ws = files::workspace_root();
+        let repo =
+            std::env::temp_dir().join(format!("spec-diff-git-extras-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&repo);
+        fs::create_dir_all(repo.join("spec/clouds")).unwrap();
+        let perms = ws.join("crates/graph-codegen/tests/diff_extras/permissions");
+        let git = |args: &[&str]| {
+            let out = Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+                .args(args)
+                .current_dir(&repo)
+                .output()
+                .expect("git runs");
+            assert!(
+                out.status.success(),
+                "git {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        git(&["init", "-q"]);
+        fs::copy(ws.join(SPEC), repo.join(SPEC)).unwrap();
+        fs::copy(
+            ws.join("spec/clouds/china.csdl"),
+            repo.join("spec/clouds/china.csdl"),
+        )
+        .unwrap();
+        fs::copy(perms.join("base.toml"), repo.join(PERMISSIONS)).unwrap();
+        git(&["add", "."]);
+        git(&["commit", "-q", "-m", "old spec"]);
+        // China gains what the US Government cloud has; a permission asks for more.
+        fs::copy(
+            ws.join("spec/clouds/usgov.csdl"),
+            repo.join("spec/clouds/china.csdl"),
+        )
+        .unwrap();
+        fs::copy(
+            perms.join("least_privileged_asks_for_more/new.toml"),
+            repo.join(PERMISSIONS),
+        )
+        .unwrap();
+
+        let out = repo.join("diff.json");
+        let mut a = args(
+            "reordered/old.xml",
+            "reordered/new.xml",
+            FailOn::Breaking,
+            Format::Json,
+            Some(out.clone()),
+        );
+        a.old = None;
+        a.base = Some("HEAD".into());
+        a.new = PathBuf::from(SPEC);
+        a.slice = ws.join("spec/slice.toml");
+        let status = run_in(&repo, &a);
+        let text = fs::read_to_string(&out).unwrap_or_default();
+
+        // Two-file mode without --old-clouds/--old-permissions: the spec only.
+        let mut two = args(
+            "reordered/old.xml",
+            "reordered/new.xml",
+            FailOn::Documentation,
+            Format::Json,
+            Some(out.clone()),
+        );
+        two.old = Some(ws.join(SPEC));
+        two.new = PathBuf::from(SPEC);
+        two.slice = ws.join("spec/slice.toml");
+        let two_status = run_in(&repo, &two);
+        // With them: the same changes as --base.
+        fs::create_dir_all(repo.join("old-clouds")).unwrap();
+        fs::copy(
+            ws.join("spec/clouds/china.csdl"),
+            repo.join("old-clouds/china.csdl"),
+        )
+        .unwrap();
+        two.old_clouds = Some(PathBuf::from("old-clouds"));
+        two.new_clouds = repo.join("spec/clouds");
+        two.old_permissions = Some(perms.join("base.toml"));
+        let with_status = run_in(&repo, &two);
+        let with_text = fs::read_to_string(&out).unwrap_or_default();
+        let _ = fs::remove_dir_all(&repo);
+
+        assert_eq!(status.unwrap(), Status::Failed, "{text}");
+        for needle in [
+            "\"change\": \"availability_changed\"",
+            "\"name\": \"phoneMethods.enableSmsSignIn\"",
+            "\"change\": \"permission_changed\"",
+            "\"aspect\": \"delegated, self\"",
+            "\"new\": \"UserAuthenticationMethod.ReadWrite\"",
+        ] {
+            assert!(text.contains(needle), "{needle}: {text}");
+        }
+        // The permission asks for more (the only breaking change); China's gains are additive.
+        assert!(text.contains("\"breaking\": 1,"), "{text}");
+        assert!(
+            text.contains("\"group\": \"spec/clouds/china.csdl\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"old\": \"HEAD:spec/graph-phone.csdl\""),
+            "{text}"
+        );
+
+        assert_eq!(two_status.unwrap(), Status::Clean);
+        assert_eq!(with_status.unwrap(), Status::Failed);
+        let changes = |t: &str| t.split("\"changes\":").nth(1).map(str::to_string);
+        assert!(
+            changes(&with_text) == changes(&text),
+            "two-file mode differs from --base"
+        );
+        assert!(changes(&text).is_some());
     }
 
     #[test]

@@ -40,8 +40,28 @@ pub struct TrimArgs {
     check: bool,
 }
 
+impl TrimArgs {
+    /// What a plain `cargo xtask trim` runs with (the slice's own sources, written to spec/).
+    pub fn slice_defaults(allow_missing: bool) -> TrimArgs {
+        TrimArgs {
+            metadata: None,
+            descriptions: None,
+            no_descriptions: false,
+            slice: PathBuf::from("spec/slice.toml"),
+            out: None,
+            allow_missing,
+            check: false,
+        }
+    }
+}
+
 pub fn run(args: TrimArgs) -> anyhow::Result<()> {
-    let root = files::workspace_root();
+    run_in(&files::workspace_root(), args)
+}
+
+/// The command, with relative paths resolved against `root`.
+pub fn run_in(root: &Path, args: TrimArgs) -> anyhow::Result<()> {
+    let root = root.to_path_buf();
     let rel = |p: &Path| -> String {
         let abs = if p.is_absolute() {
             p.to_path_buf()

@@ -3,13 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
+use graph_codegen::PathRequest;
 use graph_codegen::csdl;
 use graph_codegen::diff::{
     Change, ChangeKind, Class, ElementKind, SpecDiff, diff, diff_with, lower_available,
 };
 use graph_codegen::emit::Overlay;
 use graph_codegen::trim::{Slice, TrimOptions, trim_with};
-use graph_codegen::PathRequest;
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

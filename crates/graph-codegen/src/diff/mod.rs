@@ -29,21 +29,40 @@
 //! on the flattened (inherited) lists of each type and reported once, under the declaring
 //! type, with the fields of every type it touches; the types that gain it report it as added.
 //!
-//! # Extending
+//! # Availability and permissions
 //!
-//! [`ElementKind`] and [`ChangeKind`] are `#[non_exhaustive]`, and a [`Change`] is plain data
-//! with free-form `aspect`, `old` and `new` strings, so changes computed from other inputs
-//! (per-cloud availability, permissions) are new kinds pushed into the same report with
-//! [`SpecDiff::extend`], which keeps the order deterministic. The intended shapes: an
-//! `AvailabilityChanged` change on an [`ElementKind::Operation`] or [`ElementKind::Path`] with
-//! the cloud as `aspect` (`china`) and `available`/`not available` as values, breaking when
-//! lost; a `PermissionChanged` change with the principal kind as `aspect` (`delegated, self`)
-//! and the least privileged permission as values, breaking when it asks for more. The
-//! renderers need no change for either.
+//! Changes computed from other inputs than the trimmed spec join the same report through
+//! [`SpecDiff::extend`], on [`ElementKind::Endpoint`] (an operation the client offers, keyed
+//! as in `spec/permissions.toml`: `phoneMethods.create`):
+//!
+//! - [`availability`]: the per-cloud trimmed specs (`spec/clouds/<name>.csdl`) of both
+//!   versions, each lowered and narrowed like the global one ([`lower_offered`]). An
+//!   operation lost in a national cloud is breaking (the generated client refuses it there
+//!   before sending); one gained is additive. Reported under the cloud's spec path with the
+//!   cloud as `aspect` and `available`/`not available` as values
+//!   ([`ChangeKind::AvailabilityChanged`]).
+//! - [`permissions`]: `spec/permissions.toml` of both versions. Per principal kind
+//!   (`aspect` `delegated, self`, `delegated, others`, `application`, and the same with
+//!   `, fine-grained`) the least privileged permission as values
+//!   ([`ChangeKind::PermissionChanged`]): breaking when a permission accepted before is no
+//!   longer accepted (the least privileged one asks for more, or the kind becomes not
+//!   supported), additive when one more is accepted, documentation when only the order
+//!   changed. Directory roles for acting on others and personal accounts follow the same
+//!   rule. A cloud the documentation stops marking available is breaking, one it starts
+//!   marking available additive ([`ChangeKind::DocumentedAvailabilityChanged`]). Sources and
+//!   notes are documentation; an entry removed is breaking (the client no longer exposes the
+//!   operation's permissions), an entry added additive.
+//!
+//! The renderers need no change for them: `aspect`, `old` and `new` are free-form text.
 
+mod availability;
 mod compare;
+mod permissions;
 mod render;
 mod rust;
+
+pub use availability::{availability, lower_offered};
+pub use permissions::permissions;
 
 use std::collections::BTreeSet;
 
@@ -112,6 +131,10 @@ pub enum ElementKind {
     Operation,
     /// A parameter of a bound action or function.
     Parameter,
+    /// An operation the client offers, keyed as in `spec/permissions.toml`
+    /// (`phoneMethods.create`, `phoneMethods.enableSmsSignIn`): for availability and
+    /// permission changes.
+    Endpoint,
 }
 
 impl ElementKind {
@@ -126,6 +149,7 @@ impl ElementKind {
             ElementKind::EnumMember => "enum member",
             ElementKind::Operation => "operation",
             ElementKind::Parameter => "parameter",
+            ElementKind::Endpoint => "endpoint",
         }
     }
 }
@@ -179,8 +203,20 @@ pub enum ChangeKind {
     DeprecationRemoved,
     /// A deprecation notice's text or dates changed.
     DeprecationChanged,
-    /// `Core.Description` changed (`aspect` `long description`: `Core.LongDescription`).
+    /// `Core.Description` changed (`aspect` `long description`: `Core.LongDescription`);
+    /// for an [`ElementKind::Endpoint`], its documentation `source` or `notes`.
     DescriptionChanged,
+    /// Whether a national cloud's metadata has the operation (`aspect`: the cloud, `china`;
+    /// `old`/`new`: `available`, `not available`).
+    AvailabilityChanged,
+    /// Whether the documentation marks the operation available in a cloud (`aspect`: the
+    /// cloud as `spec/permissions.toml` names it, `usgov-l4`; `old`/`new`: `available`,
+    /// `not available`, `no availability row`).
+    DocumentedAvailabilityChanged,
+    /// The permissions an operation accepts (`aspect`: the principal kind, `delegated, self`,
+    /// or `roles for others`, `personal accounts`; `old`/`new`: the least privileged
+    /// permission, or `not supported`).
+    PermissionChanged,
 }
 
 impl ChangeKind {
@@ -208,6 +244,9 @@ impl ChangeKind {
             ChangeKind::DeprecationRemoved => "deprecation removed",
             ChangeKind::DeprecationChanged => "deprecation changed",
             ChangeKind::DescriptionChanged => "description changed",
+            ChangeKind::AvailabilityChanged => "availability changed",
+            ChangeKind::DocumentedAvailabilityChanged => "documented availability changed",
+            ChangeKind::PermissionChanged => "permission changed",
         }
     }
 }
@@ -219,7 +258,9 @@ pub struct Change {
     pub class: Class,
     /// The type (or enum) it is reported under: the declaring type of a property, navigation
     /// property or inherited member, the binding type of an operation, the holder of a path's
-    /// last navigation property. A full name, `microsoft.graph.x`.
+    /// last navigation property. A full name, `microsoft.graph.x`; for availability and
+    /// permission changes, the file they come from (`spec/clouds/china.csdl`,
+    /// `spec/permissions.toml`).
     pub group: String,
     /// What kind of element changed.
     pub element: ElementKind,
@@ -229,7 +270,7 @@ pub struct Change {
     /// What changed.
     pub change: ChangeKind,
     /// Which part changed, where the kind has several (`insertable`, `long description`);
-    /// for availability and permission changes to come, the cloud or the principal kind.
+    /// for availability and permission changes, the cloud or the principal kind.
     pub aspect: Option<String>,
     /// The value before, as text (`None` where there was none or for added elements).
     pub old: Option<String>,
