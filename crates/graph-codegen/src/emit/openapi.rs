@@ -68,7 +68,7 @@ use crate::Error;
 use crate::emit::overlay::Overlay;
 use crate::ir::{
     Doc, Model, NavPath, OperationDef, OperationKindDef, Primitive, PropertyDef, QName, TypeDef,
-    TypeKind, TypeTarget, TypeUse,
+    TypeTarget, TypeUse,
 };
 use crate::naming::{self, Scope};
 
@@ -536,17 +536,7 @@ impl<'a> Builder<'a> {
             if overlay.is_path_container(&def.name) || !def.is_abstract {
                 continue;
             }
-            let concrete: Vec<QName> = def
-                .derived
-                .iter()
-                .filter(|d| {
-                    model
-                        .types
-                        .get(*d)
-                        .is_some_and(|t| !t.is_abstract && !overlay.is_path_container(&t.name))
-                })
-                .cloned()
-                .collect();
+            let concrete = super::concrete_subtypes(model, overlay, def);
             if !concrete.is_empty() {
                 polymorphic.insert(def.name.clone(), concrete);
             }
@@ -566,17 +556,10 @@ impl<'a> Builder<'a> {
         })
     }
 
-    /// True if the types crate has a payload type for `target`: the rule of `emit::rust`
-    /// (a non-abstract entity that is not a path container and has a writable property).
+    /// True if the types crate has a payload type for `target` (see
+    /// [`super::can_have_payloads`]; the paths' capabilities decide which).
     fn has_payload(&self, target: &TypeDef) -> bool {
-        let writable = target
-            .properties
-            .iter()
-            .any(|p| !p.read_only && !self.overlay.is_read_only(target, &p.name));
-        !target.is_abstract
-            && target.kind == TypeKind::Entity
-            && !self.overlay.is_path_container(&target.name)
-            && writable
+        super::can_have_payloads(self.overlay, target)
     }
 
     fn is_tagged(&self, def: &TypeDef) -> bool {

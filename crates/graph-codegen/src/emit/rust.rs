@@ -217,17 +217,7 @@ impl<'a> Plan<'a> {
             if overlay.is_path_container(&def.name) {
                 continue;
             }
-            let concrete: Vec<QName> = def
-                .derived
-                .iter()
-                .filter(|d| {
-                    model
-                        .types
-                        .get(*d)
-                        .is_some_and(|t| !t.is_abstract && !overlay.is_path_container(&t.name))
-                })
-                .cloned()
-                .collect();
+            let concrete = super::concrete_subtypes(model, overlay, def);
             let only_containers_derive =
                 !def.derived.is_empty() && def.derived.iter().all(|d| overlay.is_path_container(d));
             if !referenced.contains(def.name.as_str())
@@ -260,15 +250,7 @@ impl<'a> Plan<'a> {
             let Some(def) = model.types.get(&path.target) else {
                 continue;
             };
-            let writable = def
-                .properties
-                .iter()
-                .any(|p| !p.read_only && !overlay.is_read_only(def, &p.name));
-            if def.is_abstract
-                || def.kind != TypeKind::Entity
-                || overlay.is_path_container(&def.name)
-                || !writable
-            {
+            if !super::can_have_payloads(overlay, def) {
                 continue;
             }
             let mut allow = |kind| {
