@@ -16,8 +16,11 @@ use quick_xml::errors::IllFormedError;
 use quick_xml::events::attributes::{AttrError, Attribute};
 use quick_xml::events::{BytesStart, Event};
 
+use std::hash::BuildHasherDefault;
+
 use super::model::*;
 use crate::Error;
+use crate::ir::resolve::FxHasher;
 
 /// Read an EDMX/CSDL 4.0 document.
 ///
@@ -236,6 +239,9 @@ fn type_ref(text: &str) -> Option<TypeRef> {
     })
 }
 
+/// Lists longer than this are checked for duplicates by hashing before sorting.
+const LONG_LIST: usize = 64;
+
 /// Two declarations of one name: (name, later position, later kind, first position, first
 /// kind).
 type Duplicate<'n> = (&'n str, Pos, &'static str, Pos, &'static str);
@@ -243,6 +249,15 @@ type Duplicate<'n> = (&'n str, Pos, &'static str, Pos, &'static str);
 /// Checks that `items` (name, position, element kind) have distinct names. Of several
 /// duplicates, the one whose second declaration comes first in the document is reported.
 fn check_unique<'n>(mut items: Vec<(&'n str, Pos, &'static str)>) -> Result<(), Duplicate<'n>> {
+    // Long lists (a schema's thousands of types) are checked by hashing first; only a list
+    // with a duplicate goes on to the sort, which picks the one to report.
+    if items.len() > LONG_LIST {
+        let mut seen: std::collections::HashSet<&str, BuildHasherDefault<FxHasher>> =
+            std::collections::HashSet::with_capacity_and_hasher(items.len(), Default::default());
+        if items.iter().all(|item| seen.insert(item.0)) {
+            return Ok(());
+        }
+    }
     // Sorting beats hashing here: most lists are short, and no hasher runs per name.
     items.sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)));
     let mut found: Option<Duplicate<'n>> = None;
@@ -1522,5 +1537,33 @@ impl<'a> Parser<'a> {
                 ),
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LONG_LIST, Pos, check_unique};
+
+    fn pos(line: u32) -> Pos {
+        Pos { line, column: 1 }
+    }
+
+    /// A long list takes the hashing path; it must report what the sort reports.
+    #[test]
+    fn long_lists_report_the_first_second_declaration() {
+        let names: Vec<String> = (0..LONG_LIST * 2).map(|i| format!("t{i}")).collect();
+        let mut items: Vec<(&str, Pos, &'static str)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), pos(i as u32 + 1), "EntityType"))
+            .collect();
+        assert_eq!(check_unique(items.clone()), Ok(()));
+        // Two duplicates; the one whose second declaration comes first is reported.
+        items.push(("t7", pos(1000), "ComplexType"));
+        items.push(("t3", pos(900), "EnumType"));
+        assert_eq!(
+            check_unique(items),
+            Err(("t3", pos(900), "EnumType", pos(4), "EntityType"))
+        );
     }
 }

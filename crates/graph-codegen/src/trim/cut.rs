@@ -461,6 +461,13 @@ pub fn trim_with(
         .iter()
         .map(|b| names.operation_target(b.ns, b.op))
         .collect();
+    // Only an operation with the name of a kept one can have a kept target: checking the
+    // name first spares building the target of every other operation of the document.
+    let kept_op_simple_names: HashSet<&str> = kept_ops.iter().map(|b| b.op.name.as_str()).collect();
+    let op_kept = |ns: &str, op: &Operation| {
+        kept_op_simple_names.contains(op.name.as_str())
+            && kept_op_targets.contains(&names.operation_target(ns, op))
+    };
     let kept_op_names: HashSet<String> = kept_ops
         .iter()
         .map(|b| format!("{}.{}", b.ns, b.op.name))
@@ -482,7 +489,7 @@ pub fn trim_with(
             }
         }
         for b in ops_by_binding.get(t).map(Vec::as_slice).unwrap_or_default() {
-            if !kept_op_targets.contains(&names.operation_target(b.ns, b.op)) {
+            if !op_kept(b.ns, b.op) {
                 report.note(
                     NoteKind::UnselectedOperation,
                     format!(
@@ -552,12 +559,12 @@ pub fn trim_with(
             }
         }
         for op in &s.actions {
-            if kept_op_targets.contains(&names.operation_target(ns, op)) {
+            if op_kept(ns, op) {
                 o.actions.push(op.clone());
             }
         }
         for op in &s.functions {
-            if kept_op_targets.contains(&names.operation_target(ns, op)) {
+            if op_kept(ns, op) {
                 o.functions.push(op.clone());
             }
         }
