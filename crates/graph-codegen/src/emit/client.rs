@@ -59,9 +59,18 @@ pub fn emit_client(
 ) -> Result<Vec<GeneratedFile>, Error> {
     let api = Api::new(model, overlay, clouds)?;
     let text = api.to_text();
-    let spec = openapi::validate(&text)?;
-    let progenitor = progenitor_source(&spec, &api)?;
-    let ergonomic = api_source(&api, permissions)?;
+    // progenitor and the ergonomic API are independent and the two most expensive steps:
+    // build them on two threads. Errors come back in the sequential order (validation and
+    // progenitor first), so the result is the same as one after the other.
+    let (progenitor, ergonomic) = std::thread::scope(|scope| {
+        let ergonomic = scope.spawn(|| api_source(&api, permissions));
+        let progenitor = openapi::validate(&text).and_then(|spec| progenitor_source(&spec, &api));
+        let ergonomic = ergonomic
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (progenitor, ergonomic)
+    });
+    let (progenitor, ergonomic) = (progenitor?, ergonomic?);
     let table = permissions_source(&api, permissions)?;
     let mut files = vec![
         GeneratedFile {
