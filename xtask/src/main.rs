@@ -5,6 +5,7 @@
 
 mod codegen;
 mod files;
+mod soak;
 mod spec_diff;
 mod trim;
 mod update_spec;
@@ -30,6 +31,9 @@ enum Command {
     /// Take new upstream metadata: copy it into spec/upstream/, re-trim, regenerate, and print
     /// the spec diff against the previous spec.
     UpdateSpec(update_spec::UpdateSpecArgs),
+    /// The full fault and load run against the emulator (the ignored `soak_full` test of
+    /// graph-phone-client, in release): 64 tasks, 10,000 operations, 20 % faults.
+    Soak(soak::SoakArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -39,5 +43,6 @@ fn main() -> anyhow::Result<()> {
         Command::Trim(args) => trim::run(args),
         Command::SpecDiff(args) => spec_diff::exit(spec_diff::run(args)),
         Command::UpdateSpec(args) => update_spec::run(args),
+        Command::Soak(args) => soak::run(args),
     }
 }

@@ -67,7 +67,8 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// One request as the emulator saw it. Never holds tokens or phone numbers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestRecord {
-    /// Arrival order, from 1.
+    /// Position in the log, from 1: the order in which requests finished (were answered or
+    /// dropped), which is not their arrival order when a `latency` fault held one back.
     pub seq: u64,
     /// HTTP method.
     pub method: String,
@@ -377,7 +378,7 @@ impl EmulatorHandle {
         Ok(out)
     }
 
-    /// Every request so far, in arrival order.
+    /// Every request so far, in the order they finished (see [`RequestRecord::seq`]).
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared.lock().log.clone()
     }

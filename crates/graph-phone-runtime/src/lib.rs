@@ -84,6 +84,10 @@
 //!
 //! Retried: 429, 503, 504 and transport failures. [`Idempotency::NonIdempotent`]
 //! operations (creates) only after 429, 503 with `Retry-After`, or a failure to connect.
+//! A `DELETE` whose retry answers 404 after an earlier attempt of the same call may have
+//! been applied (504, 503 without `Retry-After`, a failure after sending) succeeds: the
+//! item is gone, most likely by that attempt, and a 404 would report the call's own success
+//! as a failure.
 //!
 //! # Correlation ids
 //!

@@ -578,9 +578,13 @@ impl GraphRuntime {
         let policy = &self.inner.retry;
         let deadline = started + self.inner.timeouts.overall;
         let span = tracing::Span::current();
+        let is_delete = request.method() == Method::DELETE;
         let mut template = Some(request);
         let mut attempt: u32 = 0;
         let mut last_retry_after = None;
+        // An earlier attempt of this call may have been applied without its answer
+        // reaching us (504, 503 without Retry-After, a failure after sending).
+        let mut maybe_applied = false;
         loop {
             attempt += 1;
             // Send the request itself when its body cannot be cloned: that is the last try.
@@ -632,6 +636,12 @@ impl GraphRuntime {
                         elapsed_ms,
                         "graph attempt answered"
                     );
+                    if is_delete && maybe_applied && status == StatusCode::NOT_FOUND {
+                        // The item is gone, most likely by this call's earlier attempt:
+                        // report the delete as done rather than a 404 for our own success.
+                        tracing::info!(attempt, "a retried delete found nothing to delete");
+                        return done(Ok(no_content(&response)), false, last_retry_after);
+                    }
                     if !is_retryable_status(status) {
                         return done(Ok(response), false, last_retry_after);
                     }
@@ -639,6 +649,7 @@ impl GraphRuntime {
                     last_retry_after = retry_after;
                     let server_did_not_process = status == StatusCode::TOO_MANY_REQUESTS
                         || (status == StatusCode::SERVICE_UNAVAILABLE && retry_after.is_some());
+                    maybe_applied |= !server_did_not_process;
                     if op.idempotency == Idempotency::NonIdempotent && !server_did_not_process {
                         return done(Ok(response), false, last_retry_after);
                     }
@@ -675,6 +686,7 @@ impl GraphRuntime {
                     );
                     // Not connected means not sent: safe for every operation. Anything
                     // else may have reached the server: only idempotent operations.
+                    maybe_applied |= !error.is_connect();
                     let retryable = error.is_connect()
                         || (op.idempotency == Idempotency::Idempotent && !error.is_builder());
                     if !retryable || attempt >= policy.max_attempts || last_possible {
@@ -695,6 +707,20 @@ impl GraphRuntime {
             tokio::time::sleep(delay).await;
         }
     }
+}
+
+/// A `204 No Content` standing for `response` (its request ids kept), for a retried delete
+/// whose earlier attempt removed the item.
+fn no_content(response: &Response) -> Response {
+    let mut rebuilt = http::Response::new(Vec::<u8>::new());
+    *rebuilt.status_mut() = StatusCode::NO_CONTENT;
+    *rebuilt.version_mut() = response.version();
+    for name in ["request-id", "client-request-id", "date"] {
+        if let Some(value) = response.headers().get(name) {
+            rebuilt.headers_mut().insert(name, value.clone());
+        }
+    }
+    Response::from(rebuilt)
 }
 
 /// Sets a fresh UUID v4 `client-request-id` unless the caller already set one; returns it.
