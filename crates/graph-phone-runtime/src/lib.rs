@@ -132,6 +132,8 @@ pub use error::{Error, GraphError, redact_pii};
 pub use input::{PhoneMethodId, PhoneNumber, PhoneNumberError, UserRef, encode_path_segment};
 pub use paging::Page;
 pub use retry::{RetryPolicy, Timeouts, is_retryable_status, parse_retry_after};
+#[doc(hidden)]
+pub use runtime::same_origin;
 pub use runtime::{
     API_VERSION, CLIENT_REQUEST_ID, GraphRuntime, RETRY_ATTEMPT, RuntimeBuilder, from_progenitor,
 };

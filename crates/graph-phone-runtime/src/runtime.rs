@@ -743,7 +743,10 @@ fn ensure_client_request_id(request: &mut Request) -> String {
     id
 }
 
-pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
+/// Whether `a` has `b`'s scheme, host and port: the check before a request URL or an
+/// `@odata.nextLink` is sent with the token. Public only for the fuzz targets (`fuzz/`).
+#[doc(hidden)]
+pub fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme()
         && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
         && a.port_or_known_default() == b.port_or_known_default()
