@@ -10,7 +10,7 @@ use crate::files::{self, Mode, Output};
 pub const COMMAND: &str = "cargo xtask codegen";
 
 /// Directories whose every file is generated (stale files in them are removed).
-const OWNED_DIRS: &[&str] = &[
+pub const OWNED_DIRS: &[&str] = &[
     "crates/graph-phone-types/src/generated",
     "crates/graph-phone-client/src/generated",
 ];

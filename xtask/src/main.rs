@@ -3,6 +3,7 @@
 //! It parses flags, reads inputs from `spec/`, calls the library, and writes files through
 //! the one write path in [`files`]. No generation logic lives here.
 
+mod bench;
 mod codegen;
 mod files;
 mod soak;
@@ -34,6 +35,9 @@ enum Command {
     /// The full fault and load run against the emulator (the ignored `soak_full` test of
     /// graph-phone-client, in release): 64 tasks, 10,000 operations, 20 % faults.
     Soak(soak::SoakArgs),
+    /// Every benchmark (codegen pipeline, client, paging memory, consumers' build cost),
+    /// each against a baseline measured in the same run; prints one table.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -44,5 +48,6 @@ fn main() -> anyhow::Result<()> {
         Command::SpecDiff(args) => spec_diff::exit(spec_diff::run(args)),
         Command::UpdateSpec(args) => update_spec::run(args),
         Command::Soak(args) => soak::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }

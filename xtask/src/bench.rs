@@ -1,0 +1,429 @@
+//! `cargo xtask bench [GROUP...]`: every benchmark of the project, one table at the end.
+//!
+//! Thin, like the rest of xtask: the measurements are the crates' own bench binaries
+//! (`crates/graph-codegen/benches/pipeline.rs`, `crates/graph-phone-client/benches/
+//! {client,paging_memory}.rs`), run with `cargo bench`; each prints its own table and one
+//! `BENCH {json}` line per figure, which this collects. The build-cost group is measured
+//! here, because it times cargo itself: cold builds in fresh target directories and the
+//! rebuild after `cargo xtask codegen`.
+//!
+//! Every figure comes with a baseline measured in the same run, where one exists, and the
+//! issue's target; a missed target is reported, never an error: a slow machine is not a
+//! failure.
+
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+
+use crate::files;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Groups to run (default: all). `build` takes several minutes: two cold builds.
+    #[arg(value_enum)]
+    groups: Vec<Group>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Group {
+    /// The generator pipeline on the real global metadata vs a bare quick-xml scan.
+    Codegen,
+    /// Per-request and 1000-item-page cost vs hand-written reqwest + serde_json.
+    Client,
+    /// Peak RSS while streaming 10,000 and 100,000 items through nextLink pages.
+    Paging,
+    /// Consumers' build cost: cold build, and rebuild after `cargo xtask codegen`.
+    Build,
+}
+
+/// One figure, as a bench's `BENCH` line gives it.
+#[derive(Debug)]
+struct Row {
+    bench: String,
+    name: String,
+    unit: String,
+    value: f64,
+    baseline: Option<(String, f64)>,
+    max_ratio: Option<f64>,
+    max_value: Option<f64>,
+}
+
+impl Row {
+    fn parse(json: &str) -> anyhow::Result<Row> {
+        let v: serde_json::Value = serde_json::from_str(json)?;
+        let text = |key: &str| -> anyhow::Result<String> {
+            v[key]
+                .as_str()
+                .map(str::to_owned)
+                .with_context(|| format!("field `{key}` missing or not a string"))
+        };
+        let number = |key: &str| v.get(key).and_then(serde_json::Value::as_f64);
+        let baseline = match (v.get("baseline"), number("baseline_value")) {
+            (Some(serde_json::Value::String(name)), Some(value)) => Some((name.clone(), value)),
+            (None, None) => None,
+            _ => bail!("`baseline` and `baseline_value` must come together"),
+        };
+        Ok(Row {
+            bench: text("bench")?,
+            name: text("name")?,
+            unit: text("unit")?,
+            value: number("value").context("field `value` missing or not a number")?,
+            baseline,
+            max_ratio: number("max_ratio"),
+            max_value: number("max_value"),
+        })
+    }
+
+    fn ratio(&self) -> Option<f64> {
+        self.baseline.as_ref().map(|(_, b)| self.value / b)
+    }
+
+    /// `met` / `missed` against the targets the row carries, or empty without one.
+    fn verdict(&self) -> &'static str {
+        let ratio_ok = match (self.max_ratio, self.ratio()) {
+            (Some(max), Some(r)) => Some(r <= max),
+            _ => None,
+        };
+        let value_ok = self.max_value.map(|max| self.value <= max);
+        match (ratio_ok, value_ok) {
+            (None, None) => "",
+            (Some(false), _) | (_, Some(false)) => "missed",
+            _ => "met",
+        }
+    }
+
+    fn target(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(r) = self.max_ratio {
+            parts.push(format!("<= {r}x"));
+        }
+        if let Some(v) = self.max_value {
+            parts.push(format!("<= {v} {}", self.unit));
+        }
+        parts.join(", ")
+    }
+}
+
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let root = files::workspace_root();
+    let groups = if args.groups.is_empty() {
+        vec![Group::Codegen, Group::Client, Group::Paging, Group::Build]
+    } else {
+        args.groups
+    };
+    let mut rows = Vec::new();
+    for group in groups {
+        match group {
+            Group::Codegen => rows.extend(cargo_bench(&root, "graph-codegen", "pipeline", &[])?),
+            Group::Client => rows.extend(cargo_bench(
+                &root,
+                "graph-phone-client",
+                "client",
+                &["--no-default-features"],
+            )?),
+            Group::Paging => rows.extend(cargo_bench(
+                &root,
+                "graph-phone-client",
+                "paging_memory",
+                &["--no-default-features"],
+            )?),
+            Group::Build => rows.extend(build_cost(&root)?),
+        }
+    }
+    println!();
+    print!("{}", machine());
+    print!("{}", table(&rows));
+    Ok(())
+}
+
+fn cargo() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// Runs one bench binary, echoing its output, and collects its `BENCH` lines.
+fn cargo_bench(
+    root: &Path,
+    package: &str,
+    bench: &str,
+    extra: &[&str],
+) -> anyhow::Result<Vec<Row>> {
+    let command = format!(
+        "cargo bench -p {package} --bench {bench} {}",
+        extra.join(" ")
+    );
+    eprintln!("\n== {}", command.trim_end());
+    let mut child = Command::new(cargo())
+        .current_dir(root)
+        .args(["bench", "-p", package, "--bench", bench])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start `{command}`"))?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut rows = Vec::new();
+    for (n, line) in BufReader::new(stdout).lines().enumerate() {
+        let line = line.with_context(|| format!("reading the output of `{command}`"))?;
+        match line.strip_prefix("BENCH ") {
+            Some(json) => rows.push(Row::parse(json).with_context(|| {
+                format!(
+                    "line {} of the output of `{command}` is not a valid BENCH line: {json}",
+                    n + 1
+                )
+            })?),
+            None => println!("{line}"),
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("`{command}` failed ({status}); its output is above");
+    }
+    if rows.is_empty() {
+        bail!("`{command}` printed no BENCH lines; is the bench binary up to date?");
+    }
+    Ok(rows)
+}
+
+/// Consumers' build cost, in fresh target directories under `target/xtask-build-cost/`
+/// (removed afterwards): a cold dev build of graph-phone-client against the same of what a
+/// hand-written client would compile anyway (reqwest with rustls, serde, serde_json,
+/// tokio, at the versions in Cargo.lock); then the rebuild after `cargo xtask codegen`
+/// with the spec unchanged (nothing is written, so nothing rebuilds) and after the
+/// generated code changed (both generated crates rebuild).
+fn build_cost(root: &Path) -> anyhow::Result<Vec<Row>> {
+    let work = root.join("target/xtask-build-cost");
+    if work.exists() {
+        std::fs::remove_dir_all(&work)
+            .with_context(|| format!("cannot clear {}", work.display()))?;
+    }
+    let baseline_dir = work.join("baseline");
+    write_baseline_crate(root, &baseline_dir)?;
+
+    eprintln!("\n== cold build of the baseline (reqwest + serde + serde_json + tokio)");
+    let baseline = timed_build(&baseline_dir, &work.join("target-baseline"), &[])?;
+    let client_target = work.join("target-client");
+    eprintln!("\n== cold build of graph-phone-client");
+    let cold = timed_build(root, &client_target, &["-p", "graph-phone-client"])?;
+
+    eprintln!("\n== cargo xtask codegen (spec unchanged), then rebuild");
+    let started = Instant::now();
+    let changed = crate::codegen::generate_in(root, files::Mode::Write)?;
+    if !changed.is_empty() {
+        bail!(
+            "cargo xtask codegen changed {} file(s) ({}); commit or revert them, then measure again",
+            changed.len(),
+            changed.join(", ")
+        );
+    }
+    let unchanged =
+        started.elapsed() + timed_build(root, &client_target, &["-p", "graph-phone-client"])?;
+
+    eprintln!("\n== rebuild after the generated code changed (mtimes bumped)");
+    touch_generated(root)?;
+    let rebuild = timed_build(root, &client_target, &["-p", "graph-phone-client"])?;
+
+    std::fs::remove_dir_all(&work).with_context(|| format!("cannot remove {}", work.display()))?;
+    let row = |name: &str, value: Duration, baseline: Option<(String, f64)>| Row {
+        bench: "build".to_owned(),
+        name: name.to_owned(),
+        unit: "s".to_owned(),
+        value: (value.as_secs_f64() * 10.0).round() / 10.0,
+        baseline,
+        max_ratio: None,
+        max_value: None,
+    };
+    Ok(vec![
+        row(
+            "cold dev build of graph-phone-client with its dependencies",
+            cold,
+            Some((
+                "cold dev build of reqwest (rustls) + serde + serde_json + tokio".to_owned(),
+                (baseline.as_secs_f64() * 10.0).round() / 10.0,
+            )),
+        ),
+        row(
+            "cargo xtask codegen + rebuild, spec unchanged",
+            unchanged,
+            None,
+        ),
+        row("rebuild after the generated code changed", rebuild, None),
+    ])
+}
+
+/// A scratch crate with the dependencies a hand-written Graph client would have, pinned to
+/// the workspace's Cargo.lock.
+fn write_baseline_crate(root: &Path, dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir.join("src"))?;
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        r#"[package]
+name = "build-cost-baseline"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+reqwest = { version = "0.13", default-features = false, features = ["json", "rustls"] }
+serde = { version = "1", features = ["derive"] }
+serde_json = "1"
+tokio = { version = "1", features = ["macros", "rt-multi-thread", "net", "time", "sync"] }
+
+[profile.dev.package."*"]
+debug = false
+
+# Not a member of the graph-phone workspace it sits under.
+[workspace]
+"#,
+    )?;
+    std::fs::write(
+        dir.join("src/main.rs"),
+        "fn main() {\n    let _ = reqwest::Client::new();\n    let _: serde_json::Value = serde_json::json!({});\n}\n",
+    )?;
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))
+        .context("copying Cargo.lock into the baseline crate")?;
+    Ok(())
+}
+
+/// Wall time of `cargo build` in `dir` with `target` as the target directory.
+fn timed_build(dir: &Path, target: &Path, args: &[&str]) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let status = Command::new(cargo())
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .arg("build")
+        .args(args)
+        .status()
+        .with_context(|| format!("cannot run cargo build in {}", dir.display()))?;
+    let elapsed = started.elapsed();
+    if !status.success() {
+        bail!("cargo build in {} failed ({status})", dir.display());
+    }
+    Ok(elapsed)
+}
+
+/// Bumps the modification time of every generated Rust file, as a real spec change would.
+fn touch_generated(root: &Path) -> anyhow::Result<()> {
+    let now = SystemTime::now();
+    for dir in crate::codegen::OWNED_DIRS {
+        let dir: PathBuf = root.join(dir);
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?
+        {
+            let path = entry?.path();
+            std::fs::File::options()
+                .append(true)
+                .open(&path)
+                .and_then(|f| f.set_modified(now))
+                .with_context(|| format!("cannot touch {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Date, toolchain, CPU, cores, memory and load: what a figure needs to be compared.
+fn machine() -> String {
+    let rustc = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+        .arg("-V")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .unwrap_or_default();
+    let proc_field = |file: &str, key: &str| {
+        std::fs::read_to_string(file).ok().and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+    };
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+    let mut out = String::new();
+    let _ = writeln!(out, "date: {}", httpdate::fmt_http_date(SystemTime::now()));
+    let _ = writeln!(out, "rustc: {}", rustc.trim());
+    let _ = writeln!(
+        out,
+        "cpu: {} ({cores} cores available)",
+        proc_field("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown".into())
+    );
+    if let Some(mem) = proc_field("/proc/meminfo", "MemTotal") {
+        let _ = writeln!(out, "memory: {mem}");
+    }
+    if let Some(load) = load {
+        let _ = writeln!(out, "load average at the end: {load}");
+    }
+    out.push('\n');
+    out
+}
+
+/// The Markdown table of every figure.
+fn table(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| bench | figure | value | baseline (same run) | ratio | target | verdict |\n|---|---|---:|---|---:|---|---|\n",
+    );
+    for row in rows {
+        let (baseline, ratio) = match (&row.baseline, row.ratio()) {
+            (Some((name, value)), Some(r)) => {
+                (format!("{name}: {value} {}", row.unit), format!("{r:.2}x"))
+            }
+            _ => ("-".to_owned(), "-".to_owned()),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} {} | {baseline} | {ratio} | {} | {} |",
+            row.bench,
+            row.name,
+            row.value,
+            row.unit,
+            row.target(),
+            row.verdict()
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bench_lines_parse_and_judge_against_their_targets() {
+        let row = Row::parse(
+            r#"{"bench":"codegen","name":"whole pipeline","unit":"ms","value":96.0,"baseline":"bare scan","baseline_value":6.0,"max_ratio":3.0,"max_value":150.0}"#,
+        )
+        .unwrap();
+        assert_eq!(row.ratio(), Some(16.0));
+        assert_eq!(row.verdict(), "missed");
+        assert_eq!(row.target(), "<= 3x, <= 150 ms");
+        let met = Row::parse(
+            r#"{"bench":"client","name":"page","unit":"us","value":100.0,"baseline":"serde_json","baseline_value":98.0,"max_ratio":1.1}"#,
+        )
+        .unwrap();
+        assert_eq!(met.verdict(), "met");
+        let plain =
+            Row::parse(r#"{"bench":"build","name":"rebuild","unit":"s","value":12.5}"#).unwrap();
+        assert_eq!((plain.ratio(), plain.verdict()), (None, ""));
+        let table = table(&[row, met, plain]);
+        assert!(table.contains("| codegen | whole pipeline | 96 ms | bare scan: 6 ms | 16.00x | <= 3x, <= 150 ms | missed |"), "{table}");
+        assert!(
+            table.contains("| build | rebuild | 12.5 s | - | - |  |  |"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn malformed_bench_lines_say_what_is_wrong() {
+        let err = Row::parse(r#"{"bench":"x","name":"y","unit":"ms"}"#).unwrap_err();
+        assert!(err.to_string().contains("`value`"), "{err}");
+        let err = Row::parse(r#"{"bench":"x","name":"y","unit":"ms","value":1,"baseline":"b"}"#)
+            .unwrap_err();
+        assert!(err.to_string().contains("`baseline_value`"), "{err}");
+        assert!(Row::parse("not json").is_err());
+    }
+}
