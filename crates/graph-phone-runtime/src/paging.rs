@@ -60,7 +60,8 @@ impl GraphRuntime {
     /// `@odata.nextLink` verbatim (never rebuilt), one page in memory at a time. Pages
     /// with no items are fine. A next link whose scheme, host or port differs from the
     /// configured base URL ends the stream with [`Error::UntrustedNextLink`] before
-    /// anything (in particular the token) is sent. Any error ends the stream after
+    /// anything (in particular the token) is sent; one carrying `user:password@` ends it
+    /// with [`Error::InvalidResponse`]. Any error ends the stream after
     /// being yielded.
     ///
     /// `operation_id` is the list operation's id; later pages are traced and retried
@@ -136,6 +137,16 @@ impl GraphRuntime {
             status: 200,
             reason: "@odata.nextLink is not an absolute URL".to_owned(),
         })?;
+        if !url.username().is_empty() || url.password().is_some() {
+            // Not sendable verbatim: reqwest would drop it or turn it into a second
+            // (Basic) Authorization header. Graph never puts credentials in a link.
+            return Err(Error::InvalidResponse {
+                operation: operation_id.to_owned(),
+                status: 200,
+                reason: "@odata.nextLink carries user credentials (user:password@); refusing to follow it"
+                    .to_owned(),
+            });
+        }
         let base = Url::parse(self.base_url()).expect("validated when the runtime was built");
         if !same_origin(&url, &base) {
             return Err(Error::UntrustedNextLink {

@@ -136,3 +136,36 @@ async fn page_errors_are_typed_and_end_the_stream() {
         "{err:?}"
     );
 }
+
+/// A nextLink is followed verbatim or not at all: one carrying `user:password@` cannot be
+/// sent as written (reqwest's request builder would turn it into a second, Basic
+/// `Authorization` header; a bare `Request` silently drops it), and Graph never sends one.
+#[tokio::test]
+async fn refuses_next_links_carrying_user_credentials() {
+    let server = TestServer::start().await;
+    let port = server.addr.port();
+    let rt = runtime(&server.base());
+    for link in [
+        format!("http://user:secret-pass@127.0.0.1:{port}/v1.0/x?$skiptoken=1"),
+        format!("http://user@127.0.0.1:{port}/v1.0/x"),
+        format!("http://:secret-pass@127.0.0.1:{port}/v1.0/x"),
+    ] {
+        let first: Page<Item> = Page::new(vec![Item { id: "a".into() }], Some(link.clone()));
+        let results: Vec<Result<Item, Error>> = rt.stream_pages(LIST, first).collect().await;
+        assert_eq!(results.len(), 2, "{link}");
+        let err = results[1].as_ref().unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidResponse { reason, .. } if reason.contains("credentials")),
+            "{link}: {err:?}"
+        );
+        let shown = format!("{err} {err:?}");
+        assert!(
+            !shown.contains("secret-pass") && !shown.contains("skiptoken"),
+            "{shown}"
+        );
+    }
+    assert!(
+        server.hits().is_empty(),
+        "a link with credentials was followed"
+    );
+}
