@@ -2,7 +2,9 @@
 //! scan of the same file measured in the same run.
 //!
 //! Run with `cargo bench -p graph-codegen --bench pipeline`. It prints a table of medians and
-//! ratios; it asserts nothing about time (a slow machine is not a failure).
+//! ratios, then one `BENCH {json}` line per row for `cargo xtask bench`; it asserts nothing
+//! about time (a slow machine is not a failure). `GRAPH_CODEGEN_BENCH_PROFILE=<n>` runs the
+//! whole pipeline n times and prints nothing, for profilers (callgrind, perf).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -108,10 +110,20 @@ fn main() {
     )
     .expect("the permissions parse");
 
+    // For profilers: the whole pipeline n times, no table.
+    if let Some(n) = std::env::var("GRAPH_CODEGEN_BENCH_PROFILE")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        for _ in 0..n {
+            black_box(pipeline());
+        }
+        return;
+    }
     let (warmup, runs) = (3, 15);
     let scan = measure(warmup, runs, || bare_scan(&metadata));
     let rows = [
-        ("bare quick-xml event scan (baseline)", scan),
+        (BASELINE, scan),
         (
             "csdl::read",
             measure(warmup, runs, || {
@@ -143,10 +155,7 @@ fn main() {
                     .unwrap()
             }),
         ),
-        (
-            "whole pipeline (trim + codegen)",
-            measure(warmup, runs, pipeline),
-        ),
+        (WHOLE_PIPELINE, measure(warmup, runs, pipeline)),
         (
             "whole pipeline + descriptions from the 2023 document",
             measure(warmup, runs, || {
@@ -167,10 +176,54 @@ fn main() {
     println!("| stage | median ms | x bare scan |");
     println!("|---|---:|---:|");
     for (name, t) in rows {
+        let name = if name == BASELINE {
+            format!("{name} (baseline)")
+        } else {
+            name.to_owned()
+        };
         println!(
             "| {name} | {:.2} | {:.2} |",
             t.as_secs_f64() * 1e3,
             t.as_secs_f64() / scan.as_secs_f64()
         );
     }
+    for (name, t) in rows {
+        println!("BENCH {}", bench_line(name.trim(), t, scan));
+    }
+}
+
+/// The baseline row's name.
+const BASELINE: &str = "bare quick-xml event scan";
+
+/// The row the targets apply to: at most [`MAX_RATIO`] times the baseline and at most
+/// [`MAX_MS`] milliseconds (release build).
+const WHOLE_PIPELINE: &str = "whole pipeline (trim + codegen)";
+const MAX_RATIO: f64 = 3.0;
+const MAX_MS: f64 = 150.0;
+
+/// One row for `cargo xtask bench`, which reads the lines starting with `BENCH `:
+/// `{"bench":"codegen","name":...,"unit":"ms","value":...,"baseline":...,"baseline_value":...}`,
+/// with `max_ratio` and `max_value` on the whole-pipeline row only.
+fn bench_line(name: &str, time: Duration, baseline: Duration) -> String {
+    // Fields in a fixed order, whatever serde_json's map type; values printed by serde_json.
+    fn json(value: &impl serde::Serialize) -> String {
+        serde_json::to_string(value).expect("numbers and strings serialise")
+    }
+    let ms = |d: Duration| (d.as_secs_f64() * 1e5).round() / 100.0;
+    let limits = if name == WHOLE_PIPELINE {
+        format!(
+            r#","max_ratio":{},"max_value":{}"#,
+            json(&MAX_RATIO),
+            json(&MAX_MS)
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        r#"{{"bench":"codegen","name":{},"unit":"ms","value":{},"baseline":{},"baseline_value":{}{limits}}}"#,
+        json(&name),
+        json(&ms(time)),
+        json(&BASELINE),
+        json(&ms(baseline)),
+    )
 }

@@ -761,3 +761,16 @@ fn rustdoc_shows_permissions_and_availability_disagreements() {
          cloud's metadata has it. The client follows the metadata."
     ));
 }
+
+/// `Api::validate` checks the document value instead of parsing the text again; it must
+/// return what `validate` returns for the text.
+#[test]
+fn validating_the_value_equals_validating_the_text() {
+    let (model, overlay) = spec();
+    let api = Api::new(&model, &overlay, &[]).unwrap();
+    let text = api.to_text();
+    assert_eq!(
+        api.validate(&text).unwrap(),
+        openapi::validate(&text).unwrap()
+    );
+}

@@ -16,6 +16,7 @@ use quick_xml::errors::IllFormedError;
 use quick_xml::events::attributes::{AttrError, Attribute};
 use quick_xml::events::{BytesStart, Event};
 
+use std::borrow::Cow;
 use std::hash::BuildHasherDefault;
 
 use super::model::*;
@@ -237,6 +238,15 @@ fn type_ref(text: &str) -> Option<TypeRef> {
         collection,
         name: name.to_owned(),
     })
+}
+
+/// The values of the attributes asked for, in the order asked, borrowed from the start tag
+/// where no reference or whitespace had to be replaced.
+type Attrs<'e, const N: usize> = [Option<Cow<'e, str>>; N];
+
+/// An optional attribute's value, to keep in the model.
+fn owned(value: Option<Cow<'_, str>>) -> Option<String> {
+    value.map(Cow::into_owned)
 }
 
 /// Lists longer than this are checked for duplicates by hashing before sorting.
@@ -556,12 +566,12 @@ impl<'a> Parser<'a> {
 
     /// The values of the attributes `names` of `el`, in that order. Any other attribute,
     /// except namespace declarations, is an error.
-    fn attrs<const N: usize>(
+    fn attrs<'e, const N: usize>(
         &mut self,
-        el: &Elem<'_>,
+        el: &'e Elem<'_>,
         names: [&str; N],
-    ) -> Result<[Option<String>; N], Error> {
-        let mut values: [Option<String>; N] = std::array::from_fn(|_| None);
+    ) -> Result<Attrs<'e, N>, Error> {
+        let mut values: Attrs<'e, N> = std::array::from_fn(|_| None);
         let mut attributes = el.start.attributes();
         // Duplicates are found below, more cheaply than quick-xml's check.
         attributes.with_checks(false);
@@ -577,7 +587,7 @@ impl<'a> Parser<'a> {
             if values[i].is_some() {
                 return Err(self.duplicate_attribute(el, key));
             }
-            values[i] = Some(self.attribute_value(el, &attr)?);
+            values[i] = Some(self.attribute_value(el, attr)?);
         }
         Ok(values)
     }
@@ -596,17 +606,20 @@ impl<'a> Parser<'a> {
     }
 
     /// The value of `attr`, with references replaced and whitespace normalised as XML says.
-    fn attribute_value(&self, el: &Elem<'_>, attr: &Attribute<'_>) -> Result<String, Error> {
-        let raw: &str = &attr.value;
-        // Most values need neither: skip quick-xml's slower general path.
-        if !raw
-            .bytes()
-            .any(|b| matches!(b, b'&' | b'\t' | b'\n' | b'\r'))
-        {
-            return Ok(raw.to_owned());
+    fn attribute_value<'e>(
+        &self,
+        el: &Elem<'_>,
+        attr: Attribute<'e>,
+    ) -> Result<Cow<'e, str>, Error> {
+        // Most values need neither: skip quick-xml's slower general path. (A fold without an
+        // early exit, which the compiler vectorises.)
+        if !attr.value.bytes().fold(false, |found, b| {
+            found | matches!(b, b'&' | b'\t' | b'\n' | b'\r')
+        }) {
+            return Ok(attr.value);
         }
         match attr.normalized_value(XmlVersion::Implicit1_0) {
-            Ok(value) => Ok(value.into_owned()),
+            Ok(value) => Ok(value),
             Err(e) => Err(self.error(
                 el.pos,
                 format!(
@@ -640,16 +653,25 @@ impl<'a> Parser<'a> {
         )
     }
 
-    fn required(&self, el: &Elem<'_>, name: &str, value: Option<String>) -> Result<String, Error> {
-        value.ok_or_else(|| {
-            self.error(
-                el.pos,
-                format!(
-                    "`<{}>` is missing the required attribute `{name}`",
-                    el.qname()
-                ),
-            )
-        })
+    fn required(
+        &self,
+        el: &Elem<'_>,
+        name: &str,
+        value: Option<Cow<'_, str>>,
+    ) -> Result<String, Error> {
+        value
+            .map(Cow::into_owned)
+            .ok_or_else(|| self.missing(el, name))
+    }
+
+    fn missing(&self, el: &Elem<'_>, name: &str) -> Error {
+        self.error(
+            el.pos,
+            format!(
+                "`<{}>` is missing the required attribute `{name}`",
+                el.qname()
+            ),
+        )
     }
 
     fn bad_value(&self, el: &Elem<'_>, name: &str, expected: &str, found: &str) -> Error {
@@ -666,7 +688,7 @@ impl<'a> Parser<'a> {
         &self,
         el: &Elem<'_>,
         name: &str,
-        value: Option<String>,
+        value: Option<Cow<'_, str>>,
     ) -> Result<Option<bool>, Error> {
         match value {
             None => Ok(None),
@@ -680,9 +702,11 @@ impl<'a> Parser<'a> {
         &self,
         el: &Elem<'_>,
         name: &str,
-        value: Option<String>,
+        value: Option<Cow<'_, str>>,
     ) -> Result<TypeRef, Error> {
-        let value = self.required(el, name, value)?;
+        let Some(value) = value else {
+            return Err(self.missing(el, name));
+        };
         type_ref(&value).ok_or_else(|| {
             self.bad_value(el, name, "a type name or `Collection(type name)`", &value)
         })
@@ -755,7 +779,7 @@ impl<'a> Parser<'a> {
                     let [namespace, alias] = self.attrs(&child, ["Namespace", "Alias"])?;
                     let namespace = self.required(&child, "Namespace", namespace)?;
                     self.no_children(&child)?;
-                    includes.push((namespace, alias));
+                    includes.push((namespace, owned(alias)));
                 }
                 _ => return Err(self.unexpected_child(&el, &child, REFERENCE_CHILDREN)),
             }
@@ -784,7 +808,7 @@ impl<'a> Parser<'a> {
         let namespace = self.required(&el, "Namespace", namespace)?;
         let mut s = Schema {
             namespace,
-            alias,
+            alias: owned(alias),
             pos: el.pos,
             ..Schema::default()
         };
@@ -866,7 +890,7 @@ impl<'a> Parser<'a> {
         let is_flags = self.bool_attr(&el, "IsFlags", flags)?.unwrap_or(false);
         let mut t = EnumType {
             name,
-            underlying_type: underlying,
+            underlying_type: owned(underlying),
             is_flags,
             pos: el.pos,
             ..EnumType::default()
@@ -947,7 +971,7 @@ impl<'a> Parser<'a> {
         let mut t = StructuredType {
             kind,
             name: self.required(&el, "Name", name)?,
-            base_type,
+            base_type: owned(base_type),
             is_abstract: self
                 .bool_attr(&el, "Abstract", is_abstract)?
                 .unwrap_or(false),
@@ -1081,10 +1105,10 @@ impl<'a> Parser<'a> {
             name,
             type_ref,
             nullable,
-            max_length,
+            max_length: owned(max_length),
             precision,
-            scale,
-            default_value,
+            scale: owned(scale),
+            default_value: owned(default_value),
             unicode,
             annotations,
             pos: el.pos,
@@ -1108,7 +1132,7 @@ impl<'a> Parser<'a> {
             type_ref,
             nullable,
             contains_target,
-            partner,
+            partner: owned(partner),
             annotations,
             pos: el.pos,
         })
@@ -1134,7 +1158,7 @@ impl<'a> Parser<'a> {
             is_composable: self
                 .bool_attr(&el, "IsComposable", composable)?
                 .unwrap_or(false),
-            entity_set_path: set_path,
+            entity_set_path: owned(set_path),
             pos: el.pos,
             ..Operation::default()
         };
@@ -1228,10 +1252,10 @@ impl<'a> Parser<'a> {
         Ok(Term {
             name,
             type_ref,
-            applies_to,
-            base_term,
+            applies_to: owned(applies_to),
+            base_term: owned(base_term),
             nullable,
-            default_value,
+            default_value: owned(default_value),
             annotations,
             pos: el.pos,
         })
@@ -1287,7 +1311,7 @@ impl<'a> Parser<'a> {
                         kind,
                         name,
                         operation,
-                        entity_set,
+                        entity_set: owned(entity_set),
                         pos: child.pos,
                     });
                 }
@@ -1346,7 +1370,7 @@ impl<'a> Parser<'a> {
         let annotations = self.annotations_only(&el)?;
         Ok(AnnotationsBlock {
             target,
-            qualifier,
+            qualifier: owned(qualifier),
             annotations,
             pos: el.pos,
         })
@@ -1354,12 +1378,12 @@ impl<'a> Parser<'a> {
 
     /// The attributes of an `Annotation` or `PropertyValue`: the ones named in `names`, and at
     /// most one constant or path expression attribute (`String="..."`, `Bool="..."`, ...).
-    fn value_attrs<const N: usize>(
+    fn value_attrs<'e, const N: usize>(
         &mut self,
-        el: &Elem<'_>,
+        el: &'e Elem<'_>,
         names: [&str; N],
-    ) -> Result<([Option<String>; N], Value), Error> {
-        let mut values: [Option<String>; N] = std::array::from_fn(|_| None);
+    ) -> Result<(Attrs<'e, N>, Value), Error> {
+        let mut values: Attrs<'e, N> = std::array::from_fn(|_| None);
         let mut value = Value::Absent;
         let mut attributes = el.start.attributes();
         attributes.with_checks(false);
@@ -1373,7 +1397,7 @@ impl<'a> Parser<'a> {
                 if values[i].is_some() {
                     return Err(self.duplicate_attribute(el, key));
                 }
-                values[i] = Some(self.attribute_value(el, &attr)?);
+                values[i] = Some(self.attribute_value(el, attr)?);
             } else if let Some(kind) = ScalarKind::from_xml_name(key) {
                 if let Value::Scalar { kind: first, .. } = &value {
                     return Err(if *first == kind {
@@ -1389,11 +1413,11 @@ impl<'a> Parser<'a> {
                         )
                     });
                 }
-                let text = self.attribute_value(el, &attr)?;
+                let text = self.attribute_value(el, attr)?;
                 self.check_scalar(el, kind, &text)?;
                 value = Value::Scalar {
                     kind,
-                    text,
+                    text: text.into_owned(),
                     as_element: false,
                 };
             } else {
@@ -1438,7 +1462,7 @@ impl<'a> Parser<'a> {
         let value = self.child_value(&el, value)?;
         Ok(Annotation {
             term,
-            qualifier,
+            qualifier: owned(qualifier),
             value,
             pos: el.pos,
         })
@@ -1500,7 +1524,7 @@ impl<'a> Parser<'a> {
             "Record" => {
                 let [type_name] = self.attrs(&el, ["Type"])?;
                 let mut record = Record {
-                    type_name,
+                    type_name: owned(type_name),
                     ..Record::default()
                 };
                 while let Some(child) = self.next_child(&el)? {

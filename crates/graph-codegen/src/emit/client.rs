@@ -64,7 +64,9 @@ pub fn emit_client(
     // progenitor first), so the result is the same as one after the other.
     let (progenitor, ergonomic) = std::thread::scope(|scope| {
         let ergonomic = scope.spawn(|| api_source(&api, permissions));
-        let progenitor = openapi::validate(&text).and_then(|spec| progenitor_source(&spec, &api));
+        let progenitor = api
+            .validate(&text)
+            .and_then(|spec| progenitor_source(&spec, &api));
         let ergonomic = ergonomic
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -177,19 +179,30 @@ pub fn progenitor_source(spec: &openapiv3::OpenAPI, api: &Api) -> Result<String,
 
 /// Removes every statement mentioning `"api-version"` (progenitor's
 /// `header_map.append(HeaderName::from_static("api-version"), ...)`).
+///
+/// A statement kept mentions no `"api-version"` anywhere, so neither does any statement
+/// nested in it: the blocks inside are not visited again.
 fn strip_api_version(file: &mut syn::File) {
+    use quote::ToTokens;
     use syn::visit_mut::VisitMut;
     struct Strip;
     impl VisitMut for Strip {
         fn visit_block_mut(&mut self, block: &mut syn::Block) {
-            block.stmts.retain(|stmt| {
-                let text = quote!(#stmt).to_string();
-                !text.contains("\"api-version\"")
-            });
-            syn::visit_mut::visit_block_mut(self, block);
+            block
+                .stmts
+                .retain(|stmt| !mentions_api_version(stmt.to_token_stream()));
         }
     }
     Strip.visit_file_mut(file);
+}
+
+/// Whether a literal among `tokens` (at any depth) contains `"api-version"`.
+fn mentions_api_version(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Literal(lit) => lit.to_string().contains("\"api-version\""),
+        proc_macro2::TokenTree::Group(group) => mentions_api_version(group.stream()),
+        proc_macro2::TokenTree::Ident(_) | proc_macro2::TokenTree::Punct(_) => false,
+    })
 }
 
 /// Fails if progenitor's `types` module defines a struct, enum, union or type alias (typify

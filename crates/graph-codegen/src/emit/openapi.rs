@@ -255,6 +255,18 @@ impl Api {
         text.push('\n');
         text
     }
+
+    /// [`validate`] for `text`, the output of [`Api::to_text`], without parsing it again: the
+    /// checks run on the document value the text was printed from. Should the value not
+    /// deserialise as OpenAPI, the text is validated instead, so the error is the one
+    /// [`validate`] reports.
+    pub fn validate(&self, text: &str) -> Result<openapiv3::OpenAPI, Error> {
+        use serde::Deserialize;
+        match openapiv3::OpenAPI::deserialize(&self.document) {
+            Ok(spec) => check(spec, &self.document),
+            Err(_) => validate(text),
+        }
+    }
 }
 
 /// Emits the OpenAPI document of `model` (see the module docs), validated with [`validate`].
@@ -265,7 +277,7 @@ pub fn emit_openapi(
 ) -> Result<String, Error> {
     let api = Api::new(model, overlay, clouds)?;
     let text = api.to_text();
-    validate(&text)?;
+    api.validate(&text)?;
     Ok(text)
 }
 
@@ -291,6 +303,17 @@ pub fn validate(text: &str) -> Result<openapiv3::OpenAPI, Error> {
     };
     let spec: openapiv3::OpenAPI = serde_json::from_str(text)
         .map_err(|e| err(OPENAPI_PATH, format!("not an OpenAPI 3 document: {e}")))?;
+    let raw: Value =
+        serde_json::from_str(text).map_err(|e| err(OPENAPI_PATH, format!("not JSON: {e}")))?;
+    check(spec, &raw)
+}
+
+/// The checks of [`validate`] on `spec` and `raw`, the same document as a JSON value.
+fn check(spec: openapiv3::OpenAPI, raw: &Value) -> Result<openapiv3::OpenAPI, Error> {
+    let err = |element: &str, message: String| Error::Emit {
+        element: element.to_owned(),
+        message,
+    };
     if !spec.openapi.starts_with("3.0.") {
         return Err(err(
             OPENAPI_PATH,
@@ -300,14 +323,8 @@ pub fn validate(text: &str) -> Result<openapiv3::OpenAPI, Error> {
             ),
         ));
     }
-    let raw: Value =
-        serde_json::from_str(text).map_err(|e| err(OPENAPI_PATH, format!("not JSON: {e}")))?;
-    let mut refs = Vec::new();
-    collect_refs(&raw, "#", &mut refs);
-    for (at, reference) in &refs {
-        if resolve_pointer(&raw, reference).is_none() {
-            return Err(err(at, format!("$ref {reference} does not resolve")));
-        }
+    if let Some((at, reference)) = unresolved_ref(raw, raw, &mut Vec::new()) {
+        return Err(err(&at, format!("$ref {reference} does not resolve")));
     }
     let mut ids = BTreeSet::new();
     for (path, item) in &spec.paths.paths {
@@ -397,30 +414,68 @@ pub fn validate(text: &str) -> Result<openapiv3::OpenAPI, Error> {
     Ok(spec)
 }
 
-fn collect_refs(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
+/// One step of the JSON pointer to a value: an object key or an array index.
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+/// The first `$ref` under `value` (depth first, keys in order) that does not resolve in
+/// `root`, as (the JSON pointer of the object holding it, the reference). `at` is the path
+/// from `root` to `value`; it is formatted only for the reference reported.
+fn unresolved_ref<'v>(
+    root: &Value,
+    value: &'v Value,
+    at: &mut Vec<Step<'v>>,
+) -> Option<(String, String)> {
     match value {
         Value::Object(map) => {
             for (k, v) in map {
                 if k == "$ref" {
-                    if let Some(r) = v.as_str() {
-                        out.push((at.to_owned(), r.to_owned()));
+                    if let Some(r) = v.as_str()
+                        && resolve_pointer(root, r).is_none()
+                    {
+                        return Some((pointer_text(at), r.to_owned()));
                     }
                 } else {
-                    collect_refs(
-                        v,
-                        &format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
-                        out,
-                    );
+                    at.push(Step::Key(k));
+                    let found = unresolved_ref(root, v, at);
+                    at.pop();
+                    if found.is_some() {
+                        return found;
+                    }
                 }
             }
+            None
         }
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
-                collect_refs(v, &format!("{at}/{i}"), out);
+                at.push(Step::Index(i));
+                let found = unresolved_ref(root, v, at);
+                at.pop();
+                if found.is_some() {
+                    return found;
+                }
             }
+            None
         }
-        _ => {}
+        _ => None,
     }
+}
+
+/// `#/a/0/b~1c`: the JSON pointer of `at`, `~` and `/` escaped in keys.
+fn pointer_text(at: &[Step<'_>]) -> String {
+    let mut out = String::from("#");
+    for step in at {
+        match step {
+            Step::Key(k) => {
+                out.push('/');
+                out.push_str(&k.replace('~', "~0").replace('/', "~1"));
+            }
+            Step::Index(i) => out.push_str(&format!("/{i}")),
+        }
+    }
+    out
 }
 
 /// Resolves a local `#/...` JSON pointer.

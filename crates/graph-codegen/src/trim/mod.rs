@@ -49,18 +49,36 @@ pub fn trim_files(
     descriptions: Option<Input<'_>>,
     options: &TrimOptions,
 ) -> Result<TrimOutput, Error> {
-    let parsed = Slice::parse(slice.path, slice.text)?;
-    let full = crate::csdl::read(metadata.path, metadata.text)?;
-    let desc = match descriptions {
-        Some(d) => Some(crate::csdl::read(d.path, d.text)?),
-        None => None,
-    };
+    // Reading the metadata is the longest step: read the descriptions document and hash the
+    // inputs on a second thread meanwhile. Errors are reported in the sequential order
+    // (slice, metadata, descriptions), so the result is the same as one after the other.
+    let (parsed, (desc, (source_stamp, descriptions_stamp, slice_stamp))) =
+        std::thread::scope(|scope| {
+            let side = scope.spawn(|| {
+                let desc = descriptions
+                    .map(|d| crate::csdl::read(d.path, d.text))
+                    .transpose();
+                let stamp = |input: Input<'_>| FileStamp::of(input.path, input.text.as_bytes());
+                let stamps = (stamp(metadata), descriptions.map(stamp), stamp(slice));
+                (desc, stamps)
+            });
+            let parsed = Slice::parse(slice.path, slice.text).and_then(|parsed| {
+                let full = crate::csdl::read(metadata.path, metadata.text)?;
+                Ok((parsed, full))
+            });
+            let side = side
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (parsed, side)
+        });
+    let (parsed, full) = parsed?;
+    let desc = desc?;
     let trimmed = trim_with(&full, desc.as_ref(), &parsed, options)?;
     let lock = Lock {
         generator: GENERATOR.to_string(),
-        source: FileStamp::of(metadata.path, metadata.text.as_bytes()),
-        descriptions: descriptions.map(|d| FileStamp::of(d.path, d.text.as_bytes())),
-        slice: FileStamp::of(slice.path, slice.text.as_bytes()),
+        source: source_stamp,
+        descriptions: descriptions_stamp,
+        slice: slice_stamp,
         counts: Counts::of(&trimmed.document, trimmed.report.descriptions_merged),
         missing: trimmed.report.missing.clone(),
     };
