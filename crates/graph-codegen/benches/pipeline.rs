@@ -5,6 +5,13 @@
 //! ratios, then one `BENCH {json}` line per row for `cargo xtask bench`; it asserts nothing
 //! about time (a slow machine is not a failure). `GRAPH_CODEGEN_BENCH_PROFILE=<n>` runs the
 //! whole pipeline n times and prints nothing, for profilers (callgrind, perf).
+//!
+//! It runs on the allocator the `cargo xtask` binary uses (mimalloc), so the figures are
+//! those of `cargo xtask trim` / `cargo xtask codegen`; the bare scan barely allocates.
+
+// As in xtask/src/main.rs: the generator allocates many small strings and nodes.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
