@@ -67,14 +67,20 @@ impl GraphClient {
     }
 
     /// Runs one progenitor call through the runtime and unwraps its value.
-    pub(crate) async fn call<T, E, F>(&self, fut: F) -> Result<T, Error>
+    ///
+    /// Not an `async fn`: the progenitor future (kilobytes) is boxed before any future
+    /// holds it, so the futures above it stay small and moving them copies a pointer, not
+    /// the whole call (an `async fn` would keep its argument inline, a copy per layer).
+    pub(crate) fn call<T, E, F>(
+        &self,
+        fut: F,
+    ) -> impl Future<Output = Result<T, Error>> + use<'_, T, E, F>
     where
         F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
     {
-        self.runtime()
-            .call(fut)
-            .await
-            .map(ResponseValue::into_inner)
+        let fut = Box::pin(fut);
+        let runtime = self.runtime();
+        async move { runtime.call(fut).await.map(ResponseValue::into_inner) }
     }
 }
 

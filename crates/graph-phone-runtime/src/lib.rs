@@ -97,7 +97,8 @@
 //! requests should be equivalent to the initial request", with a `retry-attempt`
 //! header; microsoftgraph/msgraph-sdk-design, `middleware/RetryHandler.md`), and lets
 //! Microsoft support find every attempt of one call from one id. Each page of a listing
-//! is its own call with its own id.
+//! is its own call with its own id. The ids come from a per-thread `fastrand` generator
+//! seeded from the OS, not a system call per request: they correlate, they guard nothing.
 //!
 //! # Tracing
 //!

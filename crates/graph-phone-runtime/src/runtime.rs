@@ -2,11 +2,12 @@
 //! the request pipeline (auth, `client-request-id`, retry, timeouts, tracing) and the
 //! progenitor hook helpers.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use progenitor_client::{OperationInfo, ResponseValue};
@@ -17,7 +18,7 @@ use tracing::Instrument;
 use crate::cloud::{Cloud, Idempotency, OperationSpec};
 use crate::error::{Error, GraphError, describe_json_error};
 use crate::retry::{RetryPolicy, Timeouts, is_retryable_status, parse_retry_after};
-use crate::token::{TokenError, TokenProvider};
+use crate::token::{SecretString, TokenError, TokenProvider};
 
 /// Header carrying the per-call correlation id.
 pub const CLIENT_REQUEST_ID: &str = "client-request-id";
@@ -27,6 +28,12 @@ pub const RETRY_ATTEMPT: &str = "retry-attempt";
 /// Header progenitor adds to every request and the runtime removes.
 pub const API_VERSION: &str = "api-version";
 
+// The same names, parsed once: a `&str` name is parsed on every header map access.
+const CLIENT_REQUEST_ID_NAME: HeaderName = HeaderName::from_static(CLIENT_REQUEST_ID);
+const RETRY_ATTEMPT_NAME: HeaderName = HeaderName::from_static(RETRY_ATTEMPT);
+const API_VERSION_NAME: HeaderName = HeaderName::from_static(API_VERSION);
+const REQUEST_ID_NAME: HeaderName = HeaderName::from_static("request-id");
+
 tokio::task_local! {
     static CALL: RefCell<CallState>;
 }
@@ -34,7 +41,7 @@ tokio::task_local! {
 /// What the hooks of one progenitor call tell [`GraphRuntime::call`].
 #[derive(Default)]
 struct CallState {
-    operation: Option<String>,
+    operation: Option<Cow<'static, str>>,
     attempts: u32,
     status: Option<u16>,
     error: Option<Error>,
@@ -63,6 +70,9 @@ struct Inner {
     retry: RetryPolicy,
     timeouts: Timeouts,
     operations: HashMap<&'static str, &'static OperationSpec>,
+    /// The `Authorization` value built for the last token seen, reused while the provider
+    /// hands out the same token (formatting and validating it is per-request work).
+    authorization: Mutex<Option<(SecretString, HeaderValue)>>,
 }
 
 impl fmt::Debug for GraphRuntime {
@@ -220,6 +230,7 @@ impl RuntimeBuilder {
                 retry: self.retry,
                 timeouts: self.timeouts,
                 operations,
+                authorization: Mutex::new(None),
             }),
         })
     }
@@ -228,7 +239,8 @@ impl RuntimeBuilder {
 /// Per-call operation context.
 #[derive(Clone, Debug)]
 pub(crate) struct OpCtx {
-    pub(crate) id: String,
+    /// The operation id: the table's `&'static str` when the table has it.
+    pub(crate) id: Cow<'static, str>,
     path_template: &'static str,
     idempotency: Idempotency,
     spec: Option<&'static OperationSpec>,
@@ -241,7 +253,7 @@ struct RunOutcome {
     last_retry_after: Option<Duration>,
     /// The retry policy gave up on a retryable answer.
     exhausted: bool,
-    client_request_id: String,
+    client_request_id: HeaderValue,
 }
 
 impl GraphRuntime {
@@ -302,7 +314,10 @@ impl GraphRuntime {
     pub(crate) fn op_ctx(&self, operation_id: &str, method: &Method) -> OpCtx {
         let spec = self.operation(operation_id);
         OpCtx {
-            id: operation_id.to_owned(),
+            id: spec.map_or_else(
+                || Cow::Owned(operation_id.to_owned()),
+                |s| Cow::Borrowed(s.id),
+            ),
             path_template: spec.map_or("<unknown>", |s| s.path_template),
             idempotency: spec.map_or_else(|| Idempotency::from_method(method), |s| s.idempotency),
             spec,
@@ -311,23 +326,39 @@ impl GraphRuntime {
 
     /// Obtains a token and sets `Authorization: Bearer ...` (marked sensitive).
     async fn authorize(&self, request: &mut Request, op: &OpCtx) -> Result<(), Error> {
-        let token = self
-            .inner
-            .tokens
+        // Through the `dyn` provider itself: `Arc<dyn TokenProvider>` is a provider too, and
+        // going through it would box a second future per request.
+        let token = (*self.inner.tokens)
             .token(&self.inner.scopes)
             .await
             .map_err(|source| Error::Auth {
-                operation: op.id.clone(),
+                operation: op.id.to_string(),
                 source,
             })?;
-        let mut value = HeaderValue::from_str(&format!("Bearer {}", token.secret.expose_secret()))
-            .map_err(|_| Error::Auth {
-                operation: op.id.clone(),
+        let value = self
+            .authorization_value(token.secret)
+            .ok_or_else(|| Error::Auth {
+                operation: op.id.to_string(),
                 source: TokenError::new("the token is not a valid HTTP header value"),
             })?;
-        value.set_sensitive(true);
         request.headers_mut().insert(AUTHORIZATION, value);
         Ok(())
+    }
+
+    /// The sensitive `Bearer {secret}` header value, from the cache when `secret` is the
+    /// token it was built for.
+    fn authorization_value(&self, secret: SecretString) -> Option<HeaderValue> {
+        let cache = &self.inner.authorization;
+        if let Some((cached, value)) = &*cache.lock().unwrap_or_else(|e| e.into_inner())
+            && *cached == secret
+        {
+            return Some(value.clone());
+        }
+        let mut value =
+            HeaderValue::from_str(&format!("Bearer {}", secret.expose_secret())).ok()?;
+        value.set_sensitive(true);
+        *cache.lock().unwrap_or_else(|e| e.into_inner()) = Some((secret, value.clone()));
+        Some(value)
     }
 
     /// Everything before the first attempt: availability, `api-version` removal, origin
@@ -336,10 +367,10 @@ impl GraphRuntime {
         if let Some(spec) = op.spec {
             spec.ensure_available(&self.inner.cloud)?;
         }
-        request.headers_mut().remove(API_VERSION);
+        request.headers_mut().remove(API_VERSION_NAME);
         if !same_origin(request.url(), &self.inner.base_url) {
             return Err(Error::InvalidRequest {
-                operation: op.id.clone(),
+                operation: op.id.to_string(),
                 reason: format!(
                     "request URL origin {} differs from the configured base URL; refusing to send the token there",
                     origin_of(request.url())
@@ -406,9 +437,11 @@ impl GraphRuntime {
                 .expect_err("a relative URL never builds"));
         }
         let outcome = self.run(request, &op).await;
+        let status = outcome.result.as_ref().ok().map(|r| r.status().as_u16());
         with_call_state(|s| {
             s.operation = Some(op.id.clone());
             s.attempts = outcome.attempts;
+            s.status = status;
         });
         let RunOutcome {
             result,
@@ -418,9 +451,7 @@ impl GraphRuntime {
             client_request_id,
         } = outcome;
         let response = result?;
-        let status = response.status();
-        with_call_state(|s| s.status = Some(status.as_u16()));
-        if status.is_success() {
+        if response.status().is_success() {
             return Ok(response);
         }
         let (typed, rebuilt) = self
@@ -499,7 +530,7 @@ impl GraphRuntime {
         attempts: u32,
         last_retry_after: Option<Duration>,
         exhausted: bool,
-        client_request_id: &str,
+        client_request_id: &HeaderValue,
     ) -> (Error, Response) {
         let status = response.status();
         let version = response.version();
@@ -510,11 +541,11 @@ impl GraphRuntime {
             status.as_u16(),
             &headers,
             &body,
-            Some(client_request_id),
+            client_request_id.to_str().ok(),
         );
         let typed = if exhausted {
             Error::ThrottledOutOfRetries {
-                operation: op.id.clone(),
+                operation: op.id.to_string(),
                 attempts,
                 last_retry_after,
                 last: Box::new(graph),
@@ -531,14 +562,14 @@ impl GraphRuntime {
 
     /// The retry loop. Returns the final response (any status) or transport error.
     async fn run(&self, mut request: Request, op: &OpCtx) -> RunOutcome {
-        request.headers_mut().remove(API_VERSION);
+        request.headers_mut().remove(API_VERSION_NAME);
         let client_request_id = ensure_client_request_id(&mut request);
         let span = tracing::info_span!(
             "graph.request",
             operation = %op.id,
             method = %request.method(),
             path = %op.path_template,
-            client_request_id = %client_request_id,
+            client_request_id = %client_request_id.to_str().unwrap_or(""),
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
             request_id = tracing::field::Empty,
@@ -549,7 +580,9 @@ impl GraphRuntime {
             .run_attempts(request, op, client_request_id, started)
             .instrument(span.clone())
             .await;
-        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        if !span.is_disabled() {
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+        }
         let _enter = span.enter();
         match &outcome.result {
             Ok(r) => tracing::debug!(
@@ -572,7 +605,7 @@ impl GraphRuntime {
         &self,
         request: Request,
         op: &OpCtx,
-        client_request_id: String,
+        client_request_id: HeaderValue,
         started: Instant,
     ) -> RunOutcome {
         let policy = &self.inner.retry;
@@ -596,21 +629,24 @@ impl GraphRuntime {
             };
             let last_possible = template.is_none();
             if attempt > 1 {
-                if let Ok(v) = HeaderValue::from_str(&(attempt - 1).to_string()) {
-                    req.headers_mut()
-                        .insert(HeaderName::from_static(RETRY_ATTEMPT), v);
-                }
+                req.headers_mut()
+                    .insert(RETRY_ATTEMPT_NAME, HeaderValue::from(attempt - 1));
                 // Pick up a refreshed token; keep the previous one if the provider fails.
                 let _ = self.authorize(&mut req, op).await;
             }
+            let attempt_started = if attempt == 1 {
+                started
+            } else {
+                Instant::now()
+            };
             let remaining = deadline
-                .saturating_duration_since(Instant::now())
+                .saturating_duration_since(attempt_started)
                 .max(Duration::from_millis(1));
             *req.timeout_mut() = Some(self.inner.timeouts.per_attempt.min(remaining));
             span.record("attempt", attempt);
-            let attempt_started = Instant::now();
             let result = self.inner.http.execute(req).await;
-            let elapsed_ms = attempt_started.elapsed().as_millis() as u64;
+            // Evaluated by the events below only when they are enabled.
+            let elapsed_ms = || attempt_started.elapsed().as_millis() as u64;
             let done = |result, exhausted, last_retry_after| RunOutcome {
                 result,
                 attempts: attempt,
@@ -623,17 +659,16 @@ impl GraphRuntime {
                     let status = response.status();
                     let request_id = response
                         .headers()
-                        .get("request-id")
+                        .get(REQUEST_ID_NAME)
                         .and_then(|v| v.to_str().ok())
-                        .unwrap_or("")
-                        .to_owned();
+                        .unwrap_or("");
                     span.record("status", status.as_u16());
-                    span.record("request_id", tracing::field::display(&request_id));
+                    span.record("request_id", tracing::field::display(request_id));
                     tracing::debug!(
                         attempt,
                         status = status.as_u16(),
                         request_id = %request_id,
-                        elapsed_ms,
+                        elapsed_ms = elapsed_ms(),
                         "graph attempt answered"
                     );
                     if is_delete && maybe_applied && status == StatusCode::NOT_FOUND {
@@ -681,7 +716,7 @@ impl GraphRuntime {
                         attempt,
                         timeout = error.is_timeout(),
                         connect = error.is_connect(),
-                        elapsed_ms,
+                        elapsed_ms = elapsed_ms(),
                         "graph attempt failed"
                     );
                     // Not connected means not sent: safe for every operation. Anything
@@ -727,29 +762,56 @@ fn no_content(response: &Response) -> Response {
 /// One logical call keeps its id across retries (the retries are the same request, and
 /// Microsoft's support correlates attempts by it); every call, and every page of a
 /// listing, gets a new one.
-fn ensure_client_request_id(request: &mut Request) -> String {
-    if let Some(existing) = request
-        .headers()
-        .get(CLIENT_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
+fn ensure_client_request_id(request: &mut Request) -> HeaderValue {
+    if let Some(existing) = request.headers().get(CLIENT_REQUEST_ID_NAME)
+        && existing.to_str().is_ok()
     {
-        return existing.to_owned();
+        return existing.clone();
     }
-    let id = uuid::Uuid::new_v4().to_string();
-    request.headers_mut().insert(
-        HeaderName::from_static(CLIENT_REQUEST_ID),
-        HeaderValue::from_str(&id).expect("a UUID is a valid header value"),
-    );
+    let id = HeaderValue::from_bytes(&new_request_id()).expect("a UUID is a valid header value");
+    request
+        .headers_mut()
+        .insert(CLIENT_REQUEST_ID_NAME, id.clone());
     id
+}
+
+thread_local! {
+    /// The generator of `client-request-id`s, one per thread.
+    static REQUEST_IDS: RefCell<fastrand::Rng> = RefCell::new(fastrand::Rng::with_seed(os_seed()));
+}
+
+/// A seed from the OS: `RandomState` keys come from the OS once per thread (and differ
+/// for every `RandomState` made), so threads and processes get distinct sequences.
+fn os_seed() -> u64 {
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one(std::thread::current().id())
+}
+
+/// A random UUID v4 in its hyphenated lower-case form.
+///
+/// It correlates requests, it guards nothing, so it comes from a per-thread `fastrand`
+/// generator seeded from the OS rather than from a `getrandom` system call per request, as
+/// `uuid::Uuid::new_v4` makes.
+fn new_request_id() -> [u8; 36] {
+    let random = REQUEST_IDS.with(|rng| rng.borrow_mut().u128(..));
+    uuid::Builder::from_random_bytes(random.to_be_bytes())
+        .into_uuid()
+        .hyphenated()
+        .encode_lower(&mut uuid::Uuid::encode_buffer())
+        .as_bytes()
+        .try_into()
+        .expect("a hyphenated UUID is 36 bytes")
 }
 
 /// Whether `a` has `b`'s scheme, host and port: the check before a request URL or an
 /// `@odata.nextLink` is sent with the token. Public only for the fuzz targets (`fuzz/`).
 #[doc(hidden)]
 pub fn same_origin(a: &Url, b: &Url) -> bool {
-    a.scheme() == b.scheme()
-        && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
-        && a.port_or_known_default() == b.port_or_known_default()
+    let same_host = match (a.host_str(), b.host_str()) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        (a, b) => a.is_none() && b.is_none(),
+    };
+    a.scheme() == b.scheme() && same_host && a.port_or_known_default() == b.port_or_known_default()
 }
 
 pub(crate) fn origin_of(url: &Url) -> String {
@@ -826,5 +888,98 @@ async fn convert_progenitor<E>(
                 operation, status, &headers, &body, None,
             )))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    fn request() -> Request {
+        Request::new(Method::GET, Url::parse("http://127.0.0.1/v1.0/me").unwrap())
+    }
+
+    #[test]
+    fn request_ids_are_distinct_uuid_v4s() {
+        let mut seen = HashSet::new();
+        for _ in 0..10_000 {
+            let id = new_request_id();
+            let text = std::str::from_utf8(&id).unwrap();
+            let parsed = uuid::Uuid::parse_str(text).unwrap();
+            assert_eq!(parsed.get_version(), Some(uuid::Version::Random));
+            assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122);
+            assert_eq!(
+                parsed.hyphenated().to_string(),
+                text,
+                "hyphenated lower case"
+            );
+            assert!(seen.insert(id), "a request id repeated");
+        }
+    }
+
+    #[test]
+    fn threads_draw_different_request_ids() {
+        let first = || std::thread::spawn(new_request_id).join().unwrap();
+        assert_ne!(first(), first(), "each thread's generator has its own seed");
+    }
+
+    #[test]
+    fn client_request_id_is_set_once_and_kept() {
+        let mut req = request();
+        let id = ensure_client_request_id(&mut req);
+        assert_eq!(req.headers().get(CLIENT_REQUEST_ID), Some(&id));
+        assert_eq!(
+            ensure_client_request_id(&mut req),
+            id,
+            "kept, as across retries"
+        );
+        assert_ne!(
+            ensure_client_request_id(&mut request()),
+            id,
+            "fresh per call"
+        );
+    }
+
+    #[test]
+    fn a_caller_client_request_id_is_kept_unless_unreadable() {
+        let mut req = request();
+        req.headers_mut()
+            .insert(CLIENT_REQUEST_ID, HeaderValue::from_static("caller-id"));
+        assert_eq!(ensure_client_request_id(&mut req), "caller-id");
+        let mut req = request();
+        req.headers_mut().insert(
+            CLIENT_REQUEST_ID,
+            HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap(),
+        );
+        let id = ensure_client_request_id(&mut req);
+        assert!(uuid::Uuid::parse_str(id.to_str().unwrap()).is_ok());
+        assert_eq!(req.headers().get(CLIENT_REQUEST_ID), Some(&id));
+    }
+
+    #[test]
+    fn same_origin_ignores_host_case_and_default_ports() {
+        let url = |s: &str| Url::parse(s).unwrap();
+        assert!(same_origin(
+            &url("https://GRAPH.microsoft.com/v1.0/me"),
+            &url("https://graph.microsoft.com:443/v1.0"),
+        ));
+        assert!(!same_origin(
+            &url("http://graph.microsoft.com/v1.0"),
+            &url("https://graph.microsoft.com/v1.0"),
+        ));
+        assert!(!same_origin(
+            &url("https://graph.microsoft.com.evil/v1.0"),
+            &url("https://graph.microsoft.com/v1.0"),
+        ));
+        assert!(!same_origin(
+            &url("https://graph.microsoft.com:8443/v1.0"),
+            &url("https://graph.microsoft.com/v1.0"),
+        ));
+        assert!(!same_origin(
+            &url("data:text/plain,x"),
+            &url("https://graph.microsoft.com/v1.0"),
+        ));
     }
 }

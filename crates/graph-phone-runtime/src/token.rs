@@ -9,8 +9,9 @@ use std::time::{Duration, SystemTime};
 /// A secret string (an access token) whose `Debug` and `Display` never show the value.
 ///
 /// The only way to read the value is [`SecretString::expose_secret`], which makes every
-/// place that touches the secret easy to find. The runtime calls it once per request
-/// attempt, to build the `Authorization` header (which reqwest marks as sensitive).
+/// place that touches the secret easy to find. The runtime calls it to build the
+/// `Authorization` header (marked sensitive, so reqwest never shows it) each time the
+/// provider hands out a different token, and reuses that header value while it does not.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretString(Arc<str>);
 

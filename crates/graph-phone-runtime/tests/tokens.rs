@@ -117,6 +117,43 @@ async fn token_refresh_mid_run_over_http() {
 }
 
 #[tokio::test]
+async fn every_attempt_sends_the_token_it_was_given() {
+    // No cache: each attempt asks the provider, and the runtime's reuse of the last
+    // `Authorization` value must follow every change of token, retries included.
+    let server = TestServer::start().await;
+    server.push(Reply::json(200, "{}"));
+    server.push(Reply::empty(429).header("retry-after", "0.01"));
+    server.push(Reply::json(200, "{}"));
+    server.push(Reply::json(200, "{}"));
+    let inner = Counting::new(Duration::from_secs(3600));
+    let rt = GraphRuntime::builder(Cloud::Global)
+        .base_url(server.base())
+        .token_provider(inner.clone())
+        .operations(OPERATIONS)
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        rt.send(get(&rt, "/me/authentication/phoneMethods"), LIST)
+            .await
+            .unwrap();
+    }
+    let auth: Vec<String> = server
+        .hits()
+        .iter()
+        .map(|h| h.header("authorization").unwrap())
+        .collect();
+    assert_eq!(
+        auth,
+        [
+            "Bearer token-1",
+            "Bearer token-2",
+            "Bearer token-3",
+            "Bearer token-4"
+        ]
+    );
+}
+
+#[tokio::test]
 async fn token_failure_is_typed_and_sends_nothing() {
     struct Failing;
     #[async_trait::async_trait]
