@@ -1,10 +1,16 @@
 //! Keys of collection items.
 
-use graph_phone_runtime::PhoneMethodId;
+use graph_phone_runtime::{Error, PhoneMethodId};
 
 /// Something that names one item of a collection: a `&str` or `String` id, or a
 /// [`PhoneMethodId`] (`PhoneMethodId::Mobile` is the mobile phone of every user). The
 /// value is percent-encoded as one path segment when sent.
+///
+/// Every operation checks the id before sending anything, with the rules of
+/// [`UserRef`](crate::UserRef): an empty id, `.`, `..` or an id containing a backslash is
+/// [`Error::InvalidInput`] (field `id`). Sent as written, these would name another
+/// resource: the URL parser resolves `.` and `..` (even percent-encoded) and turns `\` into
+/// `/`, and an empty id addresses the collection itself. No Graph method id contains them.
 pub trait Key {
     /// The id as sent (before path encoding).
     fn as_key(&self) -> &str;
@@ -31,5 +37,54 @@ impl Key for PhoneMethodId {
 impl<T: Key + ?Sized> Key for &T {
     fn as_key(&self) -> &str {
         (**self).as_key()
+    }
+}
+
+/// The id of `key`, checked as [`Key`] describes (the generated operations call this).
+pub(crate) fn checked<K: Key + ?Sized>(key: &K) -> Result<&str, Error> {
+    let id = key.as_key();
+    let reason = if id.is_empty() {
+        "an item id cannot be empty (an empty id would address the collection)"
+    } else if id == "." || id == ".." {
+        "an item id cannot be '.' or '..' (the URL parser would resolve it)"
+    } else if id.contains('\\') {
+        "an item id cannot contain a backslash (the URL parser would turn it into '/')"
+    } else {
+        return Ok(id);
+    };
+    Err(Error::InvalidInput {
+        field: "id",
+        reason: reason.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_that_would_address_another_resource_are_refused() {
+        for bad in ["", ".", "..", "a\\b", "\\"] {
+            let err = checked(bad).unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidInput { field: "id", .. }),
+                "{bad:?}: {err:?}"
+            );
+        }
+        for good in [
+            PhoneMethodId::MOBILE_ID,
+            "-2_GRUg2-HYz6_1YG4YRAQ2",
+            "...",
+            ".a",
+            "a/b",
+            "%2E%2E",
+        ] {
+            assert_eq!(checked(good).unwrap(), good);
+        }
+        assert_eq!(
+            checked(&PhoneMethodId::Office).unwrap(),
+            PhoneMethodId::OFFICE_ID
+        );
+        assert_eq!(checked(&String::from("x")).unwrap(), "x");
     }
 }

@@ -589,6 +589,29 @@ async fn invalid_inputs_are_refused_before_sending() {
         matches!(&err, Error::InvalidInput { field: "user", .. }),
         "{err:?}"
     );
+    // Item ids that would name another resource: `..` resolves to the parent (a DELETE of
+    // `/phoneMethods/..` would be a DELETE of `/authentication`), `\` becomes `/`, and an
+    // empty id is the collection.
+    for bad in ["", ".", "..", "a\\b"] {
+        let phones = app.user(ALICE).phone_methods();
+        let errors = [
+            phones.get(bad).await.map(drop).unwrap_err(),
+            phones.delete(bad).await.unwrap_err(),
+            phones.enable_sms_sign_in(bad).await.unwrap_err(),
+            app.me()
+                .methods()
+                .get(PhoneMethodId::Raw(bad.to_owned()))
+                .await
+                .map(drop)
+                .unwrap_err(),
+        ];
+        for err in errors {
+            assert!(
+                matches!(&err, Error::InvalidInput { field: "id", .. }),
+                "{bad:?}: {err:?}"
+            );
+        }
+    }
     assert!(requests(&emu).is_empty(), "nothing was sent");
 }
 

@@ -18,7 +18,8 @@
 //! - `crates/graph-phone-client/src/generated/mod.rs`: mounts the two.
 //!
 //! The generated code relies on the client crate's hand-written items: `crate::GraphClient`
-//! (`runtime()`, `progenitor()`, `call()`), `crate::Key`, `crate::Query`,
+//! (`runtime()`, `progenitor()`, `call()`), `crate::Key` and `crate::key::checked`,
+//! `crate::Query`,
 //! `crate::wire::{CollectionResponse, ODataError}`, `crate::paging::stream` and
 //! `crate::input::check_phone_numbers`.
 
@@ -842,11 +843,7 @@ fn operation_methods(
     } else {
         quote!()
     };
-    let key_arg = if keyed {
-        quote!(id.as_key(),)
-    } else {
-        quote!()
-    };
+    let key_arg = if keyed { quote!(id,) } else { quote!() };
     let item_type = |schema: &str| -> Result<TokenStream, Error> {
         let info = api.schemas.get(schema).ok_or_else(|| Error::Emit {
             element: first.id.clone(),
@@ -854,9 +851,17 @@ fn operation_methods(
         })?;
         rust_path(&info.rust)
     };
+    // An item id is checked like a user id before anything is sent: progenitor leaves `.`,
+    // `..` and `\` as they are, and the URL parser would resolve or split them.
+    let check_key = if keyed {
+        quote!(let id = crate::key::checked(&id)?;)
+    } else {
+        quote!()
+    };
     let prologue = quote! {
         let op: &'static str = #op_id;
         self.client.runtime().ensure_available(op)?;
+        #check_key
     };
     let name = ident(&naming::field_name(verb));
     Ok(match kind {

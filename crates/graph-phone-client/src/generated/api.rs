@@ -725,6 +725,7 @@ impl EmailMethods {
             Owner::Users(_) => "users_email_methods_get",
         };
         self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -733,7 +734,7 @@ impl EmailMethods {
                         self
                             .client
                             .progenitor()
-                            .me_email_methods_get(id.as_key(), select.as_deref()),
+                            .me_email_methods_get(id, select.as_deref()),
                     )
                     .await
             }
@@ -746,7 +747,7 @@ impl EmailMethods {
                             .progenitor()
                             .users_email_methods_get(
                                 user.as_str(),
-                                id.as_key(),
+                                id,
                                 select.as_deref(),
                             ),
                     )
@@ -956,6 +957,7 @@ impl ExternalAuthenticationMethods {
             Owner::Users(_) => "users_external_authentication_methods_get",
         };
         self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -965,7 +967,7 @@ impl ExternalAuthenticationMethods {
                             .client
                             .progenitor()
                             .me_external_authentication_methods_get(
-                                id.as_key(),
+                                id,
                                 select.as_deref(),
                             ),
                     )
@@ -980,7 +982,7 @@ impl ExternalAuthenticationMethods {
                             .progenitor()
                             .users_external_authentication_methods_get(
                                 user.as_str(),
-                                id.as_key(),
+                                id,
                                 select.as_deref(),
                             ),
                     )
@@ -1185,6 +1187,7 @@ impl Fido2Methods {
             Owner::Users(_) => "users_fido2_methods_get",
         };
         self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -1193,7 +1196,7 @@ impl Fido2Methods {
                         self
                             .client
                             .progenitor()
-                            .me_fido2_methods_get(id.as_key(), select.as_deref()),
+                            .me_fido2_methods_get(id, select.as_deref()),
                     )
                     .await
             }
@@ -1206,7 +1209,7 @@ impl Fido2Methods {
                             .progenitor()
                             .users_fido2_methods_get(
                                 user.as_str(),
-                                id.as_key(),
+                                id,
                                 select.as_deref(),
                             ),
                     )
@@ -1398,16 +1401,12 @@ impl Methods {
             Owner::Users(_) => "users_methods_get",
         };
         self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
                 self.client
-                    .call(
-                        self
-                            .client
-                            .progenitor()
-                            .me_methods_get(id.as_key(), select.as_deref()),
-                    )
+                    .call(self.client.progenitor().me_methods_get(id, select.as_deref()))
                     .await
             }
             Owner::Users(user) => {
@@ -1417,11 +1416,7 @@ impl Methods {
                         self
                             .client
                             .progenitor()
-                            .users_methods_get(
-                                user.as_str(),
-                                id.as_key(),
-                                select.as_deref(),
-                            ),
+                            .users_methods_get(user.as_str(), id, select.as_deref()),
                     )
                     .await
             }
@@ -1629,6 +1624,7 @@ impl MicrosoftAuthenticatorMethods {
             Owner::Users(_) => "users_microsoft_authenticator_methods_get",
         };
         self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -1638,7 +1634,7 @@ impl MicrosoftAuthenticatorMethods {
                             .client
                             .progenitor()
                             .me_microsoft_authenticator_methods_get(
-                                id.as_key(),
+                                id,
                                 select.as_deref(),
                             ),
                     )
@@ -1653,7 +1649,7 @@ impl MicrosoftAuthenticatorMethods {
                             .progenitor()
                             .users_microsoft_authenticator_methods_get(
                                 user.as_str(),
-                                id.as_key(),
+                                id,
                                 select.as_deref(),
                             ),
                     )
@@ -1852,15 +1848,13 @@ impl Operations {
             Owner::Users(_) => "users_operations_get",
         };
         self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
                 self.client
                     .call(
-                        self
-                            .client
-                            .progenitor()
-                            .me_operations_get(id.as_key(), select.as_deref()),
+                        self.client.progenitor().me_operations_get(id, select.as_deref()),
                     )
                     .await
             }
@@ -1871,11 +1865,7 @@ impl Operations {
                         self
                             .client
                             .progenitor()
-                            .users_operations_get(
-                                user.as_str(),
-                                id.as_key(),
-                                select.as_deref(),
-                            ),
+                            .users_operations_get(user.as_str(), id, select.as_deref()),
                     )
                     .await
             }
@@ -2086,6 +2076,7 @@ impl PasswordMethods {
             Owner::Users(_) => "users_password_methods_get",
         };
         self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -2094,7 +2085,7 @@ impl PasswordMethods {
                         self
                             .client
                             .progenitor()
-                            .me_password_methods_get(id.as_key(), select.as_deref()),
+                            .me_password_methods_get(id, select.as_deref()),
                     )
                     .await
             }
@@ -2107,7 +2098,7 @@ impl PasswordMethods {
                             .progenitor()
                             .users_password_methods_get(
                                 user.as_str(),
-                                id.as_key(),
+                                id,
                                 select.as_deref(),
                             ),
                     )
@@ -2322,6 +2313,7 @@ impl PhoneMethods {
             Owner::Users(_) => "users_phone_methods_get",
         };
         self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -2330,7 +2322,7 @@ impl PhoneMethods {
                         self
                             .client
                             .progenitor()
-                            .me_phone_methods_get(id.as_key(), select.as_deref()),
+                            .me_phone_methods_get(id, select.as_deref()),
                     )
                     .await
             }
@@ -2343,7 +2335,7 @@ impl PhoneMethods {
                             .progenitor()
                             .users_phone_methods_get(
                                 user.as_str(),
-                                id.as_key(),
+                                id,
                                 select.as_deref(),
                             ),
                     )
@@ -2459,16 +2451,12 @@ impl PhoneMethods {
             Owner::Users(_) => "users_phone_methods_update",
         };
         self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
         crate::input::check_phone_numbers(body, &["phoneNumber"])?;
         match &self.owner {
             Owner::Me => {
                 self.client
-                    .call(
-                        self
-                            .client
-                            .progenitor()
-                            .me_phone_methods_update(id.as_key(), body),
-                    )
+                    .call(self.client.progenitor().me_phone_methods_update(id, body))
                     .await
             }
             Owner::Users(user) => {
@@ -2478,7 +2466,7 @@ impl PhoneMethods {
                         self
                             .client
                             .progenitor()
-                            .users_phone_methods_update(user.as_str(), id.as_key(), body),
+                            .users_phone_methods_update(user.as_str(), id, body),
                     )
                     .await
             }
@@ -2523,10 +2511,11 @@ impl PhoneMethods {
             Owner::Users(_) => "users_phone_methods_delete",
         };
         self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
         match &self.owner {
             Owner::Me => {
                 self.client
-                    .call(self.client.progenitor().me_phone_methods_delete(id.as_key()))
+                    .call(self.client.progenitor().me_phone_methods_delete(id))
                     .await
             }
             Owner::Users(user) => {
@@ -2536,7 +2525,7 @@ impl PhoneMethods {
                         self
                             .client
                             .progenitor()
-                            .users_phone_methods_delete(user.as_str(), id.as_key()),
+                            .users_phone_methods_delete(user.as_str(), id),
                     )
                     .await
             }
@@ -2581,14 +2570,12 @@ impl PhoneMethods {
             Owner::Users(_) => "users_phone_methods_disable_sms_sign_in",
         };
         self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
         match &self.owner {
             Owner::Me => {
                 self.client
                     .call(
-                        self
-                            .client
-                            .progenitor()
-                            .me_phone_methods_disable_sms_sign_in(id.as_key()),
+                        self.client.progenitor().me_phone_methods_disable_sms_sign_in(id),
                     )
                     .await
             }
@@ -2599,10 +2586,7 @@ impl PhoneMethods {
                         self
                             .client
                             .progenitor()
-                            .users_phone_methods_disable_sms_sign_in(
-                                user.as_str(),
-                                id.as_key(),
-                            ),
+                            .users_phone_methods_disable_sms_sign_in(user.as_str(), id),
                     )
                     .await
             }
@@ -2647,14 +2631,12 @@ impl PhoneMethods {
             Owner::Users(_) => "users_phone_methods_enable_sms_sign_in",
         };
         self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
         match &self.owner {
             Owner::Me => {
                 self.client
                     .call(
-                        self
-                            .client
-                            .progenitor()
-                            .me_phone_methods_enable_sms_sign_in(id.as_key()),
+                        self.client.progenitor().me_phone_methods_enable_sms_sign_in(id),
                     )
                     .await
             }
@@ -2665,10 +2647,7 @@ impl PhoneMethods {
                         self
                             .client
                             .progenitor()
-                            .users_phone_methods_enable_sms_sign_in(
-                                user.as_str(),
-                                id.as_key(),
-                            ),
+                            .users_phone_methods_enable_sms_sign_in(user.as_str(), id),
                     )
                     .await
             }
@@ -2871,6 +2850,7 @@ impl PlatformCredentialMethods {
             Owner::Users(_) => "users_platform_credential_methods_get",
         };
         self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -2879,10 +2859,7 @@ impl PlatformCredentialMethods {
                         self
                             .client
                             .progenitor()
-                            .me_platform_credential_methods_get(
-                                id.as_key(),
-                                select.as_deref(),
-                            ),
+                            .me_platform_credential_methods_get(id, select.as_deref()),
                     )
                     .await
             }
@@ -2895,7 +2872,7 @@ impl PlatformCredentialMethods {
                             .progenitor()
                             .users_platform_credential_methods_get(
                                 user.as_str(),
-                                id.as_key(),
+                                id,
                                 select.as_deref(),
                             ),
                     )
@@ -3100,6 +3077,7 @@ impl SoftwareOathMethods {
             Owner::Users(_) => "users_software_oath_methods_get",
         };
         self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -3108,7 +3086,7 @@ impl SoftwareOathMethods {
                         self
                             .client
                             .progenitor()
-                            .me_software_oath_methods_get(id.as_key(), select.as_deref()),
+                            .me_software_oath_methods_get(id, select.as_deref()),
                     )
                     .await
             }
@@ -3121,7 +3099,7 @@ impl SoftwareOathMethods {
                             .progenitor()
                             .users_software_oath_methods_get(
                                 user.as_str(),
-                                id.as_key(),
+                                id,
                                 select.as_deref(),
                             ),
                     )
@@ -3331,6 +3309,7 @@ impl TemporaryAccessPassMethods {
             Owner::Users(_) => "users_temporary_access_pass_methods_get",
         };
         self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -3339,10 +3318,7 @@ impl TemporaryAccessPassMethods {
                         self
                             .client
                             .progenitor()
-                            .me_temporary_access_pass_methods_get(
-                                id.as_key(),
-                                select.as_deref(),
-                            ),
+                            .me_temporary_access_pass_methods_get(id, select.as_deref()),
                     )
                     .await
             }
@@ -3355,7 +3331,7 @@ impl TemporaryAccessPassMethods {
                             .progenitor()
                             .users_temporary_access_pass_methods_get(
                                 user.as_str(),
-                                id.as_key(),
+                                id,
                                 select.as_deref(),
                             ),
                     )
@@ -3567,6 +3543,7 @@ impl WindowsHelloForBusinessMethods {
             Owner::Users(_) => "users_windows_hello_for_business_methods_get",
         };
         self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -3576,7 +3553,7 @@ impl WindowsHelloForBusinessMethods {
                             .client
                             .progenitor()
                             .me_windows_hello_for_business_methods_get(
-                                id.as_key(),
+                                id,
                                 select.as_deref(),
                             ),
                     )
@@ -3591,7 +3568,7 @@ impl WindowsHelloForBusinessMethods {
                             .progenitor()
                             .users_windows_hello_for_business_methods_get(
                                 user.as_str(),
-                                id.as_key(),
+                                id,
                                 select.as_deref(),
                             ),
                     )
