@@ -104,6 +104,25 @@ where
     (median(ta), median(tb))
 }
 
+/// The baseline: a `GET` with a fixed `Authorization` value, the body decoded by
+/// `serde_json`.
+async fn baseline_get<T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    url: &str,
+    authorization: &'static str,
+) -> T {
+    let bytes = http
+        .get(url)
+        .header("authorization", authorization)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
 /// One side of the `GET` comparisons: the generated client or the hand-written baseline.
 #[derive(Clone)]
 enum Getter {
@@ -119,16 +138,7 @@ impl Getter {
                 std::hint::black_box(m);
             }
             Getter::HandWritten { http, url } => {
-                let bytes = http
-                    .get(url)
-                    .header("authorization", "Bearer app-read")
-                    .send()
-                    .await
-                    .unwrap()
-                    .bytes()
-                    .await
-                    .unwrap();
-                let m: PhoneAuthenticationMethod = serde_json::from_slice(&bytes).unwrap();
+                let m: PhoneAuthenticationMethod = baseline_get(http, url, "Bearer app-read").await;
                 std::hint::black_box(m);
             }
         }
@@ -249,17 +259,8 @@ async fn page(name: &str) {
             std::hint::black_box(page);
         },
         || async {
-            let bytes = http
-                .get(&url)
-                .header("authorization", "Bearer t")
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
             let page: CollectionResponse<PhoneAuthenticationMethod> =
-                serde_json::from_slice(&bytes).unwrap();
+                baseline_get(&http, &url, "Bearer t").await;
             assert_eq!(page.value.len(), 1000);
             std::hint::black_box(page);
         },

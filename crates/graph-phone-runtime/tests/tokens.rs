@@ -107,11 +107,7 @@ async fn token_refresh_mid_run_over_http() {
     rt.send(get(&rt, "/me/authentication/phoneMethods"), LIST)
         .await
         .unwrap();
-    let auth: Vec<String> = server
-        .hits()
-        .iter()
-        .map(|h| h.header("authorization").unwrap())
-        .collect();
+    let auth = authorizations(&server);
     assert_eq!(auth, ["Bearer token-1", "Bearer token-2"]);
     assert_eq!(inner.calls.load(Ordering::SeqCst), 2);
 }
@@ -137,11 +133,7 @@ async fn every_attempt_sends_the_token_it_was_given() {
             .await
             .unwrap();
     }
-    let auth: Vec<String> = server
-        .hits()
-        .iter()
-        .map(|h| h.header("authorization").unwrap())
-        .collect();
+    let auth = authorizations(&server);
     assert_eq!(
         auth,
         [
@@ -189,4 +181,13 @@ fn secrets_never_show() {
         .unwrap();
     assert!(!format!("{rt:?}").contains("super-secret"));
     assert_eq!(rt.base_url(), "https://graph.microsoft.com/v1.0");
+}
+
+/// The `Authorization` header of every request the server saw, in order.
+fn authorizations(server: &TestServer) -> Vec<String> {
+    server
+        .hits()
+        .iter()
+        .map(|h| h.header("authorization").unwrap())
+        .collect()
 }
