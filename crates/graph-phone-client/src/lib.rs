@@ -59,13 +59,36 @@
 //! - Checks that the configured cloud has the operation ([`OPERATIONS`], from each
 //!   cloud's metadata): otherwise [`Error::UnsupportedInCloud`] and nothing is sent.
 //! - Checks inputs before sending: the user id or UPN ([`UserRef`]), phone numbers in
-//!   create and update bodies ([`PhoneNumber`]); user ids and item ids are sent
-//!   percent-encoded as one path segment.
+//!   create and update bodies ([`PhoneNumber`]), item ids ([`Key`]); user ids and item
+//!   ids are sent percent-encoded as one path segment.
 //! - Retries 429, 503, 504 and connection failures as the [`RetryPolicy`] says, honouring
 //!   `Retry-After`; creates are not idempotent and are never repeated after a 504.
 //! - Returns the typed [`Error`]: a Graph error carries status, code, innermost code,
 //!   request-id and client-request-id. Errors, `Debug` output and traces never contain the
 //!   token or personal data.
+//!
+//! # Your own token source
+//!
+//! Implement [`TokenProvider`] with the re-exported attribute (no `async-trait`
+//! dependency needed), and wrap it in [`CachingTokenProvider`] if it is slow:
+//!
+//! ```no_run
+//! use std::time::{Duration, SystemTime};
+//!
+//! use graph_phone_client::{AccessToken, TokenError, TokenProvider};
+//!
+//! struct FromEnvironment;
+//!
+//! #[graph_phone_client::async_trait]
+//! impl TokenProvider for FromEnvironment {
+//!     async fn token(&self, _scopes: &[String]) -> Result<AccessToken, TokenError> {
+//!         let secret = std::env::var("GRAPH_TOKEN")
+//!             .map_err(|_| TokenError::new("GRAPH_TOKEN is not set"))?;
+//!         let expires_at = SystemTime::now() + Duration::from_secs(3000);
+//!         Ok(AccessToken::new(secret, expires_at))
+//!     }
+//! }
+//! ```
 //!
 //! # The example program
 //!
@@ -110,6 +133,8 @@ pub use graph_phone_types::*;
 pub use graph_phone_runtime as runtime;
 #[cfg(feature = "azure-identity")]
 pub use graph_phone_runtime::AzureCredential;
+/// The attribute a [`TokenProvider`] implementation needs: `#[graph_phone_client::async_trait]`.
+pub use graph_phone_runtime::async_trait;
 pub use graph_phone_runtime::{
     AccessToken, CachingTokenProvider, Cloud, CloudSet, Error, GraphError, GraphRuntime,
     Idempotency, OperationSpec, Page, PhoneMethodId, PhoneNumber, PhoneNumberError, RetryPolicy,

@@ -481,12 +481,13 @@ async fn a_create_hit_by_a_504_is_not_repeated() {
     assert_eq!(statuses, [Some(429), Some(201)]);
 }
 
-/// A provider whose tokens live one second; counts how often it is asked.
+/// A provider whose tokens live one second; counts how often it is asked. Implemented with
+/// the client's re-exported attribute, as a user without an `async-trait` dependency would.
 struct ShortLived {
     calls: Arc<AtomicUsize>,
 }
 
-#[async_trait::async_trait]
+#[graph_phone_client::async_trait]
 impl TokenProvider for ShortLived {
     async fn token(&self, _scopes: &[String]) -> Result<AccessToken, TokenError> {
         self.calls.fetch_add(1, Ordering::SeqCst);

@@ -143,6 +143,9 @@ pub use token::{
     TokenProvider,
 };
 
+/// The attribute [`TokenProvider`] implementations need (`#[graph_phone_runtime::async_trait]`
+/// on the `impl`), re-exported so users need no `async-trait` dependency of their own.
+pub use async_trait::async_trait;
 /// Re-exported so the generated client and its users name the same versions.
 pub use progenitor_client;
 pub use reqwest;
