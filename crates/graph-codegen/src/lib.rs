@@ -2,7 +2,7 @@
 //! out. It does no IO; the `xtask` crate reads inputs and writes files.
 //!
 //! Stages, each seeing only its neighbour's types: [`csdl`] (reader and canonical writer) ->
-//! [`ir`] (lowering) -> [`emit`] (Rust models, OpenAPI, the progenitor client). [`trim`] cuts
+//! [`ir`] (lowering) -> [`emit`] (Rust models, OpenAPI, the progenitor client). [`trim`](mod@trim) cuts
 //! the project's slice from a full metadata document, [`diff`] compares two versions of it,
 //! [`permissions`] reads the per-operation permission data, and [`generate`] is the whole
 //! `cargo xtask codegen` job as one pure function.

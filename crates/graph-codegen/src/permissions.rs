@@ -249,7 +249,15 @@ impl OperationPermissions {
         for note in &self.notes {
             out.push_str(&format!("\nNote: {note}.\n"));
         }
-        out.push_str(&format!("\nSource: {}.\n", self.source));
+        // "<title>, <URL>" becomes a link: rustdoc warns on bare URLs.
+        match self.source.rsplit_once(", ") {
+            Some((title, url))
+                if url.starts_with("https://") && !url.contains(char::is_whitespace) =>
+            {
+                out.push_str(&format!("\nSource: [{title}]({url}).\n"));
+            }
+            _ => out.push_str(&format!("\nSource: {}.\n", self.source)),
+        }
         out
     }
 

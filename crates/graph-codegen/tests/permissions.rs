@@ -260,7 +260,7 @@ fn markdown_for_rustdoc() {
          Personal Microsoft accounts are not supported.\n\
          Documented national clouds: global, usgov-l4 (not usgov-l5-dod, china).\n\
          \nNote: masked.\n\
-         \nSource: Get phoneAuthenticationMethod, https://learn.microsoft.com/graph/api/phoneauthenticationmethod-get.\n"
+         \nSource: [Get phoneAuthenticationMethod](https://learn.microsoft.com/graph/api/phoneauthenticationmethod-get).\n"
     );
 }
 

@@ -581,7 +581,7 @@ impl EmailMethods {
     /// Personal Microsoft accounts are not supported.
     /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
     ///
-    /// Source: List emailMethods, https://learn.microsoft.com/graph/api/authentication-list-emailmethods.
+    /// Source: [List emailMethods](https://learn.microsoft.com/graph/api/authentication-list-emailmethods).
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -701,7 +701,7 @@ impl EmailMethods {
     /// Personal Microsoft accounts are not supported.
     /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
     ///
-    /// Source: Get emailAuthenticationMethod, https://learn.microsoft.com/graph/api/emailauthenticationmethod-get.
+    /// Source: [Get emailAuthenticationMethod](https://learn.microsoft.com/graph/api/emailauthenticationmethod-get).
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -808,7 +808,7 @@ impl ExternalAuthenticationMethods {
     ///
     /// Note: the page's table for acting on other users names UserAuthMethod-External.Read as least privileged delegated permission, then UserAuthenticationMethod.Read and .Read.All.
     ///
-    /// Source: List externalAuthenticationMethods, https://learn.microsoft.com/graph/api/authentication-list-externalauthenticationmethods.
+    /// Source: [List externalAuthenticationMethods](https://learn.microsoft.com/graph/api/authentication-list-externalauthenticationmethods).
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -933,7 +933,7 @@ impl ExternalAuthenticationMethods {
     ///
     /// Note: the page's table for acting on other users names UserAuthMethod-External.Read as least privileged delegated permission, then UserAuthenticationMethod.Read and .Read.All.
     ///
-    /// Source: Get externalAuthenticationMethod, https://learn.microsoft.com/graph/api/externalauthenticationmethod-get.
+    /// Source: [Get externalAuthenticationMethod](https://learn.microsoft.com/graph/api/externalauthenticationmethod-get).
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -1043,7 +1043,7 @@ impl Fido2Methods {
     /// Personal Microsoft accounts are not supported.
     /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
     ///
-    /// Source: List fido2AuthenticationMethod, https://learn.microsoft.com/graph/api/fido2authenticationmethod-list.
+    /// Source: [List fido2AuthenticationMethod](https://learn.microsoft.com/graph/api/fido2authenticationmethod-list).
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -1163,7 +1163,7 @@ impl Fido2Methods {
     /// Personal Microsoft accounts are not supported.
     /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
     ///
-    /// Source: Get fido2AuthenticationMethod, https://learn.microsoft.com/graph/api/fido2authenticationmethod-get.
+    /// Source: [Get fido2AuthenticationMethod](https://learn.microsoft.com/graph/api/fido2authenticationmethod-get).
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -1272,7 +1272,7 @@ impl Methods {
     ///
     /// Note: every registered method of the kinds this API version supports, with @odata.type.
     ///
-    /// Source: List methods, https://learn.microsoft.com/graph/api/authentication-list-methods.
+    /// Source: [List methods](https://learn.microsoft.com/graph/api/authentication-list-methods).
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -1383,7 +1383,7 @@ impl Methods {
     /// Personal Microsoft accounts are not supported.
     /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
     ///
-    /// Source: Get authenticationMethod, https://learn.microsoft.com/graph/api/authenticationmethod-get.
+    /// Source: [Get authenticationMethod](https://learn.microsoft.com/graph/api/authenticationmethod-get).
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -1475,7 +1475,7 @@ impl MicrosoftAuthenticatorMethods {
     /// Personal Microsoft accounts are not supported.
     /// Documented national clouds: global, usgov-l4, usgov-l5-dod, china.
     ///
-    /// Source: List microsoftAuthenticatorAuthenticationMethods, https://learn.microsoft.com/graph/api/microsoftauthenticatorauthenticationmethod-list.
+    /// Source: [List microsoftAuthenticatorAuthenticationMethods](https://learn.microsoft.com/graph/api/microsoftauthenticatorauthenticationmethod-list).
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -1600,7 +1600,7 @@ impl MicrosoftAuthenticatorMethods {
     /// Personal Microsoft accounts are not supported.
     /// Documented national clouds: global, usgov-l4, usgov-l5-dod, china.
     ///
-    /// Source: Get microsoftAuthenticatorAuthenticationMethod, https://learn.microsoft.com/graph/api/microsoftauthenticatorauthenticationmethod-get.
+    /// Source: [Get microsoftAuthenticatorAuthenticationMethod](https://learn.microsoft.com/graph/api/microsoftauthenticatorauthenticationmethod-get).
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -1830,7 +1830,7 @@ impl Operations {
     ///
     /// Note: the page's table (for authentication methods, password reset) names UserAuthenticationMethod.Read.All as least privileged delegated permission and marks application permissions not supported; seed 001 lists GET /users/{id}/authentication/operations/{id} under UserAuthenticationMethod.Read.
     ///
-    /// Source: Get longRunningOperation, https://learn.microsoft.com/graph/api/longrunningoperation-get.
+    /// Source: [Get longRunningOperation](https://learn.microsoft.com/graph/api/longrunningoperation-get).
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -1928,7 +1928,7 @@ impl PasswordMethods {
     ///
     /// Note: admins with the User Administrator, Helpdesk Administrator or Password Administrator role can also read password methods of non-admin users.
     ///
-    /// Source: List passwordMethods, https://learn.microsoft.com/graph/api/authentication-list-passwordmethods.
+    /// Source: [List passwordMethods](https://learn.microsoft.com/graph/api/authentication-list-passwordmethods).
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -2052,7 +2052,7 @@ impl PasswordMethods {
     ///
     /// Note: admins with the User Administrator, Helpdesk Administrator or Password Administrator role can also read password methods of non-admin users.
     ///
-    /// Source: Get passwordAuthenticationMethod, https://learn.microsoft.com/graph/api/passwordauthenticationmethod-get.
+    /// Source: [Get passwordAuthenticationMethod](https://learn.microsoft.com/graph/api/passwordauthenticationmethod-get).
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -2165,7 +2165,7 @@ impl PhoneMethods {
     ///
     /// Note: older copies of the page marked China operated by 21Vianet as unavailable.
     ///
-    /// Source: List phoneMethods, https://learn.microsoft.com/graph/api/authentication-list-phonemethods.
+    /// Source: [List phoneMethods](https://learn.microsoft.com/graph/api/authentication-list-phonemethods).
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -2289,7 +2289,7 @@ impl PhoneMethods {
     ///
     /// Note: seed 000 (an older copy of this page) marks China operated by 21Vianet as unavailable, lists no fine-grained permissions and application permissions only for acting on other users.
     ///
-    /// Source: Get phoneAuthenticationMethod, https://learn.microsoft.com/graph/api/phoneauthenticationmethod-get.
+    /// Source: [Get phoneAuthenticationMethod](https://learn.microsoft.com/graph/api/phoneauthenticationmethod-get).
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -2376,7 +2376,7 @@ impl PhoneMethods {
     ///
     /// Note: users acting on their own methods must have completed multi-factor authentication in the last 10 minutes.
     ///
-    /// Source: Create phoneMethod, https://learn.microsoft.com/graph/api/authentication-post-phonemethods.
+    /// Source: [Create phoneMethod](https://learn.microsoft.com/graph/api/authentication-post-phonemethods).
     pub async fn create(
         &self,
         body: &::graph_phone_types::PhoneAuthenticationMethodCreate,
@@ -2440,7 +2440,7 @@ impl PhoneMethods {
     ///
     /// Note: the phoneType cannot be changed.
     ///
-    /// Source: Update phoneAuthenticationMethod, https://learn.microsoft.com/graph/api/phoneauthenticationmethod-update.
+    /// Source: [Update phoneAuthenticationMethod](https://learn.microsoft.com/graph/api/phoneauthenticationmethod-update).
     pub async fn update(
         &self,
         id: impl crate::Key,
@@ -2501,7 +2501,7 @@ impl PhoneMethods {
     ///
     /// Note: users acting on their own methods must have completed multi-factor authentication in the last 10 minutes.
     ///
-    /// Source: Delete phoneAuthenticationMethod, https://learn.microsoft.com/graph/api/phoneauthenticationmethod-delete.
+    /// Source: [Delete phoneAuthenticationMethod](https://learn.microsoft.com/graph/api/phoneauthenticationmethod-delete).
     pub async fn delete(
         &self,
         id: impl crate::Key,
@@ -2560,7 +2560,7 @@ impl PhoneMethods {
     ///
     /// Note: users acting on their own methods must have completed multi-factor authentication in the last 10 minutes.
     ///
-    /// Source: phoneAuthenticationMethod: disableSmsSignIn, https://learn.microsoft.com/graph/api/phoneauthenticationmethod-disablesmssignin.
+    /// Source: [phoneAuthenticationMethod: disableSmsSignIn](https://learn.microsoft.com/graph/api/phoneauthenticationmethod-disablesmssignin).
     pub async fn disable_sms_sign_in(
         &self,
         id: impl crate::Key,
@@ -2621,7 +2621,7 @@ impl PhoneMethods {
     ///
     /// Note: users acting on their own methods must have completed multi-factor authentication in the last 10 minutes.
     ///
-    /// Source: phoneAuthenticationMethod: enableSmsSignIn, https://learn.microsoft.com/graph/api/phoneauthenticationmethod-enablesmssignin.
+    /// Source: [phoneAuthenticationMethod: enableSmsSignIn](https://learn.microsoft.com/graph/api/phoneauthenticationmethod-enablesmssignin).
     pub async fn enable_sms_sign_in(
         &self,
         id: impl crate::Key,
@@ -2704,7 +2704,7 @@ impl PlatformCredentialMethods {
     /// Personal Microsoft accounts are not supported.
     /// Documented national clouds: global, usgov-l4, usgov-l5-dod, china.
     ///
-    /// Source: List platformCredentialAuthenticationMethods, https://learn.microsoft.com/graph/api/platformcredentialauthenticationmethod-list.
+    /// Source: [List platformCredentialAuthenticationMethods](https://learn.microsoft.com/graph/api/platformcredentialauthenticationmethod-list).
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -2826,7 +2826,7 @@ impl PlatformCredentialMethods {
     ///
     /// Note: the page lists no fine-grained application permission (UserAuthenticationMethod.Read.All is least privileged), unlike the List page.
     ///
-    /// Source: Get platformCredentialAuthenticationMethod, https://learn.microsoft.com/graph/api/platformcredentialauthenticationmethod-get.
+    /// Source: [Get platformCredentialAuthenticationMethod](https://learn.microsoft.com/graph/api/platformcredentialauthenticationmethod-get).
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -2933,7 +2933,7 @@ impl SoftwareOathMethods {
     /// Personal Microsoft accounts are not supported.
     /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
     ///
-    /// Source: List softwareOathMethods, https://learn.microsoft.com/graph/api/authentication-list-softwareoathmethods.
+    /// Source: [List softwareOathMethods](https://learn.microsoft.com/graph/api/authentication-list-softwareoathmethods).
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -3053,7 +3053,7 @@ impl SoftwareOathMethods {
     /// Personal Microsoft accounts are not supported.
     /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
     ///
-    /// Source: Get softwareOathAuthenticationMethod, https://learn.microsoft.com/graph/api/softwareoathauthenticationmethod-get.
+    /// Source: [Get softwareOathAuthenticationMethod](https://learn.microsoft.com/graph/api/softwareoathauthenticationmethod-get).
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -3162,7 +3162,7 @@ impl TemporaryAccessPassMethods {
     ///
     /// Note: a user has at most one Temporary Access Pass.
     ///
-    /// Source: List temporaryAccessPassMethods, https://learn.microsoft.com/graph/api/authentication-list-temporaryaccesspassmethods.
+    /// Source: [List temporaryAccessPassMethods](https://learn.microsoft.com/graph/api/authentication-list-temporaryaccesspassmethods).
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -3285,7 +3285,7 @@ impl TemporaryAccessPassMethods {
     /// Personal Microsoft accounts are not supported.
     /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
     ///
-    /// Source: Get temporaryAccessPassAuthenticationMethod, https://learn.microsoft.com/graph/api/temporaryaccesspassauthenticationmethod-get.
+    /// Source: [Get temporaryAccessPassAuthenticationMethod](https://learn.microsoft.com/graph/api/temporaryaccesspassauthenticationmethod-get).
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -3519,7 +3519,7 @@ impl WindowsHelloForBusinessMethods {
     /// Personal Microsoft accounts are not supported.
     /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
     ///
-    /// Source: Get windowsHelloForBusinessAuthenticationMethod, https://learn.microsoft.com/graph/api/windowshelloforbusinessauthenticationmethod-get.
+    /// Source: [Get windowsHelloForBusinessAuthenticationMethod](https://learn.microsoft.com/graph/api/windowshelloforbusinessauthenticationmethod-get).
     pub async fn get(
         &self,
         id: impl crate::Key,
