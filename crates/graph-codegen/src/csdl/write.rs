@@ -155,6 +155,16 @@ impl Writer {
         self.out.push_str(">\n");
     }
 
+    /// Closes the start tag of the element `name` at `depth`: self-closing without
+    /// annotations, else the annotations one level deeper and the end tag.
+    fn close_with_annotations(&mut self, depth: usize, name: &str, annotations: &[Annotation]) {
+        self.close(!annotations.is_empty());
+        if !annotations.is_empty() {
+            self.annotations(depth + 1, annotations);
+            self.end(depth, name);
+        }
+    }
+
     fn annotations(&mut self, depth: usize, annotations: &[Annotation]) {
         for a in annotations {
             self.annotation(depth, a);
@@ -219,11 +229,7 @@ impl Writer {
             self.start(d + 1, "TypeDefinition");
             self.attr("Name", &t.name);
             self.attr("UnderlyingType", &t.underlying_type);
-            self.close(!t.annotations.is_empty());
-            if !t.annotations.is_empty() {
-                self.annotations(d + 2, &t.annotations);
-                self.end(d + 1, "TypeDefinition");
-            }
+            self.close_with_annotations(d + 1, "TypeDefinition", &t.annotations);
         }
         for t in &s.complex_types {
             self.structured(d + 1, t, "ComplexType");
@@ -244,11 +250,7 @@ impl Writer {
             self.start(d + 1, "Annotations");
             self.attr("Target", &b.target);
             self.attr_opt("Qualifier", b.qualifier.as_deref());
-            self.close(!b.annotations.is_empty());
-            if !b.annotations.is_empty() {
-                self.annotations(d + 2, &b.annotations);
-                self.end(d + 1, "Annotations");
-            }
+            self.close_with_annotations(d + 1, "Annotations", &b.annotations);
         }
         self.annotations(d + 1, &s.inline_annotations);
         self.end(d, "Schema");
@@ -270,11 +272,7 @@ impl Writer {
             if let Some(v) = m.value {
                 self.attr("Value", &v.to_string());
             }
-            self.close(!m.annotations.is_empty());
-            if !m.annotations.is_empty() {
-                self.annotations(d + 2, &m.annotations);
-                self.end(d + 1, "Member");
-            }
+            self.close_with_annotations(d + 1, "Member", &m.annotations);
         }
         self.annotations(d + 1, &t.annotations);
         self.end(d, "EnumType");
@@ -317,11 +315,7 @@ impl Writer {
             }
             self.attr_opt("Scale", p.scale.as_deref());
             self.attr_opt("DefaultValue", p.default_value.as_deref());
-            self.close(!p.annotations.is_empty());
-            if !p.annotations.is_empty() {
-                self.annotations(d + 2, &p.annotations);
-                self.end(d + 1, "Property");
-            }
+            self.close_with_annotations(d + 1, "Property", &p.annotations);
         }
         for p in &t.navigation_properties {
             self.start(d + 1, "NavigationProperty");
@@ -330,11 +324,7 @@ impl Writer {
             self.attr_flag("ContainsTarget", p.contains_target);
             self.attr_bool("Nullable", p.nullable);
             self.attr_opt("Partner", p.partner.as_deref());
-            self.close(!p.annotations.is_empty());
-            if !p.annotations.is_empty() {
-                self.annotations(d + 2, &p.annotations);
-                self.end(d + 1, "NavigationProperty");
-            }
+            self.close_with_annotations(d + 1, "NavigationProperty", &p.annotations);
         }
         self.annotations(d + 1, &t.annotations);
         self.end(d, name);
@@ -362,22 +352,14 @@ impl Writer {
             self.attr_type("Type", &p.type_ref);
             self.attr_bool("Nullable", p.nullable);
             self.attr_bool("Unicode", p.unicode);
-            self.close(!p.annotations.is_empty());
-            if !p.annotations.is_empty() {
-                self.annotations(d + 2, &p.annotations);
-                self.end(d + 1, "Parameter");
-            }
+            self.close_with_annotations(d + 1, "Parameter", &p.annotations);
         }
         if let Some(r) = &op.return_type {
             self.start(d + 1, "ReturnType");
             self.attr_type("Type", &r.type_ref);
             self.attr_bool("Nullable", r.nullable);
             self.attr_bool("Unicode", r.unicode);
-            self.close(!r.annotations.is_empty());
-            if !r.annotations.is_empty() {
-                self.annotations(d + 2, &r.annotations);
-                self.end(d + 1, "ReturnType");
-            }
+            self.close_with_annotations(d + 1, "ReturnType", &r.annotations);
         }
         self.annotations(d + 1, &op.annotations);
         self.end(d, name);
@@ -391,11 +373,7 @@ impl Writer {
         self.attr_bool("Nullable", t.nullable);
         self.attr_opt("DefaultValue", t.default_value.as_deref());
         self.attr_opt("AppliesTo", t.applies_to.as_deref());
-        self.close(!t.annotations.is_empty());
-        if !t.annotations.is_empty() {
-            self.annotations(d + 1, &t.annotations);
-            self.end(d, "Term");
-        }
+        self.close_with_annotations(d, "Term", &t.annotations);
     }
 
     fn entity_container(&mut self, d: usize, c: &EntityContainer) {
