@@ -147,8 +147,7 @@ impl GraphRuntime {
                     .to_owned(),
             });
         }
-        let base = Url::parse(self.base_url()).expect("validated when the runtime was built");
-        if !same_origin(&url, &base) {
+        if !same_origin(&url, self.base_url_parsed()) {
             return Err(Error::UntrustedNextLink {
                 operation: operation_id.to_owned(),
                 origin: origin_of(&url),

@@ -282,6 +282,11 @@ impl GraphRuntime {
         &self.inner.base_url_string
     }
 
+    /// The API base URL as parsed when the runtime was built.
+    pub(crate) fn base_url_parsed(&self) -> &Url {
+        &self.inner.base_url
+    }
+
     /// The configured cloud.
     pub fn cloud(&self) -> &Cloud {
         &self.inner.cloud
