@@ -6,8 +6,8 @@ use graph_phone_runtime::{Error, PhoneMethodId};
 /// [`PhoneMethodId`] (`PhoneMethodId::Mobile` is the mobile phone of every user). The
 /// value is percent-encoded as one path segment when sent.
 ///
-/// Every operation checks the id before sending anything, with the rules of
-/// [`UserRef`](crate::UserRef): an empty id, `.`, `..` or an id containing a backslash is
+/// Every operation checks the id before sending anything, with the rules user ids follow
+/// ([`check_path_segment`](crate::runtime::check_path_segment)): an empty id, `.`, `..` or an id containing a backslash is
 /// [`Error::InvalidInput`] (field `id`). Sent as written, these would name another
 /// resource: the URL parser resolves `.` and `..` (even percent-encoded) and turns `\` into
 /// `/`, and an empty id addresses the collection itself. No Graph method id contains them.
@@ -43,19 +43,8 @@ impl<T: Key + ?Sized> Key for &T {
 /// The id of `key`, checked as [`Key`] describes (the generated operations call this).
 pub(crate) fn checked<K: Key + ?Sized>(key: &K) -> Result<&str, Error> {
     let id = key.as_key();
-    let reason = if id.is_empty() {
-        "an item id cannot be empty (an empty id would address the collection)"
-    } else if id == "." || id == ".." {
-        "an item id cannot be '.' or '..' (the URL parser would resolve it)"
-    } else if id.contains('\\') {
-        "an item id cannot contain a backslash (the URL parser would turn it into '/')"
-    } else {
-        return Ok(id);
-    };
-    Err(Error::InvalidInput {
-        field: "id",
-        reason: reason.to_owned(),
-    })
+    graph_phone_runtime::check_path_segment("id", "item id", id)?;
+    Ok(id)
 }
 
 #[cfg(test)]

@@ -304,22 +304,8 @@ impl UserRef {
     /// Checks `id_or_upn`.
     pub fn new(id_or_upn: impl Into<String>) -> Result<UserRef, Error> {
         let s = id_or_upn.into();
-        let reason = if s.is_empty() {
-            Some("user id or userPrincipalName is empty")
-        } else if s == "." || s == ".." {
-            Some("user id or userPrincipalName cannot be '.' or '..'")
-        } else if s.contains('\\') {
-            Some("user id or userPrincipalName cannot contain a backslash")
-        } else {
-            None
-        };
-        match reason {
-            Some(reason) => Err(Error::InvalidInput {
-                field: "user",
-                reason: reason.to_owned(),
-            }),
-            None => Ok(UserRef(s)),
-        }
+        check_path_segment("user", "user id or userPrincipalName", &s)?;
+        Ok(UserRef(s))
     }
 
     /// The raw value (for progenitor path parameters, which progenitor encodes).
@@ -337,6 +323,26 @@ impl fmt::Debug for UserRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("UserRef(<redacted>)")
     }
+}
+
+/// Checks that `value` can be sent as one path segment of a Graph URL through progenitor
+/// (which percent-encodes it but leaves `.` and `\\` alone): not empty (that would address
+/// the parent collection), not `.` or `..` (URL parsers resolve these dot-segments, even
+/// percent-encoded), no backslash (WHATWG URL parsers turn it into `/` in http(s) URLs).
+/// The error is [`Error::InvalidInput`] for `field`, naming the value as `what`.
+///
+/// [`UserRef`] applies it to user ids; the client applies it to item ids.
+pub fn check_path_segment(field: &'static str, what: &str, value: &str) -> Result<(), Error> {
+    let reason = if value.is_empty() {
+        format!("{what} is empty")
+    } else if value == "." || value == ".." {
+        format!("{what} cannot be '.' or '..' (the URL parser would resolve it)")
+    } else if value.contains('\\') {
+        format!("{what} cannot contain a backslash (the URL parser would turn it into '/')")
+    } else {
+        return Ok(());
+    };
+    Err(Error::InvalidInput { field, reason })
 }
 
 /// Percent-encodes `value` so that it stays exactly one path segment.

@@ -130,7 +130,9 @@ mod token;
 pub use azure::AzureCredential;
 pub use cloud::{Cloud, CloudSet, Idempotency, OperationSpec, ensure_available};
 pub use error::{Error, GraphError, redact_pii};
-pub use input::{PhoneMethodId, PhoneNumber, PhoneNumberError, UserRef, encode_path_segment};
+pub use input::{
+    PhoneMethodId, PhoneNumber, PhoneNumberError, UserRef, check_path_segment, encode_path_segment,
+};
 pub use paging::Page;
 pub use retry::{RetryPolicy, Timeouts, is_retryable_status, parse_retry_after};
 #[doc(hidden)]
