@@ -44,9 +44,7 @@ pub fn generate(mode: Mode) -> anyhow::Result<Vec<String>> {
 
 /// [`generate`] for the workspace at `root`.
 pub fn generate_in(root: &std::path::Path, mode: Mode) -> anyhow::Result<Vec<String>> {
-    let read = |rel: &str| {
-        fs::read_to_string(root.join(rel)).with_context(|| format!("cannot read {rel}"))
-    };
+    let read = |rel: &str| files::read(root, rel);
     let inputs = graph_codegen::SpecInputs {
         csdl_path: "spec/graph-phone.csdl".into(),
         csdl: read("spec/graph-phone.csdl")?,

@@ -31,6 +31,33 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// `p` as a path relative to `root` with `/` separators (absolute paths outside `root` stay
+/// as they are): how the commands name files in messages and reports.
+pub fn relative(root: &Path, p: &Path) -> String {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    };
+    abs.strip_prefix(root)
+        .map(|r| r.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_else(|_| abs.to_string_lossy().into_owned())
+}
+
+/// The text of `path` (relative to `root`); the error names the path.
+pub fn read(root: &Path, path: &str) -> anyhow::Result<String> {
+    fs::read_to_string(root.join(path)).with_context(|| format!("cannot read {path}"))
+}
+
+/// The text of `path` below `root`, `None` if it does not exist.
+pub fn read_optional(root: &Path, path: &str) -> anyhow::Result<Option<String>> {
+    match fs::read_to_string(root.join(path)) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {path}")),
+    }
+}
+
 /// Bring `outputs` onto disk below `root`. `owned_dirs` are directories whose every file is
 /// generated: files in them that `outputs` does not name are stale and removed.
 ///

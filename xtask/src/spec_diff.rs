@@ -180,34 +180,22 @@ impl Side {
     /// The spec, slice, clouds (`spec/clouds/*.csdl`) and permissions as they are on disk
     /// below `root` (the clouds and permissions only if they exist).
     pub fn working_tree(root: &Path) -> anyhow::Result<Side> {
-        let read = |path: &str| -> anyhow::Result<String> {
-            fs::read_to_string(root.join(path)).with_context(|| format!("cannot read {path}"))
-        };
+        let read = |path: &str| files::read(root, path);
         Ok(Side {
             source: SPEC.into(),
             text: read(SPEC)?,
             slice: Some((SLICE.into(), read(SLICE)?)),
             clouds: read_clouds_dir(root, CLOUDS)?,
-            permissions: read_optional(root, PERMISSIONS)?.map(|t| (PERMISSIONS.to_string(), t)),
+            permissions: files::read_optional(root, PERMISSIONS)?
+                .map(|t| (PERMISSIONS.to_string(), t)),
         })
     }
 }
 
 /// The command, with relative paths resolved against `root`.
 pub fn run_in(root: &Path, args: &SpecDiffArgs) -> anyhow::Result<Status> {
-    let rel = |p: &Path| -> String {
-        let abs = if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            root.join(p)
-        };
-        abs.strip_prefix(root)
-            .map(|r| r.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_else(|_| abs.to_string_lossy().into_owned())
-    };
-    let read = |path: &str| -> anyhow::Result<String> {
-        fs::read_to_string(root.join(path)).with_context(|| format!("cannot read {path}"))
-    };
+    let rel = |p: &Path| files::relative(root, p);
+    let read = |path: &str| files::read(root, path);
 
     let slice_path = rel(&args.slice);
     let slice_text = read(&slice_path)?;
@@ -219,7 +207,8 @@ pub fn run_in(root: &Path, args: &SpecDiffArgs) -> anyhow::Result<Status> {
         source: new_path.clone(),
         slice: Some((slice_path.clone(), slice_text)),
         clouds: None,
-        permissions: read_optional(root, &new_permissions)?.map(|t| (new_permissions.clone(), t)),
+        permissions: files::read_optional(root, &new_permissions)?
+            .map(|t| (new_permissions.clone(), t)),
     };
     let old = match (&args.old, &args.base) {
         (Some(old), _) => {
@@ -271,11 +260,9 @@ pub fn run_in(root: &Path, args: &SpecDiffArgs) -> anyhow::Result<Status> {
     };
 
     let overlay_path = rel(&args.overlay);
-    let overlay = match fs::read_to_string(root.join(&overlay_path)) {
-        Ok(text) => Some(Overlay::parse(&text, &overlay_path)?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e).with_context(|| format!("cannot read {overlay_path}")),
-    };
+    let overlay = files::read_optional(root, &overlay_path)?
+        .map(|text| Overlay::parse(&text, &overlay_path))
+        .transpose()?;
 
     let report = compare(&old, &new, overlay.as_ref())?;
     let text = match args.format {
@@ -380,15 +367,6 @@ pub fn compare(old: &Side, new: &Side, overlay: Option<&Overlay>) -> anyhow::Res
         ));
     }
     Ok(report)
-}
-
-/// The text of `path` below `root`, `None` if it does not exist.
-fn read_optional(root: &Path, path: &str) -> anyhow::Result<Option<String>> {
-    match fs::read_to_string(root.join(path)) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {path}")),
-    }
 }
 
 /// The `*.csdl` files of `dir` below `root` as `(cloud name, path, text)`, sorted; `None`
@@ -629,6 +607,21 @@ mod tests {
 
     /// `--base REV` reads the spec at that revision of a real git repository and compares it
     /// with the working tree.
+    /// Runs git in `repo` with a throwaway identity; panics with git's stderr on failure.
+    fn run_git(repo: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+            .args(args)
+            .current_dir(repo)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     #[test]
     fn base_revision_against_the_working_tree() {
         let repo = std::env::temp_dir().join(format!("spec-diff-git-{}", std::process::id()));
@@ -637,19 +630,7 @@ mod tests {
         let fixtures = files::workspace_root()
             .join(FIXTURES)
             .join("property_removed");
-        let git = |args: &[&str]| {
-            let out = Command::new("git")
-                .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-                .args(args)
-                .current_dir(&repo)
-                .output()
-                .expect("git runs");
-            assert!(
-                out.status.success(),
-                "git {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        };
+        let git = |args: &[&str]| run_git(&repo, args);
         git(&["init", "-q"]);
         fs::copy(fixtures.join("old.xml"), repo.join(SPEC)).unwrap();
         git(&["add", "."]);
@@ -693,19 +674,7 @@ mod tests {
         let _ = fs::remove_dir_all(&repo);
         fs::create_dir_all(repo.join("spec/clouds")).unwrap();
         let perms = ws.join("crates/graph-codegen/tests/diff_extras/permissions");
-        let git = |args: &[&str]| {
-            let out = Command::new("git")
-                .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-                .args(args)
-                .current_dir(&repo)
-                .output()
-                .expect("git runs");
-            assert!(
-                out.status.success(),
-                "git {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        };
+        let git = |args: &[&str]| run_git(&repo, args);
         git(&["init", "-q"]);
         fs::copy(ws.join(SPEC), repo.join(SPEC)).unwrap();
         fs::copy(

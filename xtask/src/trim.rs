@@ -3,7 +3,6 @@
 //! cloud's metadata (the slice's `[[cloud]]` entries) into `spec/clouds/<name>.csdl` and
 //! `spec/clouds/<name>.lock`.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -62,19 +61,8 @@ pub fn run(args: TrimArgs) -> anyhow::Result<()> {
 /// The command, with relative paths resolved against `root`.
 pub fn run_in(root: &Path, args: TrimArgs) -> anyhow::Result<()> {
     let root = root.to_path_buf();
-    let rel = |p: &Path| -> String {
-        let abs = if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            root.join(p)
-        };
-        abs.strip_prefix(&root)
-            .map(|r| r.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_else(|_| abs.to_string_lossy().into_owned())
-    };
-    let read = |path: &str| -> anyhow::Result<String> {
-        fs::read_to_string(root.join(path)).with_context(|| format!("cannot read {path}"))
-    };
+    let rel = |p: &Path| files::relative(&root, p);
+    let read = |path: &str| files::read(&root, path);
 
     let slice_path = rel(&args.slice);
     let slice_text = read(&slice_path)?;

@@ -151,11 +151,9 @@ pub fn run_in(root: &Path, args: &UpdateSpecArgs) -> anyhow::Result<()> {
         source: format!("{} ({})", after.source, lock_source(root)?),
         ..after
     };
-    let overlay = match fs::read_to_string(root.join("spec/overlay.toml")) {
-        Ok(text) => Some(Overlay::parse(&text, "spec/overlay.toml")?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e).context("cannot read spec/overlay.toml"),
-    };
+    let overlay = files::read_optional(root, "spec/overlay.toml")?
+        .map(|text| Overlay::parse(&text, "spec/overlay.toml"))
+        .transpose()?;
     let report = spec_diff::compare(&before, &after, overlay.as_ref())?;
     let text = match args.format {
         Format::Markdown => report.to_markdown(),
