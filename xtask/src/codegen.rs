@@ -13,6 +13,7 @@ pub const COMMAND: &str = "cargo xtask codegen";
 pub const OWNED_DIRS: &[&str] = &[
     "crates/graph-phone-types/src/generated",
     "crates/graph-phone-client/src/generated",
+    "crates/graph-phone-emulator/src/generated",
 ];
 
 #[derive(clap::Args)]

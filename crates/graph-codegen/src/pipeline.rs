@@ -82,7 +82,8 @@ fn cloud_models(inputs: &SpecInputs, slice: &Slice) -> Result<Vec<(Vec<String>, 
     Ok(out)
 }
 
-/// Everything `cargo xtask codegen` writes, in a stable order.
+/// Everything `cargo xtask codegen` writes, in a stable order: the types crate, the client
+/// (with `spec/openapi.json`) and the emulator's permission table.
 pub fn generate(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> {
     let (slice, model) = load_model(inputs)?;
     let overlay = Overlay::parse(&inputs.overlay, &inputs.overlay_path)?;
@@ -101,6 +102,7 @@ pub fn generate(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> {
     });
     let mut files = types?;
     files.extend(client?);
+    files.extend(crate::emit::emit_emulator(&model, &permissions)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }

@@ -1,11 +1,12 @@
-//! Authentication (bearer token to principal) and authorization (the permission tables).
+//! Authentication (bearer token to principal) and authorization (by the operation's entry of
+//! the permission table generated from `spec/permissions.toml`).
 
 use axum::http::HeaderMap;
 
 use crate::error::ApiError;
+use crate::permissions::{self, PrincipalKind};
 use crate::tenant::{
-    AUTHENTICATION_ADMINISTRATOR, Cloud, GLOBAL_READER, PRIVILEGED_AUTHENTICATION_ADMINISTRATOR,
-    Principal, Tenant,
+    AUTHENTICATION_ADMINISTRATOR, Cloud, PRIVILEGED_AUTHENTICATION_ADMINISTRATOR, Principal, Tenant,
 };
 
 /// The authenticated caller.
@@ -19,15 +20,6 @@ pub(crate) enum Caller {
     Application {
         roles: Vec<String>,
     },
-}
-
-/// What an operation needs.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Need {
-    pub write: bool,
-    /// `Phone`, `Email`, ... for the fine-grained `UserAuthMethod-{family}.*` permissions;
-    /// `None` where only the broad `UserAuthenticationMethod.*` permissions apply.
-    pub family: Option<&'static str>,
 }
 
 const WWW_AUTHENTICATE: &str = "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\"";
@@ -92,95 +84,81 @@ pub(crate) fn authenticate(
     }
 }
 
-fn holds(granted: &[String], accepted: &[String]) -> bool {
-    granted
-        .iter()
-        .any(|g| accepted.iter().any(|a| a.eq_ignore_ascii_case(g)))
-}
-
-/// The permissions that satisfy `need`, for self-service (`self_service`) or not.
-pub(crate) fn accepted_permissions(need: Need, self_service: bool) -> Vec<String> {
-    let levels: &[&str] = match (need.write, self_service) {
-        (false, true) => &["Read", "ReadWrite", "Read.All", "ReadWrite.All"],
-        (false, false) => &["Read.All", "ReadWrite.All"],
-        (true, true) => &["ReadWrite", "ReadWrite.All"],
-        (true, false) => &["ReadWrite.All"],
-    };
-    let mut out: Vec<String> = levels
-        .iter()
-        .map(|l| format!("UserAuthenticationMethod.{l}"))
-        .collect();
-    if let Some(family) = need.family {
-        out.extend(
-            levels
-                .iter()
-                .map(|l| format!("UserAuthMethod-{family}.{l}")),
-        );
-    }
-    out
-}
-
-/// Checks the caller may do `need` on user `target`; returns whether phone numbers must be
-/// masked for this caller.
+/// Checks the caller may perform operation `key` (see `Route::operation_key`) on user
+/// `target`, by the operation's entry of `spec/permissions.toml` (`crate::permissions`);
+/// returns whether phone numbers must be masked for this caller.
+///
+/// In order: a principal kind the entry marks not supported is refused (403
+/// `accessDenied`); a token holding none of the entry's permissions for its kind is refused
+/// (403 `accessDenied`); a delegated caller acting on another user needs one of the entry's
+/// `roles_for_others` (403 `Authorization_RequestDenied`); a delegated caller writing its own
+/// methods needs a recent multi-factor authentication (403 `accessDenied`).
 pub(crate) fn authorize(
     tenant: &Tenant,
     caller: &Caller,
     target: usize,
-    need: Need,
+    key: &str,
+    write: bool,
 ) -> Result<bool, ApiError> {
-    match caller {
-        Caller::Application { roles } => {
-            let accepted = accepted_permissions(need, false);
-            if holds(roles, &accepted) {
-                Ok(false)
-            } else {
-                Err(missing_permission(&accepted))
-            }
+    let Some(entry) = permissions::get(key) else {
+        // Every operation the emulator routes has an entry (tests/permissions_spec.rs).
+        return Err(ApiError::new(
+            500,
+            "generalException",
+            format!("The emulator has no permission entry for operation '{key}'."),
+        ));
+    };
+    let (kind, granted) = match caller {
+        Caller::Application { roles } => (PrincipalKind::Application, roles),
+        Caller::Delegated { user, scopes, .. } if *user == target => {
+            (PrincipalKind::DelegatedSelf, scopes)
         }
-        Caller::Delegated {
-            user,
-            scopes,
-            recent_mfa,
-        } => {
-            let self_service = *user == target;
-            let accepted = accepted_permissions(need, self_service);
-            if !holds(scopes, &accepted) {
-                return Err(missing_permission(&accepted));
+        Caller::Delegated { scopes, .. } => (PrincipalKind::DelegatedOthers, scopes),
+    };
+    if !entry.supports(kind) {
+        return Err(ApiError::new(
+            403,
+            "accessDenied",
+            format!(
+                "The operation '{key}' is not supported for {}.",
+                kind.describe()
+            ),
+        ));
+    }
+    if !entry.allows(kind, granted) {
+        let accepted: Vec<&str> = entry.accepted(kind).collect();
+        return Err(ApiError::new(
+            403,
+            "accessDenied",
+            format!(
+                "Request Authorization failed: the token holds none of the permissions {}.",
+                accepted.join(", ")
+            ),
+        ));
+    }
+    match (kind, caller) {
+        (PrincipalKind::DelegatedSelf, Caller::Delegated { recent_mfa, .. }) => {
+            if write && !recent_mfa {
+                return Err(ApiError::new(
+                    403,
+                    "accessDenied",
+                    "Users managing their own authentication methods must have completed multi-factor authentication in the last 10 minutes.",
+                ));
             }
-            if self_service {
-                if need.write && !recent_mfa {
-                    return Err(ApiError::new(
-                        403,
-                        "accessDenied",
-                        "Users managing their own authentication methods must have completed multi-factor authentication in the last 10 minutes.",
-                    ));
-                }
-                return Ok(false);
-            }
+            Ok(false)
+        }
+        (PrincipalKind::DelegatedOthers, Caller::Delegated { user, .. }) => {
             let me = &tenant.users[*user];
-            let admin = me.has_role(AUTHENTICATION_ADMINISTRATOR);
-            let privileged = me.has_role(PRIVILEGED_AUTHENTICATION_ADMINISTRATOR);
-            let reader = me.has_role(GLOBAL_READER);
-            let allowed = admin || privileged || (reader && !need.write);
-            if !allowed {
+            if !entry.role_allows(&me.directory_roles) {
                 return Err(ApiError::new(
                     403,
                     "Authorization_RequestDenied",
                     "Insufficient privileges to complete the operation.",
                 ));
             }
-            Ok(admin && !privileged)
+            let privileged = me.has_role(PRIVILEGED_AUTHENTICATION_ADMINISTRATOR);
+            Ok(me.has_role(AUTHENTICATION_ADMINISTRATOR) && !privileged)
         }
+        _ => Ok(false),
     }
-}
-
-fn missing_permission(accepted: &[String]) -> ApiError {
-    ApiError::new(
-        403,
-        "accessDenied",
-        format!(
-            "Request Authorization failed: the token holds none of the permissions {}.",
-            accepted.join(", ")
-        ),
-    )
 }

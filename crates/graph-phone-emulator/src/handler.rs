@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
 
-use crate::auth::{self, Need};
+use crate::auth;
 use crate::error::ApiError;
 use crate::faults::FaultKind;
 use crate::route::{Coll, Route, Target, UserRef};
@@ -474,16 +474,15 @@ impl Shared {
         body: &[u8],
         record: &mut RequestRecord,
     ) -> Result<Success, ApiError> {
-        let allowed = route.allowed();
-        if !allowed.contains(method) {
-            let allow: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+        let Some(key) = route.operation_key(method) else {
+            let allow: Vec<&str> = route.allowed().iter().map(Method::as_str).collect();
             return Err(ApiError::new(
                 405,
                 "Request_BadRequest",
                 "Specified HTTP method is not allowed for the request target.",
             )
             .header("allow", &allow.join(", ")));
-        }
+        };
         let mut inner = self.lock();
         let page_size = inner.page_size;
         let tenant = &mut inner.tenant;
@@ -508,16 +507,7 @@ impl Shared {
             })?,
         };
         record.user_id = Some(tenant.users[target].id.clone());
-        let write = *method != Method::GET;
-        let masked = auth::authorize(
-            tenant,
-            &caller,
-            target,
-            Need {
-                write,
-                family: route.coll().family(),
-            },
-        )?;
+        let masked = auth::authorize(tenant, &caller, target, &key, *method != Method::GET)?;
         let collection = matches!(route.target, Target::Collection(_));
         let query = Query::parse(uri.query(), method, collection)?;
         let view = View {

@@ -33,7 +33,10 @@
 mod auth;
 mod error;
 mod faults;
+#[rustfmt::skip]
+mod generated;
 mod handler;
+mod permissions;
 mod phone;
 mod route;
 mod server;

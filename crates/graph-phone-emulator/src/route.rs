@@ -39,15 +39,6 @@ impl Coll {
         all.into_iter()
             .find(|c| c.segment().eq_ignore_ascii_case(segment))
     }
-
-    /// The fine-grained permission family.
-    pub fn family(self) -> Option<&'static str> {
-        match self {
-            Self::Phone => Some("Phone"),
-            Self::Kind(k) => Some(k.permission_family()),
-            Self::Methods | Self::Operations => None,
-        }
-    }
 }
 
 /// What is addressed under `authentication/`.
@@ -168,7 +159,8 @@ impl Route {
         format!("{prefix}/authentication/{}", self.key())
     }
 
-    /// The HTTP methods the route supports.
+    /// The HTTP methods the route supports (for the `Allow` header of a 405): those with an
+    /// [`Route::operation_key`].
     pub fn allowed(&self) -> &'static [Method] {
         match &self.target {
             Target::Collection(Coll::Phone) => &[Method::GET, Method::POST],
@@ -184,6 +176,24 @@ impl Route {
             Target::Collection(c) | Target::Item(c, _) => *c,
             Target::SmsAction { .. } => Coll::Phone,
         }
+    }
+
+    /// The operation `method` performs on this route, as `spec/permissions.toml` keys it
+    /// (`<navigation>.<operation>`: `phoneMethods.update`, `methods.get`, `operations.list`,
+    /// `phoneMethods.enableSmsSignIn`); `None` for a method the route does not allow (see
+    /// [`Route::allowed`]). The one place a request is mapped to its permission entry.
+    pub fn operation_key(&self, method: &Method) -> Option<String> {
+        let operation = match (&self.target, method.as_str()) {
+            (Target::Collection(_), "GET") => "list",
+            (Target::Item(..), "GET") => "get",
+            (Target::Collection(Coll::Phone), "POST") => "create",
+            (Target::Item(Coll::Phone, _), "PATCH") => "update",
+            (Target::Item(Coll::Phone, _), "DELETE") => "delete",
+            (Target::SmsAction { enable: true, .. }, "POST") => "enableSmsSignIn",
+            (Target::SmsAction { enable: false, .. }, "POST") => "disableSmsSignIn",
+            _ => return None,
+        };
+        Some(format!("{}.{operation}", self.coll().segment()))
     }
 }
 
@@ -215,6 +225,66 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn operation_keys_follow_the_permission_file_and_the_allowed_methods() {
+        let key = |p: &str, m: Method| parse(p).unwrap().operation_key(&m);
+        let phone = "/v1.0/me/authentication/phoneMethods";
+        let item = "/v1.0/users/x/authentication/phoneMethods/3179e48a-750b-4051-897c-87b9720928f7";
+        assert_eq!(
+            key(phone, Method::GET).as_deref(),
+            Some("phoneMethods.list")
+        );
+        assert_eq!(
+            key(phone, Method::POST).as_deref(),
+            Some("phoneMethods.create")
+        );
+        assert_eq!(key(item, Method::GET).as_deref(), Some("phoneMethods.get"));
+        assert_eq!(
+            key(item, Method::PATCH).as_deref(),
+            Some("phoneMethods.update")
+        );
+        assert_eq!(
+            key(item, Method::DELETE).as_deref(),
+            Some("phoneMethods.delete")
+        );
+        assert_eq!(
+            key(
+                &format!("{item}/microsoft.graph.disableSmsSignIn"),
+                Method::POST
+            )
+            .as_deref(),
+            Some("phoneMethods.disableSmsSignIn")
+        );
+        assert_eq!(
+            key("/v1.0/me/authentication/Operations/x", Method::GET).as_deref(),
+            Some("operations.get")
+        );
+        assert_eq!(
+            key("/v1.0/me/authentication/emailMethods", Method::GET).as_deref(),
+            Some("emailMethods.list")
+        );
+        assert_eq!(
+            key("/v1.0/me/authentication/methods/x", Method::DELETE),
+            None
+        );
+        for path in [phone, item, "/v1.0/me/authentication/methods"] {
+            let route = parse(path).unwrap();
+            for m in [
+                Method::GET,
+                Method::POST,
+                Method::PATCH,
+                Method::DELETE,
+                Method::PUT,
+            ] {
+                assert_eq!(
+                    route.operation_key(&m).is_some(),
+                    route.allowed().contains(&m),
+                    "{path} {m}"
+                );
+            }
+        }
     }
 
     #[test]

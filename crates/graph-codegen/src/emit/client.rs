@@ -360,66 +360,17 @@ fn permissions_doc(permissions: &Permissions, ops: &[&Operation]) -> String {
 /// The generated data table of `graph_phone_client::permissions`: one
 /// `OperationPermissions` per operation key that `permissions` records, sorted by key
 /// (looked up by binary search). Call [`Permissions::validate`] first to require an entry
-/// for every operation, as the pipeline does.
+/// for every operation, as the pipeline does. The rows come from the emitter shared with the
+/// emulator's table ([`crate::emit::permissions::permission_table`]).
 pub fn permissions_source(api: &Api, permissions: &Permissions) -> Result<String, Error> {
     let keys: std::collections::BTreeSet<String> =
         api.operations.iter().map(permission_key).collect();
-    let list = |l: &[String]| quote!(&[#(#l),*]);
-    let mut rows = Vec::new();
-    for key in &keys {
-        // The pipeline validates the data against the model first, so every operation of
-        // the real slice has an entry; a model beyond the data (tests) gets rows for what
-        // is recorded, and its rustdoc says what is not.
-        let Some(entry) = permissions.get(key) else {
-            continue;
-        };
-        let (ds, dothers, app) = (
-            list(&entry.permissions.delegated_self),
-            list(&entry.permissions.delegated_others),
-            list(&entry.permissions.application),
-        );
-        let (fds, fdothers, fapp) = (
-            list(&entry.fine_grained.delegated_self),
-            list(&entry.fine_grained.delegated_others),
-            list(&entry.fine_grained.application),
-        );
-        let roles = list(&entry.roles_for_others);
-        let clouds = match &entry.documented_clouds {
-            Some(c) => {
-                let l = list(c);
-                quote!(Some(#l))
-            }
-            None => quote!(None),
-        };
-        let source = &entry.source;
-        rows.push(quote! {
-            OperationPermissions {
-                key: #key,
-                delegated_self: #ds,
-                delegated_others: #dothers,
-                application: #app,
-                fine_grained_delegated_self: #fds,
-                fine_grained_delegated_others: #fdothers,
-                fine_grained_application: #fapp,
-                roles_for_others: #roles,
-                documented_clouds: #clouds,
-                source: #source,
-            },
-        });
-    }
-    let tokens = quote! {
-        //! Permissions per operation, from `spec/permissions.toml`.
-
-        use crate::permissions::OperationPermissions;
-
-        /// Every operation's documented permissions, sorted by key.
-        pub static TABLE: &[OperationPermissions] = &[#(#rows)*];
-    };
-    let file: syn::File = syn::parse2(tokens).map_err(|e| Error::Emit {
-        element: "permissions.rs".into(),
-        message: format!("emitted Rust does not parse (a generator bug): {e}"),
-    })?;
-    Ok(format!("{API_HEADER}\n{}", prettyplease::unparse(&file)))
+    let table = crate::emit::permissions::permission_table(
+        &keys,
+        permissions,
+        crate::emit::permissions::TableFor::Client,
+    )?;
+    Ok(format!("{API_HEADER}\n{table}"))
 }
 
 fn clouds_expr(clouds: &[String]) -> TokenStream {

@@ -4,14 +4,18 @@
 //!   [`overlay`] (`spec/overlay.toml`).
 //! - [`openapi`]: the OpenAPI 3.0 document `spec/openapi.json` ([`emit_openapi`]).
 //! - [`client`]: the generated part of `graph-phone-client` (progenitor + ergonomic API).
+//! - [`permissions`]: the permission tables of the client and of the emulator, from
+//!   `spec/permissions.toml` ([`permissions::permission_table`], [`emit_emulator`]).
 
 pub mod client;
 pub mod openapi;
 pub mod overlay;
+pub mod permissions;
 pub mod rust;
 
 pub use openapi::emit_openapi;
 pub use overlay::Overlay;
+pub use permissions::emit_emulator;
 pub use rust::emit_types;
 
 use crate::ir::{Model, QName, TypeDef, TypeKind};

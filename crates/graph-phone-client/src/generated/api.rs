@@ -1712,7 +1712,9 @@ impl Operations {
     ///
     /// Note: not documented: v1.0 documents only GET .../authentication/operations/{id}; the metadata sets no restriction on list.
     ///
-    /// Source: GRAPH-BEHAVIOUR.md general table.
+    /// Note: the permissions follow the permissions reference's UserAuthenticationMethod.* descriptions (reads need .Read or .Read.All, application .Read.All); no page lists fine-grained permissions for it.
+    ///
+    /// Source: [Microsoft Graph permissions reference](https://learn.microsoft.com/graph/permissions-reference).
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -1828,7 +1830,9 @@ impl Operations {
     /// Personal Microsoft accounts are not supported.
     /// Documented national clouds: global, usgov-l4, usgov-l5-dod (not china).
     ///
-    /// Note: the page's table (for authentication methods, password reset) names UserAuthenticationMethod.Read.All as least privileged delegated permission and marks application permissions not supported; seed 001 lists GET /users/{id}/authentication/operations/{id} under UserAuthenticationMethod.Read.
+    /// Note: the page's table (for authentication methods, password reset) has one delegated row, with UserAuthenticationMethod.Read.All as least privileged and UserAuthenticationMethod.Read, .ReadWrite and .ReadWrite.All as higher privileged, and marks application permissions not supported.
+    ///
+    /// Note: the page documents only GET /users/{id | userPrincipalName}/authentication/operations/{id}.
     ///
     /// Source: [Get longRunningOperation](https://learn.microsoft.com/graph/api/longrunningoperation-get).
     pub async fn get(
@@ -2287,7 +2291,7 @@ impl PhoneMethods {
     ///
     /// Note: the Authentication Administrator role only sees masked phone numbers.
     ///
-    /// Note: seed 000 (an older copy of this page) marks China operated by 21Vianet as unavailable, lists no fine-grained permissions and application permissions only for acting on other users.
+    /// Note: older versions of the page marked China operated by 21Vianet as unavailable and listed no fine-grained permissions.
     ///
     /// Source: [Get phoneAuthenticationMethod](https://learn.microsoft.com/graph/api/phoneauthenticationmethod-get).
     pub async fn get(
@@ -2362,7 +2366,7 @@ impl PhoneMethods {
     ///
     /// | caller | permissions | fine-grained |
     /// |---|---|---|
-    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.ReadWrite`, `UserAuthMethod-Phone.ReadWrite.All` |
+    /// | delegated, acting on the signed-in user | not supported |  |
     /// | delegated, acting on another user | `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.ReadWrite.All` |
     /// | application | `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-Phone.ReadWrite.All` |
     ///
@@ -2370,11 +2374,11 @@ impl PhoneMethods {
     /// Personal Microsoft accounts are not supported.
     /// Documented national clouds: global, usgov-l4, usgov-l5-dod, china.
     ///
-    /// Note: an older version of the page listed only UserAuthenticationMethod.ReadWrite.All for delegated callers and said users without a supported role cannot add their own phone method.
+    /// Note: self-service is not supported: the newest page documents only POST /users/{id | userPrincipalName}/authentication/phoneMethods and says users can't add a phone authentication method to their own account; older versions of the page (<https://learn.microsoft.com/graph/api/authentication-post-phonemethods>) also documented POST /me/authentication/phoneMethods, one listing UserAuthenticationMethod.ReadWrite for acting on self, another listing only UserAuthenticationMethod.ReadWrite.All and saying users without a supported role cannot add their own phone method.
+    ///
+    /// Note: the page's delegated row also lists UserAuthenticationMethod.ReadWrite and UserAuthMethod-Phone.ReadWrite (without .All) although self-service is not supported.
     ///
     /// Note: one phone per phoneType; a mobile is required before an alternateMobile.
-    ///
-    /// Note: users acting on their own methods must have completed multi-factor authentication in the last 10 minutes.
     ///
     /// Source: [Create phoneMethod](https://learn.microsoft.com/graph/api/authentication-post-phonemethods).
     pub async fn create(
@@ -3384,17 +3388,19 @@ impl WindowsHelloForBusinessMethods {
     ///
     /// | caller | permissions | fine-grained |
     /// |---|---|---|
-    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` |  |
-    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` |  |
-    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` |  |
+    /// | delegated, acting on the signed-in user | `UserAuthenticationMethod.Read`, `UserAuthenticationMethod.ReadWrite`, `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-WindowsHello.Read`, `UserAuthMethod-WindowsHello.ReadWrite`, `UserAuthMethod-WindowsHello.Read.All`, `UserAuthMethod-WindowsHello.ReadWrite.All` |
+    /// | delegated, acting on another user | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-WindowsHello.Read.All`, `UserAuthMethod-WindowsHello.ReadWrite.All` |
+    /// | application | `UserAuthenticationMethod.Read.All`, `UserAuthenticationMethod.ReadWrite.All` | `UserAuthMethod-WindowsHello.Read.All`, `UserAuthMethod-WindowsHello.ReadWrite.All` |
     ///
     /// Acting on another user with a delegated token also needs one of these directory roles: Global Reader, Authentication Administrator, Privileged Authentication Administrator.
     /// Personal Microsoft accounts are not supported.
     /// The documentation gives no national cloud availability.
     ///
-    /// Note: the v1.0 List page was not found; the v1.0 Get page and the beta List page list UserAuthMethod-WindowsHello.*.
+    /// Note: the v1.0 page gives no national cloud availability; it lists no fine-grained permissions, the v1.0 Get page and the beta List page list UserAuthMethod-WindowsHello.*.
     ///
-    /// Source: GRAPH-BEHAVIOUR.md general table.
+    /// Note: the v1.0 page's table for acting on self lists UserAuthenticationMethod.Read and .ReadWrite; .Read.All and .ReadWrite.All are accepted too, as on the Get page.
+    ///
+    /// Source: [List windowsHelloForBusinessAuthenticationMethods](https://learn.microsoft.com/graph/api/windowshelloforbusinessauthenticationmethod-list).
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<

@@ -410,7 +410,7 @@ pub static TABLE: &[OperationPermissions] = &[
             "Privileged Authentication Administrator",
         ],
         documented_clouds: None,
-        source: "GRAPH-BEHAVIOUR.md general table",
+        source: "Microsoft Graph permissions reference, https://learn.microsoft.com/graph/permissions-reference",
     },
     OperationPermissions {
         key: "passwordMethods.get",
@@ -490,16 +490,10 @@ pub static TABLE: &[OperationPermissions] = &[
     },
     OperationPermissions {
         key: "phoneMethods.create",
-        delegated_self: &[
-            "UserAuthenticationMethod.ReadWrite",
-            "UserAuthenticationMethod.ReadWrite.All",
-        ],
+        delegated_self: &[],
         delegated_others: &["UserAuthenticationMethod.ReadWrite.All"],
         application: &["UserAuthenticationMethod.ReadWrite.All"],
-        fine_grained_delegated_self: &[
-            "UserAuthMethod-Phone.ReadWrite",
-            "UserAuthMethod-Phone.ReadWrite.All",
-        ],
+        fine_grained_delegated_self: &[],
         fine_grained_delegated_others: &["UserAuthMethod-Phone.ReadWrite.All"],
         fine_grained_application: &["UserAuthMethod-Phone.ReadWrite.All"],
         roles_for_others: &[
@@ -942,15 +936,26 @@ pub static TABLE: &[OperationPermissions] = &[
             "UserAuthenticationMethod.Read.All",
             "UserAuthenticationMethod.ReadWrite.All",
         ],
-        fine_grained_delegated_self: &[],
-        fine_grained_delegated_others: &[],
-        fine_grained_application: &[],
+        fine_grained_delegated_self: &[
+            "UserAuthMethod-WindowsHello.Read",
+            "UserAuthMethod-WindowsHello.ReadWrite",
+            "UserAuthMethod-WindowsHello.Read.All",
+            "UserAuthMethod-WindowsHello.ReadWrite.All",
+        ],
+        fine_grained_delegated_others: &[
+            "UserAuthMethod-WindowsHello.Read.All",
+            "UserAuthMethod-WindowsHello.ReadWrite.All",
+        ],
+        fine_grained_application: &[
+            "UserAuthMethod-WindowsHello.Read.All",
+            "UserAuthMethod-WindowsHello.ReadWrite.All",
+        ],
         roles_for_others: &[
             "Global Reader",
             "Authentication Administrator",
             "Privileged Authentication Administrator",
         ],
         documented_clouds: None,
-        source: "GRAPH-BEHAVIOUR.md general table",
+        source: "List windowsHelloForBusinessAuthenticationMethods, https://learn.microsoft.com/graph/api/windowshelloforbusinessauthenticationmethod-list",
     },
 ];
