@@ -8,7 +8,9 @@
 //! example tenant (an item id is the first item of the collection's list; phone writes use
 //! the fixed phone ids, each on a fresh copy of the tenant). It must answer the success
 //! status the document gives, never 400 "Resource not found for the segment" or 405. A
-//! navigation added to the slice without teaching the emulator fails here.
+//! navigation added to the slice without teaching the emulator fails here. The `/me` form of
+//! an operation whose self-service `spec/permissions.toml` marks not supported (the metadata
+//! has it, the documentation does not) must be routed and refused with 403 `accessDenied`.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -122,6 +124,23 @@ struct Request {
     body: Option<Value>,
     write: bool,
     check: Check,
+    /// The `/me` form of an operation `spec/permissions.toml` marks not supported for
+    /// delegated callers acting on themselves: answered 403 `accessDenied`.
+    self_service_refused: bool,
+}
+
+/// Whether `spec/permissions.toml` marks operation `key` not supported for `delegated_self`.
+fn self_service_not_supported(key: &str) -> bool {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/permissions.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let doc: toml::Table = text.parse().unwrap_or_else(|e| panic!("{e}"));
+    doc["operations"]
+        .get(key)
+        .unwrap_or_else(|| panic!("spec/permissions.toml has no entry {key}"))
+        .get("not_supported")
+        .and_then(|v| v.as_array())
+        .is_some_and(|kinds| kinds.iter().any(|k| k.as_str() == Some("delegated_self")))
 }
 
 /// What a successful answer must hold besides its status.
@@ -192,6 +211,7 @@ impl Emu {
             body: None,
             write: false,
             check: Check::List,
+            self_service_refused: false,
         };
         let (status, text, json) = self.send(&list).await;
         if status != 200 {
@@ -231,6 +251,16 @@ async fn request(emu: &Emu, op: &Operation) -> Result<Request, String> {
         _ => return Err(format!("unexpected path shape {}", op.path)),
     };
     let collection = format!("{prefix}/authentication/{navigation}");
+    let verb = match (op.method.as_str(), param, action) {
+        (_, _, Some(action)) => action.to_string(),
+        ("GET", false, _) => "list".into(),
+        ("GET", true, _) => "get".into(),
+        ("POST", _, _) => "create".into(),
+        ("PATCH", _, _) => "update".into(),
+        _ => "delete".into(),
+    };
+    let self_service_refused =
+        prefix == "/me" && self_service_not_supported(&format!("{navigation}.{verb}"));
     let read = |path: String, check| Request {
         method: "GET".into(),
         path,
@@ -238,6 +268,7 @@ async fn request(emu: &Emu, op: &Operation) -> Result<Request, String> {
         body: None,
         write: false,
         check,
+        self_service_refused,
     };
     let write = |method: &str, path: String, body: Option<Value>, check| Request {
         method: method.into(),
@@ -246,6 +277,7 @@ async fn request(emu: &Emu, op: &Operation) -> Result<Request, String> {
         body,
         write: true,
         check,
+        self_service_refused,
     };
     let mobile = PhoneType::Mobile.method_id();
     let alternate = PhoneType::AlternateMobile.method_id();
@@ -305,6 +337,16 @@ fn check_served(
             op.id, req.method, req.path
         ))
     };
+    if req.self_service_refused {
+        let refused = status == 403 && json["error"]["code"] == "accessDenied";
+        return (!refused).then(|| {
+            format!(
+                "{} ({} {}): spec/permissions.toml marks self-service not supported: expected \
+                 403 accessDenied; answered {status}: {text}",
+                op.id, req.method, req.path
+            )
+        });
+    }
     if status != op.success {
         return fail(&format!("expected {}", op.success));
     }

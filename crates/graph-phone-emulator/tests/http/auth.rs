@@ -135,14 +135,34 @@ async fn the_permission_table() {
             403,
             "accessDenied",
         ),
+        // Self-service create and update are not supported (the newest Create phoneMethod
+        // and Update phoneAuthenticationMethod pages), whatever the scope and the path form.
         (
             "alice-rw",
             "POST",
             "/me/authentication/phoneMethods".into(),
             create_office(),
-            201,
-            "",
+            403,
+            "accessDenied",
         ),
+        (
+            "alice-rw",
+            "PATCH",
+            format!("/me/authentication/phoneMethods/{MOBILE}"),
+            Some(json!({"phoneNumber": "+1 4255550103"})),
+            403,
+            "accessDenied",
+        ),
+        (
+            "dave-priv",
+            "POST",
+            phone("dave@contoso.com"),
+            create_office(),
+            403,
+            "accessDenied",
+        ),
+        // Self-service delete is supported, after a recent MFA.
+        ("app-rw", "POST", phone(ALICE), create_office(), 201, ""),
         (
             "alice-stale-mfa",
             "GET",
@@ -225,8 +245,17 @@ async fn the_permission_table() {
         ),
         // Applications.
         ("app-read", "GET", phone(ALICE), None, 200, ""),
+        // Get longRunningOperation does not support application permissions.
         (
             "app-read",
+            "GET",
+            user_path(ALICE, "operations/b3e4f9a2-0000-4000-8000-000000000001"),
+            None,
+            403,
+            "accessDenied",
+        ),
+        (
+            "gina-reader",
             "GET",
             user_path(ALICE, "operations/b3e4f9a2-0000-4000-8000-000000000001"),
             None,
@@ -278,10 +307,10 @@ async fn the_permission_table() {
         ),
         (
             "bob-phone",
-            "POST",
+            "GET",
             "/me/authentication/phoneMethods".into(),
-            Some(json!({"phoneNumber": "+1 4255550102", "phoneType": "mobile"})),
-            201,
+            None,
+            200,
             "",
         ),
         (

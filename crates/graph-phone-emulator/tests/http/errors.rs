@@ -90,14 +90,22 @@ async fn without_a_client_request_id_both_ids_are_the_request_id() {
 async fn the_request_log_never_holds_tokens_or_numbers() {
     let ctx = Ctx::new().await;
     ctx.post(
-        "/me/authentication/phoneMethods",
-        "alice-rw",
+        &user_path(ALICE, "phoneMethods"),
+        "dave-priv",
         serde_json::json!({"phoneNumber": "+1 4255550188", "phoneType": "office"}),
     )
     .await
     .ok(201);
+    ctx.delete(
+        &format!("/me/authentication/phoneMethods/{OFFICE}"),
+        "alice-rw",
+    )
+    .await
+    .ok(204);
     let log = format!("{:?}", ctx.emu.handle().requests());
-    assert!(!log.contains("alice-rw"));
-    assert!(!log.contains("4255550188"));
-    assert!(log.contains("/me/authentication/phoneMethods"));
+    for secret in ["dave-priv", "alice-rw", "4255550188"] {
+        assert!(!log.contains(secret), "{secret}");
+    }
+    assert!(log.contains("/users/{id}/authentication/phoneMethods"));
+    assert!(log.contains("/me/authentication/phoneMethods/{id}"));
 }

@@ -21,7 +21,7 @@ async fn scripted_429s_with_fractional_retry_after_then_success() {
         .set_faults(FaultPlan::parse("POST phoneMethods 429 retry-after=0.25 times=2").unwrap());
     for _ in 0..2 {
         let r = ctx
-            .post("/me/authentication/phoneMethods", "alice-rw", office())
+            .post(&user_path(ALICE, "phoneMethods"), "app-rw", office())
             .await;
         r.expect(429, "TooManyRequests");
         assert_eq!(r.header("retry-after"), Some("0.25"));
@@ -31,7 +31,7 @@ async fn scripted_429s_with_fractional_retry_after_then_success() {
     ctx.get("/me/authentication/phoneMethods", "alice-read")
         .await
         .ok(200);
-    ctx.post("/me/authentication/phoneMethods", "alice-rw", office())
+    ctx.post(&user_path(ALICE, "phoneMethods"), "app-rw", office())
         .await
         .ok(201);
     let log: Vec<_> = ctx
@@ -110,7 +110,7 @@ async fn gateway_timeout_after_the_change_was_applied() {
     ctx.emu
         .handle()
         .set_faults(FaultPlan::parse("POST phoneMethods 504-after times=1").unwrap());
-    ctx.post("/me/authentication/phoneMethods", "alice-rw", office())
+    ctx.post(&user_path(ALICE, "phoneMethods"), "app-rw", office())
         .await
         .expect(504, "gatewayTimeout");
     assert!(
@@ -118,7 +118,7 @@ async fn gateway_timeout_after_the_change_was_applied() {
         "the create was applied"
     );
     // A retry of the create now conflicts: what a client must be ready for.
-    ctx.post("/me/authentication/phoneMethods", "alice-rw", office())
+    ctx.post(&user_path(ALICE, "phoneMethods"), "app-rw", office())
         .await
         .expect(409, "phoneTypeAlreadyExists");
     let log = ctx.emu.handle().requests();
@@ -230,7 +230,7 @@ async fn malformed_json_bodies() {
     );
     assert!(r.text.starts_with('{'));
     let r = ctx
-        .post("/me/authentication/phoneMethods", "alice-rw", office())
+        .post(&user_path(ALICE, "phoneMethods"), "app-rw", office())
         .await;
     r.ok(201);
     assert!(serde_json::from_str::<serde_json::Value>(&r.text).is_err());

@@ -62,8 +62,8 @@ async fn create_answers_201_with_the_fixed_id_and_location() {
     let ctx = Ctx::new().await;
     let created = ctx
         .post(
-            "/me/authentication/phoneMethods",
-            "alice-rw",
+            &user_path(ALICE, "phoneMethods"),
+            "app-rw",
             json!({"phoneNumber": "+1 4255550199x42", "phoneType": "office"}),
         )
         .await;
@@ -87,7 +87,7 @@ async fn create_answers_201_with_the_fixed_id_and_location() {
     assert_eq!(post.status, Some(201));
     assert_eq!(
         post.path_template.as_deref(),
-        Some("/me/authentication/phoneMethods")
+        Some("/users/{id}/authentication/phoneMethods")
     );
     assert_eq!(post.user_id.as_deref(), Some(ALICE));
 }
@@ -130,8 +130,8 @@ async fn numbers_must_match_the_format_on_create_and_update() {
 async fn one_phone_per_type() {
     let ctx = Ctx::new().await;
     ctx.post(
-        "/me/authentication/phoneMethods",
-        "alice-rw",
+        &user_path(ALICE, "phoneMethods"),
+        "app-rw",
         json!({"phoneNumber": "+1 2065550111", "phoneType": "mobile"}),
     )
     .await

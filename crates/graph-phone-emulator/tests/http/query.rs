@@ -287,8 +287,8 @@ async fn other_options() {
     // Query options on writes are refused.
     let r = ctx
         .post(
-            "/me/authentication/phoneMethods?$select=id",
-            "alice-rw",
+            &user_path(ALICE, "phoneMethods?$select=id"),
+            "app-rw",
             serde_json::json!({"phoneNumber": "+1 4255550100", "phoneType": "office"}),
         )
         .await;

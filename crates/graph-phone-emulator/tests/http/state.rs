@@ -90,8 +90,8 @@ async fn the_state_file_survives_a_restart() {
     assert!(path.exists(), "written at start");
     first
         .post(
-            "/me/authentication/phoneMethods",
-            "alice-rw",
+            &user_path(ALICE, "phoneMethods"),
+            "app-rw",
             json!({"phoneNumber": "+1 4255550100", "phoneType": "office"}),
         )
         .await
@@ -193,8 +193,8 @@ async fn the_binary_serves_until_interrupted_and_logs_no_secrets() {
     assert_eq!(page["value"].as_array().unwrap().len(), 1);
     assert!(page["@odata.nextLink"].is_string());
     let created = http
-        .post(format!("{base}/me/authentication/phoneMethods"))
-        .bearer_auth("alice-rw")
+        .post(format!("{base}/users/{ALICE}/authentication/phoneMethods"))
+        .bearer_auth("app-rw")
         .json(&json!({"phoneNumber": "+1 4255550177", "phoneType": "office"}))
         .send()
         .await
@@ -225,12 +225,15 @@ async fn the_binary_serves_until_interrupted_and_logs_no_secrets() {
         .unwrap()
         .read_to_string(&mut logs)
         .unwrap();
-    assert!(logs.contains("/me/authentication/phoneMethods"), "{logs}");
+    assert!(
+        logs.contains("/users/{id}/authentication/phoneMethods"),
+        "{logs}"
+    );
     assert!(
         logs.contains("+1 42******77"),
         "the masked number is logged: {logs}"
     );
-    for secret in ["alice-rw", "4255550177", "2065550100"] {
+    for secret in ["alice-rw", "app-rw", "4255550177", "2065550100"] {
         assert!(!logs.contains(secret), "logs leak {secret}: {logs}");
     }
     let saved = Tenant::from_json(&std::fs::read_to_string(&state).unwrap()).unwrap();
