@@ -217,6 +217,13 @@ impl Op {
         }
     }
 
+    /// Whether a user may do it to their own account (`/me`): creating and updating phones
+    /// are not self-service operations (spec/permissions.toml, from the Create phoneMethod
+    /// and Update phoneAuthenticationMethod pages).
+    fn self_service(&self) -> bool {
+        !matches!(self, Op::Create(..) | Op::Update(..))
+    }
+
     fn is_write(&self) -> bool {
         matches!(
             self,
@@ -467,7 +474,7 @@ async fn task(
             None => Op::Resync,
             Some(b) => choose(&mut rng, b, u, counters.get_mut(&u).unwrap()),
         };
-        let via_me = rng.below(5) == 0;
+        let via_me = rng.below(5) == 0 && op.self_service();
         let by_id = rng.below(2) == 0;
         let op_id = next_op.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let result = execute(&clients, u, &op, via_me, by_id)
