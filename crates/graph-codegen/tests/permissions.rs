@@ -382,3 +382,59 @@ fn keys_and_names_are_checked() {
          documentation names"
     );
 }
+
+#[test]
+fn the_emulator_table_carries_every_operation_and_its_not_supported_kinds() {
+    use graph_codegen::emit::permissions::{
+        EMULATOR_GENERATED_DIR, EMULATOR_HEADER, TableFor, permission_table,
+    };
+    let model = model();
+    let permissions = checked_in();
+    let files = graph_codegen::emit::emit_emulator(&model, &permissions).unwrap();
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            format!("{EMULATOR_GENERATED_DIR}/mod.rs"),
+            format!("{EMULATOR_GENERATED_DIR}/permissions.rs")
+        ]
+    );
+    let table = &files[1].contents;
+    assert!(
+        files
+            .iter()
+            .all(|f| f.contents.starts_with(EMULATOR_HEADER))
+    );
+    assert!(
+        EMULATOR_HEADER.contains("@generated") && EMULATOR_HEADER.contains("cargo xtask codegen")
+    );
+    // One row per operation of the slice, in key order (the emulator binary-searches it).
+    let keys: Vec<String> = operation_keys(&model)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let rows: Vec<&str> = table
+        .match_indices("key: \"")
+        .map(|(i, m)| {
+            let rest = &table[i + m.len()..];
+            &rest[..rest.find('"').unwrap()]
+        })
+        .collect();
+    assert_eq!(rows, keys);
+    // Not-supported kinds become data; the client's fields stay out of it.
+    let row = |key: &str| {
+        let start = table.find(&format!("key: \"{key}\"")).unwrap();
+        let end = table[start..].find("},").map_or(table.len(), |e| start + e);
+        table[start..end].to_string()
+    };
+    assert!(row("phoneMethods.update").contains("not_supported: &[PrincipalKind::DelegatedSelf]"));
+    assert!(row("operations.get").contains("not_supported: &[PrincipalKind::Application]"));
+    assert!(row("phoneMethods.get").contains("not_supported: &[]"));
+    assert!(!table.contains("documented_clouds") && !table.contains("source:"));
+    // The same emitter writes the client's rows: same keys and lists, its own tail.
+    let key_set: BTreeSet<String> = keys.iter().cloned().collect();
+    let client = permission_table(&key_set, &permissions, TableFor::Client).unwrap();
+    assert_eq!(client.matches("key: \"").count(), keys.len());
+    assert!(client.contains("documented_clouds") && !client.contains("not_supported"));
+    assert!(client.contains("use crate::permissions::OperationPermissions;"));
+}

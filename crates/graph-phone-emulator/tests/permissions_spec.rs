@@ -339,7 +339,7 @@ async fn the_emulator_enforces_spec_permissions_toml_in_both_directions() {
                         "permission accepted",
                         key,
                         kind,
-                        at(&format!("{p}")),
+                        at(p),
                         principal(std::slice::from_ref(p), role.as_ref()),
                         path.clone(),
                         &call,
