@@ -137,8 +137,9 @@ pub use graph_phone_runtime::AzureCredential;
 pub use graph_phone_runtime::async_trait;
 pub use graph_phone_runtime::{
     AccessToken, CachingTokenProvider, Cloud, CloudSet, Error, GraphError, GraphRuntime,
-    Idempotency, OperationSpec, Page, PhoneMethodId, PhoneNumber, PhoneNumberError, RetryPolicy,
-    RuntimeBuilder, SecretString, StaticToken, Timeouts, TokenError, TokenProvider, UserRef,
+    Idempotency, ItemError, OperationSpec, Page, PhoneMethodId, PhoneNumber, PhoneNumberError,
+    RetryPolicy, RuntimeBuilder, SecretString, StaticToken, Timeouts, TokenError, TokenProvider,
+    UserRef,
 };
 
 #[cfg(test)]

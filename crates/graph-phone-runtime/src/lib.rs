@@ -129,16 +129,17 @@ mod token;
 #[cfg(feature = "azure-identity")]
 pub use azure::AzureCredential;
 pub use cloud::{Cloud, CloudSet, Idempotency, OperationSpec, ensure_available};
-pub use error::{Error, GraphError, redact_pii};
+pub use error::{Error, GraphError, ItemError, redact_pii};
 pub use input::{
     PhoneMethodId, PhoneNumber, PhoneNumberError, UserRef, check_path_segment, encode_path_segment,
 };
-pub use paging::Page;
+pub use paging::{DEFAULT_MAX_PAGES, Page};
 pub use retry::{RetryPolicy, Timeouts, is_retryable_status, parse_retry_after};
 #[doc(hidden)]
 pub use runtime::same_origin;
 pub use runtime::{
-    API_VERSION, CLIENT_REQUEST_ID, GraphRuntime, RETRY_ATTEMPT, RuntimeBuilder, from_progenitor,
+    API_VERSION, CLIENT_REQUEST_ID, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ERROR_BODY_BYTES,
+    GraphRuntime, INCLUDE_UNKNOWN_ENUM_MEMBERS, RETRY_ATTEMPT, RuntimeBuilder, from_progenitor,
 };
 pub use token::{
     AccessToken, CachingTokenProvider, DEFAULT_REFRESH_SKEW, SecretString, StaticToken, TokenError,
