@@ -570,10 +570,20 @@ impl GraphRuntime {
     /// The progenitor `exec` hook: the retry loop (see [`RetryPolicy`]) with
     /// `client-request-id`, timeouts and the tracing span.
     ///
-    /// It returns the final response whatever its status, so progenitor's own status
-    /// handling still works; for an error status it has already read and parsed the body
-    /// (the response handed back carries the same bytes) and, inside
-    /// [`GraphRuntime::call`], recorded the typed [`Error`].
+    /// It returns the final response, so progenitor's own status handling still works.
+    /// For a 2xx it has read the body (up to [`RuntimeBuilder::max_body_bytes`]) and
+    /// hands it back under the operation's [`OperationSpec::success_status`]: any 2xx of
+    /// an operation without a result, and any 2xx with a body of an operation with one,
+    /// becomes the status progenitor decodes, so every 2xx gives the same typed result.
+    /// For an error status it has read (up to
+    /// [`RuntimeBuilder::max_error_body_bytes`]) and parsed the body (the response handed
+    /// back carries the same bytes) and, inside [`GraphRuntime::call`], recorded the
+    /// typed [`Error`]. A body over its cap is [`Error::ResponseTooLarge`] (a
+    /// request-builder error to progenitor, the typed error inside `call`).
+    ///
+    /// The overall deadline ([`Timeouts::overall`]) counts from the `pre` hook inside
+    /// [`GraphRuntime::call`], so it covers the token wait; without `call`, the token
+    /// wait and the attempts each get the overall limit.
     ///
     /// If `pre_hook` was not wired (no `Authorization` header yet), `exec_hook` does its
     /// work itself; a failure there (unavailable operation, token error) can only be
