@@ -116,7 +116,7 @@ pub enum Error {
     /// (a self-loop, or A -> B -> A): following it would fetch forever. Nothing more was
     /// fetched; the items already yielded stand.
     #[error(
-        "{operation} listing ended: a nextLink pointed back at a page already fetched (after {pages} page(s))"
+        "{operation} listing ended: a nextLink pointed back at a page already fetched (after {pages} page(s)); the server's paging is broken, list again later"
     )]
     PagingLoop {
         /// Operation id.
@@ -140,7 +140,9 @@ pub enum Error {
     /// ([`crate::RuntimeBuilder::max_body_bytes`] for success bodies,
     /// [`crate::RuntimeBuilder::max_error_body_bytes`] for error bodies). Reading
     /// stopped at the cap (or before, when `Content-Length` said so).
-    #[error("response to {operation} (status {status}) exceeds the {limit}-byte body limit")]
+    #[error(
+        "response to {operation} (status {status}) exceeds the {limit}-byte body limit (set by RuntimeBuilder::max_body_bytes, or max_error_body_bytes for error statuses)"
+    )]
     ResponseTooLarge {
         /// Operation id.
         operation: String,
