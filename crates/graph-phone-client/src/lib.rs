@@ -14,9 +14,9 @@
 //! # Quick start
 //!
 //! ```no_run
-//! use futures::TryStreamExt;
+//! use futures::{StreamExt, TryStreamExt};
 //! use graph_phone_client::{
-//!     AuthenticationPhoneType, Cloud, GraphClient, PhoneAuthenticationMethodCreate,
+//!     AuthenticationPhoneType, Cloud, Error, GraphClient, PhoneAuthenticationMethodCreate,
 //!     PhoneMethodId, Query, StaticToken,
 //! };
 //!
@@ -26,8 +26,15 @@
 //! )?;
 //! let phones = client.user("kim@contoso.com").phone_methods();
 //!
-//! // Every item, following @odata.nextLink.
+//! // Every item, following @odata.nextLink. `try_collect` stops at the first error, an
+//! // item that does not decode included (`Error::Item`; the stream itself goes on).
 //! let all: Vec<_> = phones.list().try_collect().await?;
+//! // Skipping such items instead:
+//! let decoded: Vec<_> = phones
+//!     .list()
+//!     .filter(|r| std::future::ready(!matches!(r, Err(Error::Item { .. }))))
+//!     .try_collect()
+//!     .await?;
 //! // Only some properties.
 //! let first = phones.list_page(&Query::new().select(["id", "phoneType"])).await?;
 //!
@@ -45,7 +52,7 @@
 //! // Every method of the signed-in user (delegated token), whatever its type.
 //! let mine: Vec<graph_phone_client::AuthenticationMethod> =
 //!     client.me().methods().list().try_collect().await?;
-//! # let _ = (all, first, mobile, created, mine);
+//! # let _ = (all, decoded, first, mobile, created, mine);
 //! # Ok(()) }
 //! ```
 //!
@@ -63,6 +70,12 @@
 //!   ids are sent percent-encoded as one path segment.
 //! - Retries 429, 503, 504 and connection failures as the [`RetryPolicy`] says, honouring
 //!   `Retry-After`; creates are not idempotent and are never repeated after a 504.
+//! - Sends `Prefer: include-unknown-enum-members` (so Graph sends enum members newer than
+//!   this client as themselves; the generated enums keep them), reads bodies up to a cap
+//!   (16 MiB, error bodies 64 KiB), bounds the whole call, token wait included, by
+//!   [`Timeouts::overall`], and accepts any 2xx as success. Listings stop at a `nextLink`
+//!   loop and after 1000 pages. All of these are set on the [`RuntimeBuilder`]; the
+//!   runtime's crate documentation (`graph_phone_runtime`) lists the defaults.
 //! - Returns the typed [`Error`]: a Graph error carries status, code, innermost code,
 //!   request-id and client-request-id. Errors, `Debug` output and traces never contain the
 //!   token or personal data.
@@ -137,8 +150,9 @@ pub use graph_phone_runtime::AzureCredential;
 pub use graph_phone_runtime::async_trait;
 pub use graph_phone_runtime::{
     AccessToken, CachingTokenProvider, Cloud, CloudSet, Error, GraphError, GraphRuntime,
-    Idempotency, OperationSpec, Page, PhoneMethodId, PhoneNumber, PhoneNumberError, RetryPolicy,
-    RuntimeBuilder, SecretString, StaticToken, Timeouts, TokenError, TokenProvider, UserRef,
+    Idempotency, ItemError, OperationSpec, Page, PhoneMethodId, PhoneNumber, PhoneNumberError,
+    RetryPolicy, RuntimeBuilder, SecretString, StaticToken, Timeouts, TokenError, TokenProvider,
+    UserRef,
 };
 
 #[cfg(test)]

@@ -6,44 +6,68 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use graph_phone_runtime::ItemError;
+
 use crate::Page;
 
 /// One page of a Graph collection (`microsoft.graph.xCollectionResponse` in
-/// `spec/openapi.json`).
+/// `spec/openapi.json`), decoded item by item through the runtime's [`Page`]: an item
+/// that does not decode is kept in `item_errors` (with its index, field and raw JSON)
+/// instead of failing the page.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    from = "Page<T>",
+    bound(
+        deserialize = "T: serde::de::DeserializeOwned",
+        serialize = "T: Serialize"
+    )
+)]
 pub struct CollectionResponse<T> {
-    /// The items of this page (`value`; missing reads as empty).
-    #[serde(default = "Vec::new")]
+    /// The items of this page that decoded (`value`; missing reads as empty).
     pub value: Vec<T>,
+    /// The items of `value` that did not decode.
+    #[serde(skip)]
+    pub item_errors: Vec<ItemError>,
     /// `@odata.nextLink`: the URL of the next page, absent on the last page.
-    #[serde(
-        rename = "@odata.nextLink",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
     pub next_link: Option<String>,
+    /// `@odata.context`, when the server sent it.
+    #[serde(rename = "@odata.context", skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
     /// `@odata.count` (with `$count=true`, first page only).
-    #[serde(
-        rename = "@odata.count",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@odata.count", skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
+}
+
+impl<T> From<Page<T>> for CollectionResponse<T> {
+    fn from(page: Page<T>) -> Self {
+        CollectionResponse {
+            value: page.items,
+            item_errors: page.item_errors,
+            next_link: page.next_link,
+            context: page.context,
+            count: page.count,
+        }
+    }
 }
 
 impl<T> CollectionResponse<T> {
     /// The runtime's [`Page`] of this response.
     pub fn into_page(self) -> Page<T> {
         Page::new(self.value, self.next_link)
+            .with_item_errors(self.item_errors)
+            .with_annotations(self.context, self.count)
     }
 }
 
 impl<T: fmt::Debug> fmt::Debug for CollectionResponse<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The next link carries the user id or UPN of the listing: print its presence only.
+        // The links carry the user id or UPN of the listing: print their presence only.
         f.debug_struct("CollectionResponse")
             .field("value", &self.value)
+            .field("item_errors", &self.item_errors)
             .field("next_link", &self.next_link.as_ref().map(|_| "<link>"))
+            .field("context", &self.context.as_ref().map(|_| "<link>"))
             .field("count", &self.count)
             .finish()
     }

@@ -203,6 +203,10 @@ pub struct OperationSpec {
     pub idempotency: Idempotency,
     /// Clouds where the operation exists.
     pub clouds: CloudSet,
+    /// The success status of the OpenAPI document (200, 201 or 204): the one the
+    /// generated client decodes. The runtime hands it every other 2xx under this status
+    /// (see [`crate::GraphRuntime::exec_hook`]).
+    pub success_status: u16,
 }
 
 impl OperationSpec {
@@ -272,6 +276,7 @@ mod tests {
             path_template: "/me/authentication/phoneMethods/{phoneAuthenticationMethod-id}/enableSmsSignIn",
             idempotency: Idempotency::Idempotent,
             clouds: CloudSet::GLOBAL | CloudSet::US_GOV_L4 | CloudSet::US_GOV_L5_DOD,
+            success_status: 204,
         };
         assert!(op.ensure_available(&Cloud::Global).is_ok());
         let err = op.ensure_available(&Cloud::China).unwrap_err();

@@ -112,6 +112,56 @@ pub enum Error {
         source: TokenError,
     },
 
+    /// A listing's `@odata.nextLink` pointed at a page this listing had already fetched
+    /// (a self-loop, or A -> B -> A): following it would fetch forever. Nothing more was
+    /// fetched; the items already yielded stand.
+    #[error(
+        "{operation} listing ended: a nextLink pointed back at a page already fetched (after {pages} page(s)); the server's paging is broken, list again later"
+    )]
+    PagingLoop {
+        /// Operation id.
+        operation: String,
+        /// Pages fetched before the repeated link.
+        pages: u32,
+    },
+
+    /// A listing had more pages than [`crate::RuntimeBuilder::max_pages`] allows.
+    #[error(
+        "{operation} listing ended: more than {limit} pages (raise RuntimeBuilder::max_pages if this is expected)"
+    )]
+    TooManyPages {
+        /// Operation id.
+        operation: String,
+        /// The page cap.
+        limit: u32,
+    },
+
+    /// A response body was larger than the configured cap
+    /// ([`crate::RuntimeBuilder::max_body_bytes`] for success bodies,
+    /// [`crate::RuntimeBuilder::max_error_body_bytes`] for error bodies). Reading
+    /// stopped at the cap (or before, when `Content-Length` said so).
+    #[error(
+        "response to {operation} (status {status}) exceeds the {limit}-byte body limit (set by RuntimeBuilder::max_body_bytes, or max_error_body_bytes for error statuses)"
+    )]
+    ResponseTooLarge {
+        /// Operation id.
+        operation: String,
+        /// HTTP status of the response.
+        status: u16,
+        /// The cap in bytes.
+        limit: usize,
+    },
+
+    /// One item of a listing page could not be decoded. The stream goes on with the next
+    /// item; the raw item is in [`ItemError::raw`].
+    #[error("{operation}: {error}")]
+    Item {
+        /// Operation id.
+        operation: String,
+        /// Which item, which field, what is wrong, and the raw item.
+        error: Box<ItemError>,
+    },
+
     /// The generated client could not build the request (progenitor's `InvalidRequest`
     /// or a hook error).
     #[error("invalid request for {operation}: {reason}")]
@@ -130,6 +180,7 @@ impl Error {
             Error::Graph(e) => Some(e.status),
             Error::ThrottledOutOfRetries { last, .. } => Some(last.status),
             Error::InvalidResponse { status, .. } if *status != 0 => Some(*status),
+            Error::ResponseTooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -162,6 +213,98 @@ pub(crate) fn describe_json_error(e: &serde_json::Error) -> String {
         serde_json::error::Category::Eof => "truncated JSON",
     };
     format!("{category} at line {} column {}", e.line(), e.column())
+}
+
+/// What serde said about a bad item, without the offending value: serde's messages quote
+/// the input (`invalid type: string "+1 555...", expected ...`), which may be personal
+/// data. Quoted and back-quoted text before `expected` is replaced; the expected part
+/// (from the schema) is kept.
+pub(crate) fn describe_item_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    // serde_json appends " at line L column C": relative to the item, keep it.
+    let (input_part, expected_part) = match text.find("expected") {
+        Some(at) => text.split_at(at),
+        None => (text.as_str(), ""),
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut chars = input_part.chars();
+    while let Some(c) = chars.next() {
+        if c == '"' || c == '`' {
+            out.push(c);
+            out.push_str("<redacted>");
+            for d in chars.by_ref() {
+                if d == c {
+                    break;
+                }
+            }
+            out.push(c);
+        } else {
+            out.push(c);
+        }
+    }
+    out.push_str(expected_part);
+    redact_pii(&out)
+}
+
+/// One item of a listing page that did not decode into the item type.
+///
+/// `Display` names the item (its index in the page's `value` and its `id` when it has
+/// one), the field (serde path, e.g. `createdDateTime` or `attestationCertificates[2]`)
+/// and the problem, never the value. The raw item is kept in [`ItemError::raw`]; `Debug`
+/// redacts it, as it holds personal data (phone numbers, display names).
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ItemError {
+    /// Position of the item in the page's `value` array (0-based).
+    pub index: usize,
+    /// The item's `id`, when it has a string one.
+    pub id: Option<String>,
+    /// Where in the item decoding failed (serde path; `.` for the item itself).
+    pub path: String,
+    /// What is wrong, without the offending value.
+    pub message: String,
+    /// The item as received.
+    pub raw: Value,
+}
+
+impl ItemError {
+    pub(crate) fn new(index: usize, json: &str, path: String, message: String) -> ItemError {
+        let raw: Value = serde_json::from_str(json).unwrap_or(Value::Null);
+        let id = raw.get("id").and_then(Value::as_str).map(str::to_owned);
+        ItemError {
+            index,
+            id,
+            path,
+            message,
+            raw,
+        }
+    }
+}
+
+impl fmt::Debug for ItemError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ItemError")
+            .field("index", &self.index)
+            .field("id", &self.id)
+            .field("path", &self.path)
+            .field("message", &self.message)
+            .field("raw", &format_args!("<redacted>"))
+            .finish()
+    }
+}
+
+impl fmt::Display for ItemError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "item {} of the page", self.index)?;
+        if let Some(id) = &self.id {
+            write!(f, " (id {id})")?;
+        }
+        write!(
+            f,
+            " could not be decoded at field `{}`: {}",
+            self.path, self.message
+        )
+    }
 }
 
 /// An error answer from Microsoft Graph.
@@ -284,19 +427,22 @@ fn inner_of(v: &Value) -> Option<&Value> {
         .filter(|v| v.is_object())
 }
 
-/// Replaces things that look like phone numbers or e-mail addresses (UPNs) with
-/// `<redacted-phone>` / `<redacted-email>`.
+/// Replaces things that look like phone numbers, e-mail addresses (UPNs) or bearer tokens
+/// with `<redacted-phone>` / `<redacted-email>` / `<redacted-token>`.
 ///
-/// - e-mail: any word containing `@` with text on both sides (words end at whitespace
-///   and quotes/brackets/commas/semicolons);
+/// - token: the word after `Bearer ` (any case), and any word that looks like a JWT
+///   (`eyJ...` with a `.`);
+/// - e-mail: any word containing `@` or its percent-encoding `%40` with text on both
+///   sides (words end at whitespace and quotes/brackets/commas/semicolons);
 /// - phone: a run of digits, spaces, `+`, `-`, `.`, `(`, `)` and `x`-before-a-digit that
-///   starts and ends at a word boundary and holds at least 7 digits (GUIDs and request
-///   ids do not match: their digit runs touch letters).
+///   starts and ends at a word boundary and holds at least 7 digits.
 ///
-/// Errs on the side of redacting (a long bare number is redacted too). GUIDs are kept:
-/// method ids and request ids are needed to debug, and object ids are not contact data.
+/// GUIDs (`00000003-0000-0000-c000-000000000000`, any case, also in braces) are kept
+/// whole, never read as phone numbers: method ids and request ids are needed to debug,
+/// and object ids are not contact data. Errs on the side of redacting otherwise (a long
+/// bare number is redacted too).
 pub fn redact_pii(text: &str) -> String {
-    redact_phones(&redact_emails(text))
+    redact_phones(&redact_emails(&redact_tokens(text)))
 }
 
 fn is_word_delim(c: char) -> bool {
@@ -307,35 +453,109 @@ fn is_word_delim(c: char) -> bool {
         )
 }
 
-fn redact_emails(text: &str) -> String {
+/// Splits `text` into words and delimiters and rewrites each word with `f` (which also
+/// sees the previous word, for `Bearer <token>`).
+fn map_words(text: &str, mut f: impl FnMut(Option<&str>, &str, &mut String)) -> String {
     let mut out = String::with_capacity(text.len());
+    let mut previous: Option<String> = None;
     let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        if let Some(at) = word.find('@') {
-            let (local, domain) = (&word[..at], &word[at + 1..]);
-            if !local.is_empty() && domain.chars().any(char::is_alphanumeric) {
-                // Keep trailing sentence punctuation outside the redaction.
-                let trimmed = word.trim_end_matches(['.', ':', '!', '?']);
-                let tail = &word[trimmed.len()..];
-                out.push_str("<redacted-email>");
-                out.push_str(tail);
-                word.clear();
-                return;
-            }
+    let mut flush = |word: &mut String, out: &mut String, previous: &mut Option<String>| {
+        if word.is_empty() {
+            return;
         }
-        out.push_str(word);
-        word.clear();
+        f(previous.as_deref(), word, out);
+        *previous = Some(std::mem::take(word));
     };
     for c in text.chars() {
         if is_word_delim(c) {
-            flush(&mut word, &mut out);
+            flush(&mut word, &mut out, &mut previous);
+            if !c.is_whitespace() {
+                // Only whitespace separates `Bearer` from its token.
+                previous = None;
+            }
             out.push(c);
         } else {
             word.push(c);
         }
     }
-    flush(&mut word, &mut out);
+    flush(&mut word, &mut out, &mut previous);
     out
+}
+
+fn looks_like_jwt(word: &str) -> bool {
+    word.len() >= 16
+        && word.starts_with("eyJ")
+        && word.contains('.')
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'='))
+}
+
+fn redact_tokens(text: &str) -> String {
+    map_words(text, |previous, word, out| {
+        let after_bearer = previous.is_some_and(|p| {
+            p.eq_ignore_ascii_case("bearer")
+                || p.len()
+                    .checked_sub(7)
+                    .and_then(|start| p.get(start..))
+                    .is_some_and(|tail| tail.eq_ignore_ascii_case(":bearer"))
+        });
+        if after_bearer || looks_like_jwt(word) {
+            out.push_str("<redacted-token>");
+        } else {
+            out.push_str(word);
+        }
+    })
+}
+
+/// Position and length of the `@` (or `%40`) of an e-mail-like word.
+fn find_at(word: &str) -> Option<(usize, usize)> {
+    if let Some(at) = word.find('@') {
+        return Some((at, 1));
+    }
+    word.as_bytes()
+        .windows(3)
+        .position(|w| w[0] == b'%' && w[1] == b'4' && w[2] == b'0')
+        .map(|at| (at, 3))
+}
+
+fn redact_emails(text: &str) -> String {
+    map_words(text, |_, word, out| {
+        if let Some((at, len)) = find_at(word) {
+            let (local, domain) = (&word[..at], &word[at + len..]);
+            if !local.is_empty() && domain.chars().any(char::is_alphanumeric) {
+                // Keep trailing sentence punctuation outside the redaction.
+                let trimmed = word.trim_end_matches(['.', ':', '!', '?']);
+                out.push_str("<redacted-email>");
+                out.push_str(&word[trimmed.len()..]);
+                return;
+            }
+        }
+        out.push_str(word);
+    })
+}
+
+/// Length in chars of a GUID starting at `chars[i]` (8-4-4-4-12 hex digits), if one does
+/// and it is a whole word.
+fn guid_at(chars: &[char], i: usize) -> Option<usize> {
+    const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
+    let mut j = i;
+    for (n, len) in GROUPS.iter().enumerate() {
+        if n > 0 {
+            if chars.get(j) != Some(&'-') {
+                return None;
+            }
+            j += 1;
+        }
+        for _ in 0..*len {
+            if !chars.get(j)?.is_ascii_hexdigit() {
+                return None;
+            }
+            j += 1;
+        }
+    }
+    let whole_word = chars.get(j).is_none_or(|c| !c.is_alphanumeric());
+    whole_word.then_some(j - i)
 }
 
 fn redact_phones(text: &str) -> String {
@@ -346,12 +566,20 @@ fn redact_phones(text: &str) -> String {
     while i < chars.len() {
         let c = chars[i];
         let boundary_before = i == 0 || !chars[i - 1].is_alphanumeric();
+        if boundary_before && let Some(len) = guid_at(&chars, i) {
+            out.extend(&chars[i..i + len]);
+            i += len;
+            continue;
+        }
         if boundary_before && (c.is_ascii_digit() || c == '+' || c == '(') {
             let mut j = i;
             while j < chars.len() {
                 let cj = chars[j];
                 let x_ext = cj == 'x' && chars.get(j + 1).is_some_and(char::is_ascii_digit);
-                if is_run(cj) || x_ext {
+                // A GUID after the run's separator is not part of a phone number.
+                let guid_next =
+                    j > i && !chars[j - 1].is_alphanumeric() && guid_at(&chars, j).is_some();
+                if (is_run(cj) || x_ext) && !guid_next {
                     j += 1;
                 } else {
                     break;
@@ -448,10 +676,69 @@ mod tests {
                 "limit 3 phones, 100 requests",
             ),
             ("a @ b", "a @ b"),
+            // GUIDs (request ids, object ids) survive whole, in any case and in braces.
+            (
+                "request 00000003-0000-0000-c000-000000000000 failed",
+                "request 00000003-0000-0000-c000-000000000000 failed",
+            ),
+            (
+                "{11111111-1111-1111-1111-111111111111}",
+                "{11111111-1111-1111-1111-111111111111}",
+            ),
+            (
+                "ids 3179E48A-750B-4051-897C-87B9720928F7, +1 2065550100",
+                "ids 3179E48A-750B-4051-897C-87B9720928F7, <redacted-phone>",
+            ),
+            // Percent-encoded UPNs, as in an echoed URL.
+            (
+                "GET /users/kim%40contoso.com/authentication",
+                "GET <redacted-email>",
+            ),
+            ("user kim%40contoso.com.", "user <redacted-email>."),
+            // Tokens a server might echo.
+            (
+                "header Bearer eyJ0eXAiOiJKV1QiLCJhbGciOi.eyJhdWQiOiJodHRw.c2lnbmF0dXJl was rejected",
+                "header Bearer <redacted-token> was rejected",
+            ),
+            (
+                "authorization: bearer opaque-token-123",
+                "authorization: bearer <redacted-token>",
+            ),
+            (
+                "token eyJ0eXAiOiJKV1QiLCJhbGciOi.eyJhdWQi.sig expired",
+                "token <redacted-token> expired",
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(redact_pii(input), expected, "{input}");
         }
+    }
+
+    #[test]
+    fn item_error_messages_and_debug_hold_no_value() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Phone {
+            #[serde(rename = "phoneNumber")]
+            phone_number: u64,
+        }
+        let json = r#"{"id":"m1","phoneNumber":"+1 2065550100 kim@contoso.com"}"#;
+        let e = serde_json::from_str::<Phone>(json).unwrap_err();
+        let message = describe_item_error(&e);
+        assert!(message.contains("expected u64"), "{message}");
+        assert!(
+            !message.contains("2065550100") && !message.contains("kim@"),
+            "{message}"
+        );
+        let item = ItemError::new(3, json, "phoneNumber".into(), message);
+        assert_eq!(item.id.as_deref(), Some("m1"));
+        assert_eq!(item.raw["phoneNumber"], "+1 2065550100 kim@contoso.com");
+        let shown = format!("{item} {item:?}");
+        assert!(
+            !shown.contains("2065550100") && !shown.contains("kim@"),
+            "{shown}"
+        );
+        assert!(shown.contains("item 3") && shown.contains("m1") && shown.contains("phoneNumber"));
     }
 
     #[test]

@@ -46,11 +46,16 @@
 //!    ```
 //!    `pre_hook` checks the operation's availability in the configured cloud (nothing is
 //!    sent otherwise), removes progenitor's `api-version` header, refuses a URL outside
-//!    the base URL's origin and sets `Authorization`. `exec_hook` adds a fresh
-//!    `client-request-id` (kept across the retries of that call), runs the retry loop
-//!    with per-attempt and overall timeouts inside a `graph.request` tracing span, and
-//!    returns the final response; for an error status it has already parsed the Graph
-//!    error (and hands progenitor a response with the same bytes). `post` needs nothing.
+//!    the base URL's origin, adds `Prefer: include-unknown-enum-members` and sets
+//!    `Authorization` (the token wait counts against [`Timeouts::overall`]). `exec_hook`
+//!    adds a fresh `client-request-id` (kept across the retries of that call), runs the
+//!    retry loop with per-attempt and overall timeouts inside a `graph.request` tracing
+//!    span, and returns the final response. For a 2xx it has read the body (up to
+//!    [`RuntimeBuilder::max_body_bytes`]) and hands progenitor the same bytes under the
+//!    operation's [`OperationSpec::success_status`], so any 2xx gives the typed result;
+//!    for an error status it has parsed the Graph error (body up to
+//!    [`RuntimeBuilder::max_error_body_bytes`]) and hands progenitor the same bytes.
+//!    `post` needs nothing.
 //! 4. Wrap every progenitor call in [`GraphRuntime::call`] to get the typed [`Error`]
 //!    (the hooks record the parsed Graph error, attempts, `UnsupportedInCloud`, token
 //!    failures in a task-local slot that `call` reads):
@@ -60,12 +65,17 @@
 //!    Without `call`, progenitor's own `Error<E>` comes back and [`from_progenitor`]
 //!    converts it with less detail.
 //! 5. Operation metadata is data: emit a `&'static [OperationSpec]` (operation id,
-//!    method, path template, [`Idempotency`], [`CloudSet`]) from `spec/`. Creates
+//!    method, path template, [`Idempotency`], [`CloudSet`], success status) from `spec/`. Creates
 //!    (`POST` to a collection) are [`Idempotency::NonIdempotent`]; `GET`, `PATCH`,
 //!    `DELETE` and the SMS sign-in actions are [`Idempotency::Idempotent`].
-//! 6. Lists: take the first page's `value` and `@odata.nextLink` from progenitor's typed
-//!    response and call [`GraphRuntime::stream_pages`] with the list operation id; the
-//!    runtime fetches later pages itself (progenitor ignores `x-ms-pageable`).
+//! 6. Lists: have progenitor decode the first page as a type that deserializes through
+//!    [`Page`] (item by item: a bad item lands in [`Page::item_errors`] instead of failing
+//!    the page) and call [`GraphRuntime::stream_pages`] with the list operation id; the
+//!    runtime fetches later pages itself (progenitor ignores `x-ms-pageable`), refusing a
+//!    link to a page already fetched ([`Error::PagingLoop`]) and stopping at
+//!    [`RuntimeBuilder::max_pages`] ([`Error::TooManyPages`]). A bad item is yielded as
+//!    [`Error::Item`] and the stream goes on; `try_collect` stops at it, so filter those
+//!    out to skip them.
 //! 7. Inputs: accept [`PhoneNumber`] and [`PhoneMethodId`] in the ergonomic API, and
 //!    [`UserRef`] for `{user-id}`; pass `UserRef::as_str()` to progenitor (its
 //!    `encode_path` does the percent-encoding; pre-encoding would double-encode).
@@ -77,10 +87,22 @@
 //! | [`RetryPolicy::max_attempts`] | 4 (one try, three retries) |
 //! | [`RetryPolicy::initial_backoff`] / [`RetryPolicy::max_backoff`] | 1 s / 30 s, full jitter |
 //! | [`RetryPolicy::max_retry_after`] | 60 s (a longer `Retry-After` ends the retries) |
-//! | [`Timeouts::connect`] / [`Timeouts::per_attempt`] / [`Timeouts::overall`] | 10 s / 30 s / 120 s |
+//! | [`Timeouts::connect`] / [`Timeouts::per_attempt`] / [`Timeouts::overall`] | 10 s / 30 s / 120 s; the overall limit covers the token wait; zero is refused when building, a duration too large for the clock (`Duration::MAX`) means no limit |
+//! | [`RuntimeBuilder::max_pages`] | [`DEFAULT_MAX_PAGES`] = 1000 pages per listing, the first included |
+//! | [`RuntimeBuilder::max_body_bytes`] | [`DEFAULT_MAX_BODY_BYTES`] = 16 MiB (Graph pages hold at most 999 items of a few KiB: about 4 MiB) |
+//! | [`RuntimeBuilder::max_error_body_bytes`] | [`DEFAULT_MAX_ERROR_BODY_BYTES`] = 64 KiB |
+//! | [`RuntimeBuilder::include_unknown_enum_members`] | `true`: every request carries `Prefer: include-unknown-enum-members` ([`INCLUDE_UNKNOWN_ENUM_MEMBERS`]), merged into a `Prefer` value already set |
 //! | [`DEFAULT_REFRESH_SKEW`] of [`CachingTokenProvider`] | 5 min |
 //! | scopes | `[cloud.default_scope()]` |
 //! | redirects | not followed (the token never leaves the Graph host) |
+//!
+//! Bodies are read chunk by chunk: a `Content-Length` over the cap is refused before
+//! reading, and reading stops as soon as the total passes it, so at most the cap (plus one
+//! chunk) is held. [`Error::ResponseTooLarge`] names the operation, the status and the
+//! limit. Any 2xx is a success: Graph's
+//! [update page](https://learn.microsoft.com/graph/api/phoneauthenticationmethod-update)
+//! documents `204 No Content` and an updated object in the body; an operation with a
+//! result still needs a body ([`Error::InvalidResponse`] without one).
 //!
 //! Retried: 429, 503, 504 and transport failures. [`Idempotency::NonIdempotent`]
 //! operations (creates) only after 429, 503 with `Retry-After`, or a failure to connect.
@@ -129,16 +151,17 @@ mod token;
 #[cfg(feature = "azure-identity")]
 pub use azure::AzureCredential;
 pub use cloud::{Cloud, CloudSet, Idempotency, OperationSpec, ensure_available};
-pub use error::{Error, GraphError, redact_pii};
+pub use error::{Error, GraphError, ItemError, redact_pii};
 pub use input::{
     PhoneMethodId, PhoneNumber, PhoneNumberError, UserRef, check_path_segment, encode_path_segment,
 };
-pub use paging::Page;
+pub use paging::{DEFAULT_MAX_PAGES, Page};
 pub use retry::{RetryPolicy, Timeouts, is_retryable_status, parse_retry_after};
 #[doc(hidden)]
 pub use runtime::same_origin;
 pub use runtime::{
-    API_VERSION, CLIENT_REQUEST_ID, GraphRuntime, RETRY_ATTEMPT, RuntimeBuilder, from_progenitor,
+    API_VERSION, CLIENT_REQUEST_ID, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ERROR_BODY_BYTES,
+    GraphRuntime, INCLUDE_UNKNOWN_ENUM_MEMBERS, RETRY_ATTEMPT, RuntimeBuilder, from_progenitor,
 };
 pub use token::{
     AccessToken, CachingTokenProvider, DEFAULT_REFRESH_SKEW, SecretString, StaticToken, TokenError,

@@ -95,12 +95,17 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
 ///
 /// Accepted forms:
 /// - delay-seconds, including fractions: `2`, `2.128` (2.128 s, not 2 s), `0.249`;
-/// - an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`): the time until then, zero if past;
-/// - comma-separated values such as `31,120`, which Graph has been seen to send: this is
-///   either two header values folded into one list (RFC 9110 section 5.3) or a decimal
-///   comma, and the two cannot be told apart, so the runtime honours the **longest**
-///   value it can parse (120 s here): waiting too long costs time, waiting too short
-///   extends the throttling. [`RetryPolicy::max_retry_after`] still bounds the wait.
+/// - an HTTP date in each form RFC 9110 section 5.6.7 asks a recipient to accept:
+///   IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), RFC 850
+///   (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`), plus
+///   `UTC` in place of `GMT` (`Wed, 21 Oct 2015 07:28:00 UTC`, what Go's `time.RFC1123`
+///   prints on a UTC host): the time until then, zero if past;
+/// - a comma-separated list such as `30,120`: two `Retry-After` headers merged into one
+///   by a proxy (RFC 9110 section 5.3), or a decimal comma; the two cannot be told apart,
+///   so the runtime honours the **largest** value it can parse (120 s here). Waiting too
+///   long costs time; waiting too short meets another 429 and extends the throttling.
+///   [`RetryPolicy::max_retry_after`] still bounds the wait. Dates in a list keep their
+///   own comma (`Wed, 21 Oct 2015 07:28:00 GMT, 30`).
 ///
 /// Several `Retry-After` headers are treated like one comma-separated list. Anything
 /// unparsable, negative or non-finite is ignored (`None`) and the caller falls back to
@@ -109,17 +114,46 @@ pub fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duratio
     let mut best: Option<Duration> = None;
     for value in headers.get_all(RETRY_AFTER) {
         let Ok(text) = value.to_str() else { continue };
-        let candidates: Vec<Option<Duration>> = if let Some(d) = parse_one(text, now) {
-            // Whole value first: an HTTP date contains a comma.
-            vec![Some(d)]
-        } else {
-            text.split(',').map(|part| parse_one(part, now)).collect()
-        };
-        for d in candidates.into_iter().flatten() {
-            best = Some(best.map_or(d, |b| b.max(d)));
+        for part in list_members(text) {
+            if let Some(d) = parse_one(&part, now) {
+                best = Some(best.map_or(d, |b| b.max(d)));
+            }
         }
     }
     best
+}
+
+/// Splits a header value at its commas, except the comma after the weekday of an
+/// IMF-fixdate or RFC 850 date (`Sun, ...`, `Sunday, ...`).
+fn list_members(text: &str) -> Vec<String> {
+    let mut members: Vec<String> = Vec::new();
+    let mut joining = false;
+    for part in text.split(',') {
+        if joining && let Some(last) = members.last_mut() {
+            last.push(',');
+            last.push_str(part);
+            joining = false;
+            continue;
+        }
+        joining = is_weekday(part.trim());
+        members.push(part.to_owned());
+    }
+    members
+}
+
+fn is_weekday(word: &str) -> bool {
+    const DAYS: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let lower = word.to_ascii_lowercase();
+    DAYS.iter()
+        .any(|day| lower == *day || (lower.len() == 3 && day.starts_with(lower.as_str())))
 }
 
 fn parse_one(text: &str, now: SystemTime) -> Option<Duration> {
@@ -134,7 +168,16 @@ fn parse_one(text: &str, now: SystemTime) -> Option<Duration> {
         }
         return Some(Duration::from_secs_f64(secs));
     }
-    let at = httpdate::parse_http_date(text).ok()?;
+    let at = match httpdate::parse_http_date(text) {
+        Ok(at) => at,
+        Err(_) => {
+            // `UTC` is `GMT` (RFC 9110 asks for GMT; some servers print UTC).
+            let stem = text
+                .strip_suffix("UTC")
+                .or_else(|| text.strip_suffix("utc"))?;
+            httpdate::parse_http_date(&format!("{stem}GMT")).ok()?
+        }
+    };
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
@@ -167,6 +210,27 @@ mod tests {
                 Some(Duration::from_secs(30)),
             ),
             (&["Sun, 06 Nov 1994 08:00:00 GMT"], Some(Duration::ZERO)),
+            // The three forms of RFC 9110 section 5.6.7, and `UTC` for `GMT`.
+            (
+                &["Sunday, 06-Nov-94 08:50:07 GMT"],
+                Some(Duration::from_secs(30)),
+            ),
+            (&["Sun Nov  6 08:50:07 1994"], Some(Duration::from_secs(30))),
+            (
+                &["Sun, 06 Nov 1994 08:50:07 UTC"],
+                Some(Duration::from_secs(30)),
+            ),
+            // Merged lists: the largest member, dates keeping their own comma.
+            (&["30,120"], Some(Duration::from_secs(120))),
+            (&["120, 30"], Some(Duration::from_secs(120))),
+            (
+                &["Sun, 06 Nov 1994 08:50:07 GMT, 10"],
+                Some(Duration::from_secs(30)),
+            ),
+            (
+                &["5, Sunday, 06-Nov-94 08:50:07 GMT"],
+                Some(Duration::from_secs(30)),
+            ),
             (&["-1"], None),
             (&["1.2.3"], None),
             (&["soon"], None),
@@ -180,6 +244,32 @@ mod tests {
                 "{values:?}"
             );
         }
+    }
+
+    /// The date forms Microsoft's own retry handler tests send: kiota-http-go
+    /// `retry_handler_test.go` (`TestItHonoursRetryAfterDate`) formats the header with Go's
+    /// `time.RFC1123`, which prints the zone name (`UTC` on a UTC host); kiota-http-dotnet
+    /// `RetryHandlerTests.cs` (`ShouldRetryBasedOnRetryAfterHeaderWithHttpDate`) uses .NET's
+    /// `RFC1123Pattern`, which prints `GMT`. Both are a few seconds ahead of now.
+    #[test]
+    fn retry_after_dates_of_microsofts_retry_handler_tests() {
+        let now = httpdate::parse_http_date("Wed, 21 Oct 2015 07:27:56 GMT").unwrap();
+        for value in [
+            "Wed, 21 Oct 2015 07:28:00 UTC",
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+        ] {
+            assert_eq!(
+                parse_retry_after(&headers(&[value]), now),
+                Some(Duration::from_secs(4)),
+                "{value}"
+            );
+        }
+        // In the past: retry at once.
+        let later = now + Duration::from_secs(3600);
+        assert_eq!(
+            parse_retry_after(&headers(&["Wed, 21 Oct 2015 07:28:00 UTC"]), later),
+            Some(Duration::ZERO)
+        );
     }
 
     #[test]

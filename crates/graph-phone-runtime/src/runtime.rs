@@ -33,6 +33,25 @@ const CLIENT_REQUEST_ID_NAME: HeaderName = HeaderName::from_static(CLIENT_REQUES
 const RETRY_ATTEMPT_NAME: HeaderName = HeaderName::from_static(RETRY_ATTEMPT);
 const API_VERSION_NAME: HeaderName = HeaderName::from_static(API_VERSION);
 const REQUEST_ID_NAME: HeaderName = HeaderName::from_static("request-id");
+const PREFER_NAME: HeaderName = HeaderName::from_static("prefer");
+
+/// The `Prefer` preference that makes Graph send enum members added after
+/// `unknownFutureValue` (otherwise they arrive as `unknownFutureValue`). Sent on every
+/// request unless [`RuntimeBuilder::include_unknown_enum_members`] turns it off.
+pub const INCLUDE_UNKNOWN_ENUM_MEMBERS: &str = "include-unknown-enum-members";
+
+/// Default [`RuntimeBuilder::max_body_bytes`]: 16 MiB.
+///
+/// The largest page of this API is a `/methods` listing: Graph pages at most 999 items,
+/// and the largest method object (a `windowsHelloForBusinessAuthenticationMethod` or a
+/// `platformCredentialAuthenticationMethod` with `$expand=device`, or a FIDO2 key with its
+/// attestation certificates) is a few KiB: 999 x 4 KiB is about 4 MiB, and 16 MiB leaves
+/// four times that.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// Default [`RuntimeBuilder::max_error_body_bytes`]: 64 KiB. A Graph error body is a few
+/// hundred bytes; only the code, message and ids are read from it.
+pub const DEFAULT_MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 
 tokio::task_local! {
     static CALL: RefCell<CallState>;
@@ -41,6 +60,9 @@ tokio::task_local! {
 /// What the hooks of one progenitor call tell [`GraphRuntime::call`].
 #[derive(Default)]
 struct CallState {
+    /// When the call started (the `pre` hook): the overall deadline counts from here, so
+    /// it bounds token acquisition too.
+    started: Option<Instant>,
     operation: Option<Cow<'static, str>>,
     attempts: u32,
     status: Option<u16>,
@@ -70,6 +92,7 @@ struct Inner {
     retry: RetryPolicy,
     timeouts: Timeouts,
     operations: HashMap<&'static str, &'static OperationSpec>,
+    limits: Limits,
     /// The `Authorization` value built for the last token seen, reused while the provider
     /// hands out the same token (formatting and validating it is per-request work).
     authorization: Mutex<Option<(SecretString, HeaderValue)>>,
@@ -83,6 +106,7 @@ impl fmt::Debug for GraphRuntime {
             .field("scopes", &self.inner.scopes)
             .field("retry", &self.inner.retry)
             .field("timeouts", &self.inner.timeouts)
+            .field("limits", &self.inner.limits)
             .field("operations", &self.inner.operations.len())
             .finish_non_exhaustive()
     }
@@ -99,6 +123,27 @@ pub struct RuntimeBuilder {
     operations: &'static [OperationSpec],
     http: Option<reqwest::Client>,
     user_agent: String,
+    limits: Limits,
+}
+
+/// Caps and per-request options; see the builder methods.
+#[derive(Clone, Debug)]
+struct Limits {
+    max_pages: u32,
+    max_body_bytes: usize,
+    max_error_body_bytes: usize,
+    include_unknown_enum_members: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_pages: crate::paging::DEFAULT_MAX_PAGES,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_error_body_bytes: DEFAULT_MAX_ERROR_BODY_BYTES,
+            include_unknown_enum_members: true,
+        }
+    }
 }
 
 impl fmt::Debug for RuntimeBuilder {
@@ -148,9 +193,44 @@ impl RuntimeBuilder {
         self
     }
 
-    /// Timeouts; default [`Timeouts::default`].
+    /// Timeouts; default [`Timeouts::default`]. A zero duration is refused by
+    /// [`Self::build`]; a duration too large to add to the clock (such as
+    /// `Duration::MAX`) means "no limit".
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = timeouts;
+        self
+    }
+
+    /// Most pages one listing fetches, the first included; one more ends the item stream
+    /// with [`Error::TooManyPages`]. Default [`crate::DEFAULT_MAX_PAGES`] (1000). At
+    /// least 1.
+    pub fn max_pages(mut self, pages: u32) -> Self {
+        self.limits.max_pages = pages;
+        self
+    }
+
+    /// Largest success body read, in bytes; a larger one fails the call with
+    /// [`Error::ResponseTooLarge`] (checked against `Content-Length` before reading, and
+    /// while reading). Default [`DEFAULT_MAX_BODY_BYTES`] (16 MiB). At least 1.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_body_bytes = bytes;
+        self
+    }
+
+    /// Largest error body read, in bytes; a larger one fails the call with
+    /// [`Error::ResponseTooLarge`] carrying the status. Default
+    /// [`DEFAULT_MAX_ERROR_BODY_BYTES`] (64 KiB). At least 1.
+    pub fn max_error_body_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_error_body_bytes = bytes;
+        self
+    }
+
+    /// Whether every request carries `Prefer: include-unknown-enum-members` (merged into
+    /// any `Prefer` value already on the request), so that Graph sends enum members added
+    /// after `unknownFutureValue` as themselves; the generated enums keep unknown members.
+    /// Default `true`; `false` sends no such preference.
+    pub fn include_unknown_enum_members(mut self, include: bool) -> Self {
+        self.limits.include_unknown_enum_members = include;
         self
     }
 
@@ -203,6 +283,35 @@ impl RuntimeBuilder {
                 reason: "max_attempts must be at least 1".to_owned(),
             });
         }
+        for (name, value) in [
+            ("connect", self.timeouts.connect),
+            ("per_attempt", self.timeouts.per_attempt),
+            ("overall", self.timeouts.overall),
+        ] {
+            if value.is_zero() {
+                return Err(Error::InvalidInput {
+                    field: "timeouts",
+                    reason: format!(
+                        "Timeouts::{name} is zero, so every call would time out; use a positive duration (Duration::MAX for no limit)"
+                    ),
+                });
+            }
+        }
+        for (name, zero) in [
+            ("max_pages", self.limits.max_pages == 0),
+            ("max_body_bytes", self.limits.max_body_bytes == 0),
+            (
+                "max_error_body_bytes",
+                self.limits.max_error_body_bytes == 0,
+            ),
+        ] {
+            if zero {
+                return Err(Error::InvalidInput {
+                    field: "limits",
+                    reason: format!("RuntimeBuilder::{name} must be at least 1"),
+                });
+            }
+        }
         let http = match self.http {
             Some(client) => client,
             None => reqwest::Client::builder()
@@ -230,6 +339,7 @@ impl RuntimeBuilder {
                 retry: self.retry,
                 timeouts: self.timeouts,
                 operations,
+                limits: self.limits,
                 authorization: Mutex::new(None),
             }),
         })
@@ -269,6 +379,7 @@ impl GraphRuntime {
             operations: &[],
             http: None,
             user_agent: concat!("graph-phone-runtime/", env!("CARGO_PKG_VERSION")).to_owned(),
+            limits: Limits::default(),
         }
     }
 
@@ -302,6 +413,27 @@ impl GraphRuntime {
         &self.inner.timeouts
     }
 
+    /// The page cap of a listing ([`RuntimeBuilder::max_pages`]).
+    pub fn max_pages(&self) -> u32 {
+        self.inner.limits.max_pages
+    }
+
+    /// The success body cap ([`RuntimeBuilder::max_body_bytes`]).
+    pub fn max_body_bytes(&self) -> usize {
+        self.inner.limits.max_body_bytes
+    }
+
+    /// The error body cap ([`RuntimeBuilder::max_error_body_bytes`]).
+    pub fn max_error_body_bytes(&self) -> usize {
+        self.inner.limits.max_error_body_bytes
+    }
+
+    /// The overall deadline of a call started at `started`; `None` when
+    /// [`Timeouts::overall`] is too large to add to the clock (no limit).
+    fn deadline(&self, started: Instant) -> Option<Instant> {
+        started.checked_add(self.inner.timeouts.overall)
+    }
+
     /// The table entry for `operation_id`, if the table has one.
     pub fn operation(&self, operation_id: &str) -> Option<&'static OperationSpec> {
         self.inner.operations.get(operation_id).copied()
@@ -330,16 +462,31 @@ impl GraphRuntime {
     }
 
     /// Obtains a token and sets `Authorization: Bearer ...` (marked sensitive).
-    async fn authorize(&self, request: &mut Request, op: &OpCtx) -> Result<(), Error> {
+    ///
+    /// The provider gets what is left of the call's overall deadline: a provider that
+    /// takes longer, or never answers, gives [`Error::Timeout`] with 0 attempts.
+    async fn authorize(
+        &self,
+        request: &mut Request,
+        op: &OpCtx,
+        deadline: Option<Instant>,
+    ) -> Result<(), Error> {
         // Through the `dyn` provider itself: `Arc<dyn TokenProvider>` is a provider too, and
         // going through it would box a second future per request.
-        let token = (*self.inner.tokens)
-            .token(&self.inner.scopes)
-            .await
-            .map_err(|source| Error::Auth {
-                operation: op.id.to_string(),
-                source,
-            })?;
+        let pending = (*self.inner.tokens).token(&self.inner.scopes);
+        let result = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline.into(), pending)
+                .await
+                .map_err(|_| Error::Timeout {
+                    operation: op.id.to_string(),
+                    attempts: 0,
+                })?,
+            None => pending.await,
+        };
+        let token = result.map_err(|source| Error::Auth {
+            operation: op.id.to_string(),
+            source,
+        })?;
         let value = self
             .authorization_value(token.secret)
             .ok_or_else(|| Error::Auth {
@@ -367,12 +514,20 @@ impl GraphRuntime {
     }
 
     /// Everything before the first attempt: availability, `api-version` removal, origin
-    /// check, token.
-    async fn prepare(&self, request: &mut Request, op: &OpCtx) -> Result<(), Error> {
+    /// check, `Prefer`, token (bounded by `deadline`).
+    async fn prepare(
+        &self,
+        request: &mut Request,
+        op: &OpCtx,
+        deadline: Option<Instant>,
+    ) -> Result<(), Error> {
         if let Some(spec) = op.spec {
             spec.ensure_available(&self.inner.cloud)?;
         }
         request.headers_mut().remove(API_VERSION_NAME);
+        if self.inner.limits.include_unknown_enum_members {
+            add_preference(request.headers_mut(), INCLUDE_UNKNOWN_ENUM_MEMBERS);
+        }
         if !same_origin(request.url(), &self.inner.base_url) {
             return Err(Error::InvalidRequest {
                 operation: op.id.to_string(),
@@ -382,7 +537,7 @@ impl GraphRuntime {
                 ),
             });
         }
-        self.authorize(request, op).await
+        self.authorize(request, op, deadline).await
     }
 
     /// The progenitor `pre` hook: checks availability in the configured cloud (nothing is
@@ -397,8 +552,12 @@ impl GraphRuntime {
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         let op = self.op_ctx(info.operation_id, request.method());
-        with_call_state(|s| s.operation = Some(op.id.clone()));
-        match self.prepare(request, &op).await {
+        let mut started = Instant::now();
+        with_call_state(|s| {
+            s.operation = Some(op.id.clone());
+            started = *s.started.get_or_insert(started);
+        });
+        match self.prepare(request, &op, self.deadline(started)).await {
             Ok(()) => Ok(()),
             Err(e) => {
                 let text = e.to_string();
@@ -411,10 +570,20 @@ impl GraphRuntime {
     /// The progenitor `exec` hook: the retry loop (see [`RetryPolicy`]) with
     /// `client-request-id`, timeouts and the tracing span.
     ///
-    /// It returns the final response whatever its status, so progenitor's own status
-    /// handling still works; for an error status it has already read and parsed the body
-    /// (the response handed back carries the same bytes) and, inside
-    /// [`GraphRuntime::call`], recorded the typed [`Error`].
+    /// It returns the final response, so progenitor's own status handling still works.
+    /// For a 2xx it has read the body (up to [`RuntimeBuilder::max_body_bytes`]) and
+    /// hands it back under the operation's [`OperationSpec::success_status`]: any 2xx of
+    /// an operation without a result, and any 2xx with a body of an operation with one,
+    /// becomes the status progenitor decodes, so every 2xx gives the same typed result.
+    /// For an error status it has read (up to
+    /// [`RuntimeBuilder::max_error_body_bytes`]) and parsed the body (the response handed
+    /// back carries the same bytes) and, inside [`GraphRuntime::call`], recorded the
+    /// typed [`Error`]. A body over its cap is [`Error::ResponseTooLarge`] (a
+    /// request-builder error to progenitor, the typed error inside `call`).
+    ///
+    /// The overall deadline ([`Timeouts::overall`]) counts from the `pre` hook inside
+    /// [`GraphRuntime::call`], so it covers the token wait; without `call`, the token
+    /// wait and the attempts each get the overall limit.
     ///
     /// If `pre_hook` was not wired (no `Authorization` header yet), `exec_hook` does its
     /// work itself; a failure there (unavailable operation, token error) can only be
@@ -426,22 +595,20 @@ impl GraphRuntime {
         info: &OperationInfo,
     ) -> reqwest::Result<Response> {
         let op = self.op_ctx(info.operation_id, request.method());
+        let mut started = Instant::now();
+        with_call_state(|s| started = *s.started.get_or_insert(started));
         if !request.headers().contains_key(AUTHORIZATION)
-            && let Err(e) = self.prepare(&mut request, &op).await
+            && let Err(e) = self
+                .prepare(&mut request, &op, self.deadline(started))
+                .await
         {
             with_call_state(|s| {
                 s.operation = Some(op.id.clone());
                 s.error = Some(e);
             });
-            // A genuine reqwest::Error without touching the network.
-            return Err(self
-                .inner
-                .http
-                .get("graph-phone-runtime: request refused before sending")
-                .build()
-                .expect_err("a relative URL never builds"));
+            return Err(refused(&self.inner.http));
         }
-        let outcome = self.run(request, &op).await;
+        let outcome = self.run(request, &op, started).await;
         let status = outcome.result.as_ref().ok().map(|r| r.status().as_u16());
         with_call_state(|s| {
             s.operation = Some(op.id.clone());
@@ -457,7 +624,13 @@ impl GraphRuntime {
         } = outcome;
         let response = result?;
         if response.status().is_success() {
-            return Ok(response);
+            return match self.success_for_progenitor(response, &op).await {
+                Ok(response) => Ok(response),
+                Err(e) => {
+                    with_call_state(|s| s.error = Some(e));
+                    Err(refused(&self.inner.http))
+                }
+            };
         }
         let (typed, rebuilt) = self
             .read_error(
@@ -503,10 +676,15 @@ impl GraphRuntime {
     /// Sends a request built outside progenitor (paging uses it) through the whole
     /// pipeline: availability, token, `client-request-id`, retries, tracing. A non-2xx
     /// answer becomes [`Error::Graph`] or [`Error::ThrottledOutOfRetries`].
+    ///
+    /// The success response's body is not read: read it with a cap (as
+    /// [`GraphRuntime::fetch_page`] does with [`RuntimeBuilder::max_body_bytes`]).
     pub async fn send(&self, mut request: Request, operation_id: &str) -> Result<Response, Error> {
         let op = self.op_ctx(operation_id, request.method());
-        self.prepare(&mut request, &op).await?;
-        let outcome = self.run(request, &op).await;
+        let started = Instant::now();
+        self.prepare(&mut request, &op, self.deadline(started))
+            .await?;
+        let outcome = self.run(request, &op, started).await;
         match outcome.result {
             Err(e) => Err(transport_error(e, &op.id, outcome.attempts)),
             Ok(response) if response.status().is_success() => Ok(response),
@@ -540,7 +718,22 @@ impl GraphRuntime {
         let status = response.status();
         let version = response.version();
         let headers = response.headers().clone();
-        let body = response.bytes().await.unwrap_or_default();
+        let body = match read_capped(response, self.inner.limits.max_error_body_bytes).await {
+            Ok(body) => body,
+            Err(ReadError::TooLarge) => {
+                let typed = Error::ResponseTooLarge {
+                    operation: op.id.to_string(),
+                    status: status.as_u16(),
+                    limit: self.inner.limits.max_error_body_bytes,
+                };
+                let mut rebuilt = http::Response::new(bytes::Bytes::new());
+                *rebuilt.status_mut() = status;
+                *rebuilt.version_mut() = version;
+                return (typed, Response::from(rebuilt));
+            }
+            // A body cut short still tells the status and the ids of the headers.
+            Err(ReadError::Transport(_)) => bytes::Bytes::new(),
+        };
         let graph = GraphError::from_parts(
             &op.id,
             status.as_u16(),
@@ -566,7 +759,7 @@ impl GraphRuntime {
     }
 
     /// The retry loop. Returns the final response (any status) or transport error.
-    async fn run(&self, mut request: Request, op: &OpCtx) -> RunOutcome {
+    async fn run(&self, mut request: Request, op: &OpCtx, started: Instant) -> RunOutcome {
         request.headers_mut().remove(API_VERSION_NAME);
         let client_request_id = ensure_client_request_id(&mut request);
         let span = tracing::info_span!(
@@ -580,7 +773,6 @@ impl GraphRuntime {
             request_id = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        let started = Instant::now();
         let outcome = self
             .run_attempts(request, op, client_request_id, started)
             .instrument(span.clone())
@@ -614,7 +806,7 @@ impl GraphRuntime {
         started: Instant,
     ) -> RunOutcome {
         let policy = &self.inner.retry;
-        let deadline = started + self.inner.timeouts.overall;
+        let deadline = self.deadline(started);
         let span = tracing::Span::current();
         let is_delete = request.method() == Method::DELETE;
         let mut template = Some(request);
@@ -636,18 +828,24 @@ impl GraphRuntime {
             if attempt > 1 {
                 req.headers_mut()
                     .insert(RETRY_ATTEMPT_NAME, HeaderValue::from(attempt - 1));
-                // Pick up a refreshed token; keep the previous one if the provider fails.
-                let _ = self.authorize(&mut req, op).await;
+                // Pick up a refreshed token; keep the previous one if the provider fails
+                // (or runs out the deadline: the attempt then times out at once).
+                let _ = self.authorize(&mut req, op, deadline).await;
             }
             let attempt_started = if attempt == 1 {
                 started
             } else {
                 Instant::now()
             };
-            let remaining = deadline
-                .saturating_duration_since(attempt_started)
-                .max(Duration::from_millis(1));
-            *req.timeout_mut() = Some(self.inner.timeouts.per_attempt.min(remaining));
+            let limit = match deadline {
+                Some(deadline) => self.inner.timeouts.per_attempt.min(
+                    deadline
+                        .saturating_duration_since(attempt_started)
+                        .max(Duration::from_millis(1)),
+                ),
+                None => self.inner.timeouts.per_attempt,
+            };
+            *req.timeout_mut() = Some(limit);
             span.record("attempt", attempt);
             let result = self.inner.http.execute(req).await;
             // Evaluated by the events below only when they are enabled.
@@ -703,7 +901,7 @@ impl GraphRuntime {
                         Some(d) => d,
                         None => policy.backoff(attempt),
                     };
-                    if Instant::now() + delay >= deadline {
+                    if ends_after(delay, deadline) {
                         return done(Ok(response), true, last_retry_after);
                     }
                     tracing::info!(
@@ -733,7 +931,7 @@ impl GraphRuntime {
                         return done(Err(error), false, last_retry_after);
                     }
                     let delay = policy.backoff(attempt);
-                    if Instant::now() + delay >= deadline {
+                    if ends_after(delay, deadline) {
                         return done(Err(error), false, last_retry_after);
                     }
                     tracing::info!(
@@ -746,6 +944,158 @@ impl GraphRuntime {
             };
             tokio::time::sleep(delay).await;
         }
+    }
+}
+
+/// Whether a wait of `delay` from now ends at or after `deadline`.
+fn ends_after(delay: Duration, deadline: Option<Instant>) -> bool {
+    match (deadline, Instant::now().checked_add(delay)) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        (Some(deadline), Some(end)) => end >= deadline,
+    }
+}
+
+/// Adds `preference` to the request's `Prefer` header unless a value already has it:
+/// existing values are merged into one header, `a, b, preference` (RFC 7240 section 2
+/// lets a client send preferences in one header or several).
+fn add_preference(headers: &mut HeaderMap, preference: &str) {
+    let mut merged = String::new();
+    for value in headers.get_all(PREFER_NAME) {
+        let Ok(text) = value.to_str() else {
+            // Not text: leave the caller's header alone, add ours as a second one.
+            headers.append(
+                PREFER_NAME,
+                HeaderValue::from_str(preference).expect("a token"),
+            );
+            return;
+        };
+        let has_it = text.split(',').any(|p| {
+            p.split(';')
+                .next()
+                .is_some_and(|name| name.trim().eq_ignore_ascii_case(preference))
+        });
+        if has_it {
+            return;
+        }
+        if !text.trim().is_empty() {
+            if !merged.is_empty() {
+                merged.push_str(", ");
+            }
+            merged.push_str(text.trim());
+        }
+    }
+    if !merged.is_empty() {
+        merged.push_str(", ");
+    }
+    merged.push_str(preference);
+    match HeaderValue::from_str(&merged) {
+        Ok(value) => {
+            headers.insert(PREFER_NAME, value);
+        }
+        Err(_) => {
+            headers.append(
+                PREFER_NAME,
+                HeaderValue::from_str(preference).expect("a token"),
+            );
+        }
+    }
+}
+
+/// A genuine `reqwest::Error` without touching the network: what the `exec` hook returns
+/// when it refuses a request or a response (the typed error is in the call state).
+fn refused(http: &reqwest::Client) -> reqwest::Error {
+    http.get("graph-phone-runtime: request refused")
+        .build()
+        .expect_err("a relative URL never builds")
+}
+
+/// Why a capped body read failed.
+pub(crate) enum ReadError {
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+/// Reads `response`'s body chunk by chunk, refusing it as soon as `Content-Length` or the
+/// bytes read so far exceed `limit`: at most `limit` bytes (plus one chunk) are held.
+pub(crate) async fn read_capped(
+    mut response: Response,
+    limit: usize,
+) -> Result<bytes::Bytes, ReadError> {
+    let declared = response
+        .headers()
+        .get(reqwest::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .or(response.content_length());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ReadError::TooLarge);
+    }
+    let capacity = declared.map_or(0, |n| n as usize);
+    let mut body = bytes::BytesMut::with_capacity(capacity);
+    while let Some(chunk) = response.chunk().await.map_err(ReadError::Transport)? {
+        if body.len() + chunk.len() > limit {
+            return Err(ReadError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+impl GraphRuntime {
+    /// Reads a success body with the cap of [`RuntimeBuilder::max_body_bytes`].
+    pub(crate) async fn read_success_body(
+        &self,
+        response: Response,
+        operation: &str,
+        status: u16,
+    ) -> Result<bytes::Bytes, Error> {
+        read_capped(response, self.inner.limits.max_body_bytes)
+            .await
+            .map_err(|e| match e {
+                ReadError::TooLarge => Error::ResponseTooLarge {
+                    operation: operation.to_owned(),
+                    status,
+                    limit: self.inner.limits.max_body_bytes,
+                },
+                ReadError::Transport(e) => transport_error(e, operation, 1),
+            })
+    }
+
+    /// A 2xx response as progenitor expects it: the body read (with the cap) and the
+    /// status set to the operation's documented success status, so that every 2xx gives
+    /// the same typed result. progenitor accepts exactly the one success status of the
+    /// OpenAPI document; Graph answers an update with 204 or with 200 and the entity, and
+    /// Microsoft's SDKs accept any 2xx.
+    ///
+    /// - an operation without a result (204): any 2xx, its body ignored;
+    /// - an operation with a result (200 or 201): any 2xx with a body. A 2xx without one
+    ///   cannot give the entity and stays an error ([`Error::InvalidResponse`]).
+    async fn success_for_progenitor(
+        &self,
+        response: Response,
+        op: &OpCtx,
+    ) -> Result<Response, Error> {
+        let status = response.status();
+        let version = response.version();
+        let headers = response.headers().clone();
+        let body = self
+            .read_success_body(response, &op.id, status.as_u16())
+            .await?;
+        let expected = op
+            .spec
+            .and_then(|s| StatusCode::from_u16(s.success_status).ok())
+            .filter(StatusCode::is_success);
+        let status = match expected {
+            Some(expected) if expected == StatusCode::NO_CONTENT => expected,
+            Some(expected) if !body.is_empty() => expected,
+            _ => status,
+        };
+        let mut rebuilt = http::Response::new(body);
+        *rebuilt.status_mut() = status;
+        *rebuilt.version_mut() = version;
+        *rebuilt.headers_mut() = headers;
+        Ok(Response::from(rebuilt))
     }
 }
 

@@ -597,6 +597,7 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
                 quote!(::graph_phone_runtime::Idempotency::NonIdempotent)
             };
             let clouds = clouds_expr(&op.clouds);
+            let success_status = op.success_status();
             quote! {
                 ::graph_phone_runtime::OperationSpec {
                     id: #id,
@@ -604,6 +605,7 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
                     path_template: #path,
                     idempotency: #idem,
                     clouds: #clouds,
+                    success_status: #success_status,
                 },
             }
         })

@@ -211,6 +211,20 @@ pub struct Operation {
     pub clouds: Vec<String>,
 }
 
+impl Operation {
+    /// The one success status of the OpenAPI document: 201 for a create, 200 for any
+    /// other operation with a response body, 204 without one. The client's operation
+    /// table carries it too, so the runtime can hand the generated client any other 2xx
+    /// under this status.
+    pub fn success_status(&self) -> u16 {
+        match (self.kind, &self.response) {
+            (OperationKind::Create, Some(_)) => 201,
+            (_, Some(_)) => 200,
+            (_, None) => 204,
+        }
+    }
+}
+
 /// A schema of `components/schemas` and the Rust type progenitor must use for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaInfo {
@@ -1415,19 +1429,19 @@ fn operation_json(op: &Operation) -> Value {
             }),
         );
     }
-    let success = match (op.kind, &op.response) {
-        (OperationKind::Create, Some(r)) => (
-            "201",
-            json!({ "description": "Created", "content": { "application/json": { "schema": schema_ref(r) } } }),
-        ),
-        (_, Some(r)) => (
-            "200",
-            json!({ "description": "Success", "content": { "application/json": { "schema": schema_ref(r) } } }),
-        ),
-        (_, None) => ("204", json!({ "description": "Success" })),
+    let success = match &op.response {
+        Some(r) => {
+            let description = if op.kind == OperationKind::Create {
+                "Created"
+            } else {
+                "Success"
+            };
+            json!({ "description": description, "content": { "application/json": { "schema": schema_ref(r) } } })
+        }
+        None => json!({ "description": "Success" }),
     };
     let mut responses = Map::new();
-    responses.insert(success.0.into(), success.1);
+    responses.insert(op.success_status().to_string(), success);
     for range in ["4XX", "5XX"] {
         responses.insert(
             range.into(),

@@ -11,6 +11,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_email_methods_list",
@@ -20,6 +21,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_external_authentication_methods_get",
@@ -27,6 +29,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/me/authentication/externalAuthenticationMethods/{externalAuthenticationMethod-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL,
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_external_authentication_methods_list",
@@ -34,6 +37,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/me/authentication/externalAuthenticationMethods",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL,
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_fido2_methods_get",
@@ -43,6 +47,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_fido2_methods_list",
@@ -52,6 +57,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_methods_get",
@@ -61,6 +67,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_methods_list",
@@ -70,6 +77,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_microsoft_authenticator_methods_get",
@@ -77,6 +85,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/me/authentication/microsoftAuthenticatorMethods/{microsoftAuthenticatorAuthenticationMethod-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::ALL,
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_microsoft_authenticator_methods_list",
@@ -84,6 +93,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/me/authentication/microsoftAuthenticatorMethods",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::ALL,
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_operations_get",
@@ -93,6 +103,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_operations_list",
@@ -102,6 +113,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_password_methods_get",
@@ -111,6 +123,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_password_methods_list",
@@ -120,6 +133,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_phone_methods_create",
@@ -127,6 +141,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/me/authentication/phoneMethods",
         idempotency: ::graph_phone_runtime::Idempotency::NonIdempotent,
         clouds: ::graph_phone_runtime::CloudSet::ALL,
+        success_status: 201u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_phone_methods_delete",
@@ -134,6 +149,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/me/authentication/phoneMethods/{phoneAuthenticationMethod-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::ALL,
+        success_status: 204u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_phone_methods_disable_sms_sign_in",
@@ -143,6 +159,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 204u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_phone_methods_enable_sms_sign_in",
@@ -152,6 +169,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 204u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_phone_methods_get",
@@ -159,6 +177,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/me/authentication/phoneMethods/{phoneAuthenticationMethod-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::ALL,
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_phone_methods_list",
@@ -166,6 +185,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/me/authentication/phoneMethods",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::ALL,
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_phone_methods_update",
@@ -173,6 +193,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/me/authentication/phoneMethods/{phoneAuthenticationMethod-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::ALL,
+        success_status: 204u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_platform_credential_methods_get",
@@ -180,6 +201,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/me/authentication/platformCredentialMethods/{platformCredentialAuthenticationMethod-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::ALL,
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_platform_credential_methods_list",
@@ -187,6 +209,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/me/authentication/platformCredentialMethods",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::ALL,
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_software_oath_methods_get",
@@ -196,6 +219,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_software_oath_methods_list",
@@ -205,6 +229,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_temporary_access_pass_methods_get",
@@ -214,6 +239,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_temporary_access_pass_methods_list",
@@ -223,6 +249,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_windows_hello_for_business_methods_get",
@@ -232,6 +259,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "me_windows_hello_for_business_methods_list",
@@ -241,6 +269,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_email_methods_get",
@@ -250,6 +279,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_email_methods_list",
@@ -259,6 +289,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_external_authentication_methods_get",
@@ -266,6 +297,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/users/{user-id}/authentication/externalAuthenticationMethods/{externalAuthenticationMethod-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL,
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_external_authentication_methods_list",
@@ -273,6 +305,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/users/{user-id}/authentication/externalAuthenticationMethods",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL,
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_fido2_methods_get",
@@ -282,6 +315,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_fido2_methods_list",
@@ -291,6 +325,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_methods_get",
@@ -300,6 +335,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_methods_list",
@@ -309,6 +345,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_microsoft_authenticator_methods_get",
@@ -316,6 +353,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/users/{user-id}/authentication/microsoftAuthenticatorMethods/{microsoftAuthenticatorAuthenticationMethod-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::ALL,
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_microsoft_authenticator_methods_list",
@@ -323,6 +361,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/users/{user-id}/authentication/microsoftAuthenticatorMethods",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::ALL,
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_operations_get",
@@ -332,6 +371,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_operations_list",
@@ -341,6 +381,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_password_methods_get",
@@ -350,6 +391,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_password_methods_list",
@@ -359,6 +401,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_phone_methods_create",
@@ -366,6 +409,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/users/{user-id}/authentication/phoneMethods",
         idempotency: ::graph_phone_runtime::Idempotency::NonIdempotent,
         clouds: ::graph_phone_runtime::CloudSet::ALL,
+        success_status: 201u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_phone_methods_delete",
@@ -373,6 +417,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/users/{user-id}/authentication/phoneMethods/{phoneAuthenticationMethod-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::ALL,
+        success_status: 204u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_phone_methods_disable_sms_sign_in",
@@ -382,6 +427,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 204u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_phone_methods_enable_sms_sign_in",
@@ -391,6 +437,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 204u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_phone_methods_get",
@@ -398,6 +445,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/users/{user-id}/authentication/phoneMethods/{phoneAuthenticationMethod-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::ALL,
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_phone_methods_list",
@@ -405,6 +453,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/users/{user-id}/authentication/phoneMethods",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::ALL,
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_phone_methods_update",
@@ -412,6 +461,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/users/{user-id}/authentication/phoneMethods/{phoneAuthenticationMethod-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::ALL,
+        success_status: 204u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_platform_credential_methods_get",
@@ -419,6 +469,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/users/{user-id}/authentication/platformCredentialMethods/{platformCredentialAuthenticationMethod-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::ALL,
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_platform_credential_methods_list",
@@ -426,6 +477,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         path_template: "/users/{user-id}/authentication/platformCredentialMethods",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
         clouds: ::graph_phone_runtime::CloudSet::ALL,
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_software_oath_methods_get",
@@ -435,6 +487,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_software_oath_methods_list",
@@ -444,6 +497,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_temporary_access_pass_methods_get",
@@ -453,6 +507,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_temporary_access_pass_methods_list",
@@ -462,6 +517,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_windows_hello_for_business_methods_get",
@@ -471,6 +527,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
         id: "users_windows_hello_for_business_methods_list",
@@ -480,6 +537,7 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         clouds: ::graph_phone_runtime::CloudSet::GLOBAL
             .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
+        success_status: 200u16,
     },
 ];
 /// Whose methods a handle addresses.

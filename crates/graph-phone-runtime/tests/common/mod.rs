@@ -148,6 +148,7 @@ pub static OPERATIONS: &[OperationSpec] = &[
         method: "GET",
         path_template: "/users/{user-id}/authentication/phoneMethods",
         idempotency: graph_phone_runtime::Idempotency::Idempotent,
+        success_status: 200,
         clouds: graph_phone_runtime::CloudSet::ALL,
     },
     OperationSpec {
@@ -155,6 +156,7 @@ pub static OPERATIONS: &[OperationSpec] = &[
         method: "GET",
         path_template: "/users/{user-id}/authentication/phoneMethods/{phoneAuthenticationMethod-id}",
         idempotency: graph_phone_runtime::Idempotency::Idempotent,
+        success_status: 200,
         clouds: graph_phone_runtime::CloudSet::ALL,
     },
     OperationSpec {
@@ -162,6 +164,7 @@ pub static OPERATIONS: &[OperationSpec] = &[
         method: "POST",
         path_template: "/users/{user-id}/authentication/phoneMethods",
         idempotency: graph_phone_runtime::Idempotency::NonIdempotent,
+        success_status: 201,
         clouds: graph_phone_runtime::CloudSet::ALL,
     },
     OperationSpec {
@@ -169,6 +172,7 @@ pub static OPERATIONS: &[OperationSpec] = &[
         method: "POST",
         path_template: "/users/{user-id}/authentication/phoneMethods/{phoneAuthenticationMethod-id}/enableSmsSignIn",
         idempotency: graph_phone_runtime::Idempotency::Idempotent,
+        success_status: 204,
         clouds: graph_phone_runtime::CloudSet::GLOBAL
             .union(graph_phone_runtime::CloudSet::US_GOV_L4)
             .union(graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
