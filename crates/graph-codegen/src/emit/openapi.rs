@@ -268,8 +268,9 @@ impl Api {
     /// (delegated permissions as its scopes) and client credentials flow (application
     /// permissions), and on every operation one security requirement per accepted
     /// permission (any one of them suffices): delegated ones on `/me`, delegated and
-    /// application ones on `/users/{user-id}`. An operation without an entry is an
-    /// [`Error::Emit`].
+    /// application ones on `/users/{user-id}`. An operation without an entry gets no
+    /// requirement (`generate` checks first, with `Permissions::validate`, that every
+    /// operation has one).
     pub fn add_security(&mut self, permissions: &crate::permissions::Permissions) -> Result<(), Error> {
         use crate::permissions::PrincipalKind;
         let mut delegated: BTreeSet<String> = BTreeSet::new();
@@ -277,13 +278,9 @@ impl Api {
         let mut requirements: BTreeMap<(String, &'static str), Vec<Value>> = BTreeMap::new();
         for op in &self.operations {
             let key = crate::emit::client::permission_key(op);
-            let entry = permissions.get(&key).ok_or_else(|| Error::Emit {
-                element: format!("{} {}", op.kind.method(), op.path),
-                message: format!(
-                    "no entry `{key}` in {}; add the operation's permissions there",
-                    permissions.file
-                ),
-            })?;
+            let Some(entry) = permissions.get(&key) else {
+                continue;
+            };
             let kinds: &[PrincipalKind] = if op.root == "me" {
                 &[PrincipalKind::DelegatedSelf]
             } else {
