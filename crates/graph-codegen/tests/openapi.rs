@@ -159,7 +159,10 @@ fn paths_come_from_the_navigation_properties_and_capabilities() {
     );
     let top = &doc["components"]["parameters"]["top"]["schema"];
     assert_eq!(top["type"], "integer");
-    assert_eq!((&top["minimum"], &top["maximum"]), (&0.into(), &i32::MAX.into()));
+    assert_eq!(
+        (&top["minimum"], &top["maximum"]),
+        (&0.into(), &i32::MAX.into())
+    );
 
     let item = "/me/authentication/phoneMethods/{phoneAuthenticationMethod-id}";
     assert_eq!(op(&doc, item, "get")["operationId"], "me_phone_methods_get");
@@ -272,7 +275,10 @@ fn every_schema_maps_to_a_rust_type() {
     assert!(!props.contains(&"smsSignInState".to_owned()) && !props.contains(&"id".to_owned()));
     // What the create page requires (spec/overlay.toml `create_required`), never null;
     // `@odata.type` optional with its one value; nothing else allowed.
-    assert_eq!(create["required"], serde_json::json!(["phoneNumber", "phoneType"]));
+    assert_eq!(
+        create["required"],
+        serde_json::json!(["phoneNumber", "phoneType"])
+    );
     assert_eq!(create["additionalProperties"], false);
     assert_eq!(
         create["properties"]["@odata.type"]["enum"],
@@ -313,8 +319,8 @@ fn every_schema_maps_to_a_rust_type() {
         .collect();
     assert_eq!(one_of, mapped);
     assert_eq!(
-        doc["components"]["schemas"]["microsoft.graph.phoneAuthenticationMethod"]["properties"]
-            ["@odata.type"]["enum"],
+        doc["components"]["schemas"]["microsoft.graph.phoneAuthenticationMethod"]["properties"]["@odata.type"]
+            ["enum"],
         serde_json::json!(["#microsoft.graph.phoneAuthenticationMethod"])
     );
     assert_eq!(
@@ -340,7 +346,12 @@ fn security_is_the_oauth2_scheme_with_the_permissions_of_spec_permissions_toml()
     );
     assert!(code["scopes"]["UserAuthenticationMethod.Read"].is_string());
     let app = &scheme["flows"]["clientCredentials"];
-    assert!(app["tokenUrl"].as_str().unwrap().ends_with("/oauth2/v2.0/token"));
+    assert!(
+        app["tokenUrl"]
+            .as_str()
+            .unwrap()
+            .ends_with("/oauth2/v2.0/token")
+    );
     assert!(app["scopes"]["UserAuthenticationMethod.Read.All"].is_string());
     assert!(app["scopes"].get("UserAuthenticationMethod.Read").is_none());
     // Every operation: one requirement per accepted permission (any one suffices).

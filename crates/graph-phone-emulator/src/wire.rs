@@ -129,14 +129,46 @@ pub(crate) fn tagged_in_own_collection(kind: MethodKind) -> bool {
 /// members of the property's enum type in metadata order, from the generated
 /// `graph-phone-types` enum). A unit test checks this table against `spec/openapi.json`.
 pub(crate) const ENUM_PROPERTIES: &[(&str, &str, &[&str])] = &[
-    ("fido2AuthenticationMethod", "attestationLevel", AttestationLevel::KNOWN),
-    ("fido2AuthenticationMethod", "passkeyType", PasskeyType::KNOWN),
-    ("longRunningOperation", "status", LongRunningOperationStatus::KNOWN),
-    ("phoneAuthenticationMethod", "phoneType", AuthenticationPhoneType::KNOWN),
-    ("phoneAuthenticationMethod", "smsSignInState", AuthenticationMethodSignInState::KNOWN),
-    ("platformCredentialAuthenticationMethod", "keyStrength", AuthenticationMethodKeyStrength::KNOWN),
-    ("platformCredentialAuthenticationMethod", "platform", AuthenticationMethodPlatform::KNOWN),
-    ("windowsHelloForBusinessAuthenticationMethod", "keyStrength", AuthenticationMethodKeyStrength::KNOWN),
+    (
+        "fido2AuthenticationMethod",
+        "attestationLevel",
+        AttestationLevel::KNOWN,
+    ),
+    (
+        "fido2AuthenticationMethod",
+        "passkeyType",
+        PasskeyType::KNOWN,
+    ),
+    (
+        "longRunningOperation",
+        "status",
+        LongRunningOperationStatus::KNOWN,
+    ),
+    (
+        "phoneAuthenticationMethod",
+        "phoneType",
+        AuthenticationPhoneType::KNOWN,
+    ),
+    (
+        "phoneAuthenticationMethod",
+        "smsSignInState",
+        AuthenticationMethodSignInState::KNOWN,
+    ),
+    (
+        "platformCredentialAuthenticationMethod",
+        "keyStrength",
+        AuthenticationMethodKeyStrength::KNOWN,
+    ),
+    (
+        "platformCredentialAuthenticationMethod",
+        "platform",
+        AuthenticationMethodPlatform::KNOWN,
+    ),
+    (
+        "windowsHelloForBusinessAuthenticationMethod",
+        "keyStrength",
+        AuthenticationMethodKeyStrength::KNOWN,
+    ),
 ];
 
 /// The sentinel member of Graph's evolvable enums.
@@ -166,10 +198,7 @@ pub(crate) fn hide_future_members(type_name: &str, item: &mut JsonObject) {
             .position(|m| m == value)
             .is_none_or(|i| i > sentinel);
         if hidden {
-            item.insert(
-                (*property).to_string(),
-                Value::from(UNKNOWN_FUTURE_VALUE),
-            );
+            item.insert((*property).to_string(), Value::from(UNKNOWN_FUTURE_VALUE));
         }
     }
 }
@@ -292,4 +321,64 @@ fn phone_type(t: AuthenticationPhoneType) -> Result<PhoneType, ApiError> {
     PhoneType::parse(t.as_str()).ok_or_else(|| {
         ApiError::bad_request(format!("Requested value '{}' was not found.", t.as_str()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every enum-typed property of every type the emulator serves, per `spec/openapi.json`,
+    /// is in [`ENUM_PROPERTIES`] with the enum's members in the document's order, so the
+    /// evolvable-enum rule cannot miss a property the slice gains.
+    #[test]
+    fn enum_properties_match_the_openapi_document() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/openapi.json");
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        let served = MethodKind::ALL
+            .iter()
+            .map(|k| k.type_name())
+            .chain([PHONE_TYPE_NAME, "longRunningOperation"]);
+        let mut expected: Vec<(String, String, Vec<String>)> = Vec::new();
+        for ty in served {
+            let schema = &schemas[&format!("microsoft.graph.{ty}")];
+            for (name, prop) in schema["properties"].as_object().unwrap() {
+                let reference = prop["$ref"]
+                    .as_str()
+                    .or_else(|| prop["anyOf"][0]["$ref"].as_str())
+                    .or_else(|| prop["allOf"][0]["$ref"].as_str());
+                let Some(reference) = reference else { continue };
+                let target = doc.pointer(reference.trim_start_matches('#')).unwrap();
+                let Some(members) = target["enum"].as_array() else {
+                    continue;
+                };
+                let members = members.iter().map(|m| m.as_str().unwrap().to_string());
+                expected.push((ty.to_string(), name.clone(), members.collect()));
+            }
+        }
+        expected.sort();
+        let mut table: Vec<(String, String, Vec<String>)> = ENUM_PROPERTIES
+            .iter()
+            .map(|(t, p, m)| {
+                let members = m.iter().map(|s| s.to_string()).collect();
+                (t.to_string(), p.to_string(), members)
+            })
+            .collect();
+        table.sort();
+        assert_eq!(table, expected);
+    }
+
+    #[test]
+    fn future_members_become_the_sentinel() {
+        let mut item = JsonObject::new();
+        item.insert("attestationLevel".into(), Value::from("someFutureLevel"));
+        item.insert("passkeyType".into(), Value::from("synced"));
+        hide_future_members("fido2AuthenticationMethod", &mut item);
+        assert_eq!(item["attestationLevel"], UNKNOWN_FUTURE_VALUE);
+        assert_eq!(item["passkeyType"], "synced");
+        let mut item = JsonObject::new();
+        item.insert("keyStrength".into(), Value::from("someFutureStrength"));
+        hide_future_members("windowsHelloForBusinessAuthenticationMethod", &mut item);
+        assert_eq!(item["keyStrength"], "someFutureStrength", "not evolvable");
+    }
 }

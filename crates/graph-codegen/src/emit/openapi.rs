@@ -271,7 +271,10 @@ impl Api {
     /// application ones on `/users/{user-id}`. An operation without an entry gets no
     /// requirement (`generate` checks first, with `Permissions::validate`, that every
     /// operation has one).
-    pub fn add_security(&mut self, permissions: &crate::permissions::Permissions) -> Result<(), Error> {
+    pub fn add_security(
+        &mut self,
+        permissions: &crate::permissions::Permissions,
+    ) -> Result<(), Error> {
         use crate::permissions::PrincipalKind;
         let mut delegated: BTreeSet<String> = BTreeSet::new();
         let mut application: BTreeSet<String> = BTreeSet::new();
@@ -330,13 +333,14 @@ impl Api {
         });
         let doc = &mut self.document;
         if let Some(components) = doc["components"].as_object_mut() {
-            components.insert(
-                "securitySchemes".into(),
-                json!({ SECURITY_SCHEME: scheme }),
-            );
+            components.insert("securitySchemes".into(), json!({ SECURITY_SCHEME: scheme }));
         }
         for ((path, method), list) in requirements {
-            let at = format!("/paths/{}/{}", path.replace('~', "~0").replace('/', "~1"), method.to_ascii_lowercase());
+            let at = format!(
+                "/paths/{}/{}",
+                path.replace('~', "~0").replace('/', "~1"),
+                method.to_ascii_lowercase()
+            );
             let Some(Value::Object(op)) = doc.pointer_mut(&at) else {
                 return Err(Error::Emit {
                     element: format!("{method} {path}"),
@@ -1404,6 +1408,8 @@ impl<'a> Builder<'a> {
                     );
                     if o.get("type").and_then(Value::as_str) == Some("string") {
                         o.insert("pattern".into(), Value::String(PHONE_NUMBER_PATTERN.into()));
+                        // The documentation's create example.
+                        o.insert("example".into(), Value::String("+1 2065555555".into()));
                     }
                 }
             }
@@ -1423,7 +1429,11 @@ impl<'a> Builder<'a> {
     /// not nullable when a create must carry it, and an enum inline with the members a
     /// client may send (an evolvable enum's members before `unknownFutureValue`; Graph's
     /// documentation lists only those, and the emulator refuses the sentinel).
-    fn payload_property_schema(&self, p: &PropertyDef, create_required: bool) -> Result<Value, Error> {
+    fn payload_property_schema(
+        &self,
+        p: &PropertyDef,
+        create_required: bool,
+    ) -> Result<Value, Error> {
         let nullable = p.nullable && !create_required;
         let members = match &p.ty.target {
             TypeTarget::Enum(q) => self.model.enums.get(q).filter(|e| !e.is_flags),

@@ -69,8 +69,7 @@ impl Overlay {
                     let Some(p) = def.properties.iter().find(|p| &p.name == prop) else {
                         return Err(stale(table, ty, Some(prop)));
                     };
-                    if table == "create_required" && (p.read_only || self.is_read_only(def, prop))
-                    {
+                    if table == "create_required" && (p.read_only || self.is_read_only(def, prop)) {
                         return Err(Error::Emit {
                             element: format!("{ty}/{prop}"),
                             message: "overlay entry in `create_required` names a read-only \
@@ -199,8 +198,7 @@ mod tests {
         let err = overlay.validate(&model).unwrap_err().to_string();
         assert!(err.starts_with("ns.base/secret: "), "{err}");
         assert!(err.contains("read-only"), "{err}");
-        let overlay =
-            Overlay::parse("[create_required]\n\"ns.base\" = [\"gone\"]\n", "o").unwrap();
+        let overlay = Overlay::parse("[create_required]\n\"ns.base\" = [\"gone\"]\n", "o").unwrap();
         let err = overlay.validate(&model).unwrap_err().to_string();
         assert!(err.contains("create_required"), "{err}");
     }

@@ -564,14 +564,35 @@ async fn create_and_update_bodies_are_validated_like_graph() {
     // annotations and an @odata.type without `#` too: spec/openapi.json's payloads allow
     // the writable properties and `@odata.type` only.
     for (body, code) in [
-        (json!({"phoneNumber": "+1 5550002", "phoneType": "mobile", "id": MOBILE}), "readOnlyProperty"),
-        (json!({"phoneNumber": "+1 5550002", "phoneType": "mobile", "id": null}), "readOnlyProperty"),
-        (json!({"phoneNumber": "+1 5550002", "phoneType": "mobile", "smsSignInState": null}), "readOnlyProperty"),
-        (json!({"phoneNumber": "+1 5550002", "phoneType": "mobile", "createdDateTime": null}), "readOnlyProperty"),
-        (json!({"phoneNumber": "+1 5550002", "phoneType": "mobile", "@odata.context": "x"}), "BadRequest"),
-        (json!({"phoneNumber": "+1 5550002", "phoneType": "mobile",
-                "@odata.type": "microsoft.graph.phoneAuthenticationMethod"}), "BadRequest"),
-        (json!({"@odata.type": "#microsoft.graph.phoneAuthenticationMethod"}), "BadRequest"),
+        (
+            json!({"phoneNumber": "+1 5550002", "phoneType": "mobile", "id": MOBILE}),
+            "readOnlyProperty",
+        ),
+        (
+            json!({"phoneNumber": "+1 5550002", "phoneType": "mobile", "id": null}),
+            "readOnlyProperty",
+        ),
+        (
+            json!({"phoneNumber": "+1 5550002", "phoneType": "mobile", "smsSignInState": null}),
+            "readOnlyProperty",
+        ),
+        (
+            json!({"phoneNumber": "+1 5550002", "phoneType": "mobile", "createdDateTime": null}),
+            "readOnlyProperty",
+        ),
+        (
+            json!({"phoneNumber": "+1 5550002", "phoneType": "mobile", "@odata.context": "x"}),
+            "BadRequest",
+        ),
+        (
+            json!({"phoneNumber": "+1 5550002", "phoneType": "mobile",
+                "@odata.type": "microsoft.graph.phoneAuthenticationMethod"}),
+            "BadRequest",
+        ),
+        (
+            json!({"@odata.type": "#microsoft.graph.phoneAuthenticationMethod"}),
+            "BadRequest",
+        ),
     ] {
         let r = ctx.post(&path, "app-rw", body.clone()).await;
         assert_eq!((r.status, r.code()), (400, code), "{body}: {}", r.text);
