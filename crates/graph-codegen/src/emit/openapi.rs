@@ -23,9 +23,20 @@
 //! `microsoft.graph.ODataErrors.ODataError`. Lists carry `x-ms-pageable`
 //! (`nextLinkName: "@odata.nextLink"`, which progenitor ignores; paging is the runtime's),
 //! `$select` (one comma-separated string: progenitor ignores `explode: false` and would
-//! repeat an array's key) and `$top`; gets carry `$select`. Create and update are offered
-//! only where the types crate has a payload for them (a non-abstract entity target with a
-//! writable property, as in [`crate::emit::rust`]).
+//! repeat an array's key; one component `select-{type}` per target type, whose `pattern`
+//! admits its property names, those of every concrete subtype for a polymorphic target, and
+//! `*`) and `$top` (`int32`, 0 to `i32::MAX`); gets carry `$select`. Create and update are
+//! offered only where the types crate has a payload for them (a non-abstract entity target
+//! with a writable property, as in [`crate::emit::rust`]).
+//!
+//! The document says what the emulator accepts, no more and no less (the emulator's
+//! `tests/openapi_validation.rs` checks both directions): payloads are closed
+//! (`additionalProperties: false`), list `@odata.type` as optional with its one value,
+//! require what `spec/overlay.toml`'s `create_required` names (from the documentation's
+//! create pages; never nullable), offer an evolvable enum's members before
+//! `unknownFutureValue` only (clients never send the sentinel), and give phone numbers
+//! their [`PHONE_NUMBER_PATTERN`]. [`Api::add_security`] adds the OAuth 2.0 scheme with each
+//! operation's permissions from `spec/permissions.toml`.
 //!
 //! # operationIds
 //!
@@ -45,7 +56,10 @@
 //! schema for `entity` is needed); the create and update payloads
 //! (`microsoft.graph.phoneAuthenticationMethodCreate`, `...Update`: writable properties
 //! only); one `microsoft.graph.xCollectionResponse` per listed type (`value`,
-//! `@odata.nextLink`, `@odata.count`); and `microsoft.graph.ODataErrors.ODataError`. Every
+//! `@odata.context`, `@odata.nextLink`, `@odata.count`); and
+//! `microsoft.graph.ODataErrors.ODataError`. A polymorphic base has its concrete subtypes
+//! as `oneOf` beside the `@odata.type` discriminator (OpenAPI 3.0 allows a discriminator
+//! only there), and each subtype's `@odata.type` admits its own name only. Every
 //! one of them maps to a Rust type of `graph-phone-types` or of the client crate
 //! ([`SchemaInfo::rust`]), so progenitor generates none of its own.
 //!
