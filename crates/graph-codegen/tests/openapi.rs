@@ -8,7 +8,7 @@ use graph_codegen::emit::Overlay;
 use graph_codegen::emit::client::{self, emit_client, typify_name};
 use graph_codegen::emit::openapi::{self, Api, CloudModel, OperationKind, emit_openapi};
 use graph_codegen::ir::{Model, PathRequest};
-use graph_codegen::permissions::Permissions;
+use graph_codegen::permissions::{Permissions, PrincipalKind};
 use graph_codegen::{Error, SpecInputs, csdl, load_model};
 use serde_json::Value;
 
@@ -141,17 +141,27 @@ fn paths_come_from_the_navigation_properties_and_capabilities() {
     let params: Vec<&Value> = list["parameters"].as_array().unwrap().iter().collect();
     assert_eq!(params[0]["name"], "user-id");
     assert_eq!(params[0]["in"], "path");
-    assert_eq!(params[1]["$ref"], "#/components/parameters/select");
+    assert_eq!(
+        params[1]["$ref"],
+        "#/components/parameters/select-phoneAuthenticationMethod"
+    );
     assert_eq!(params[2]["$ref"], "#/components/parameters/top");
-    let select = &doc["components"]["parameters"]["select"];
+    let select = &doc["components"]["parameters"]["select-phoneAuthenticationMethod"];
     assert_eq!(select["name"], "$select");
     assert_eq!(
         select["schema"]["type"], "string",
         "one comma-separated string"
     );
     assert_eq!(
-        doc["components"]["parameters"]["top"]["schema"]["type"],
-        "integer"
+        select["schema"]["pattern"],
+        "^ *(\\*|createdDateTime|id|phoneNumber|phoneType|smsSignInState)( *, *(\\*|createdDateTime|id|phoneNumber|phoneType|smsSignInState))* *$",
+        "the type's properties, or *"
+    );
+    let top = &doc["components"]["parameters"]["top"]["schema"];
+    assert_eq!(top["type"], "integer");
+    assert_eq!(
+        (&top["minimum"], &top["maximum"]),
+        (&0.into(), &i32::MAX.into())
     );
 
     let item = "/me/authentication/phoneMethods/{phoneAuthenticationMethod-id}";
@@ -263,6 +273,110 @@ fn every_schema_maps_to_a_rust_type() {
     let props: BTreeSet<&String> = create["properties"].as_object().unwrap().keys().collect();
     assert!(props.contains(&"phoneNumber".to_owned()));
     assert!(!props.contains(&"smsSignInState".to_owned()) && !props.contains(&"id".to_owned()));
+    // What the create page requires (spec/overlay.toml `create_required`), never null;
+    // `@odata.type` optional with its one value; nothing else allowed.
+    assert_eq!(
+        create["required"],
+        serde_json::json!(["phoneNumber", "phoneType"])
+    );
+    assert_eq!(create["additionalProperties"], false);
+    assert_eq!(
+        create["properties"]["@odata.type"]["enum"],
+        serde_json::json!(["#microsoft.graph.phoneAuthenticationMethod"])
+    );
+    let update = &doc["components"]["schemas"]["microsoft.graph.phoneAuthenticationMethodUpdate"];
+    assert!(update.get("required").is_none());
+    for payload in [create, update] {
+        let phone_type = &payload["properties"]["phoneType"];
+        assert_eq!(
+            phone_type["enum"],
+            serde_json::json!(["mobile", "alternateMobile", "office"]),
+            "clients never send unknownFutureValue"
+        );
+        let number = &payload["properties"]["phoneNumber"];
+        assert!(number.get("nullable").is_none() && phone_type.get("nullable").is_none());
+        assert_eq!(number["pattern"], openapi::PHONE_NUMBER_PATTERN);
+    }
+    // Responses keep the sentinel: Graph sends it.
+    assert!(
+        doc["components"]["schemas"]["microsoft.graph.authenticationPhoneType"]["enum"]
+            .as_array()
+            .unwrap()
+            .contains(&"unknownFutureValue".into())
+    );
+    // OpenAPI 3.0: the discriminator sits beside oneOf; each branch admits one @odata.type.
+    let one_of: Vec<&str> = base["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["$ref"].as_str().unwrap())
+        .collect();
+    let mapped: Vec<&str> = base["discriminator"]["mapping"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(one_of, mapped);
+    assert_eq!(
+        doc["components"]["schemas"]["microsoft.graph.phoneAuthenticationMethod"]["properties"]["@odata.type"]
+            ["enum"],
+        serde_json::json!(["#microsoft.graph.phoneAuthenticationMethod"])
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["microsoft.graph.phoneAuthenticationMethodCollectionResponse"]
+            ["properties"]["@odata.context"]["type"],
+        "string"
+    );
+}
+
+#[test]
+fn security_is_the_oauth2_scheme_with_the_permissions_of_spec_permissions_toml() {
+    let (model, overlay) = spec();
+    let perms = permissions();
+    let mut api = Api::new(&model, &overlay, &[]).unwrap();
+    api.add_security(&perms).unwrap();
+    let doc = api.document();
+    let scheme = &doc["components"]["securitySchemes"][openapi::SECURITY_SCHEME];
+    assert_eq!(scheme["type"], "oauth2");
+    let code = &scheme["flows"]["authorizationCode"];
+    assert_eq!(
+        code["authorizationUrl"],
+        "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"
+    );
+    assert!(code["scopes"]["UserAuthenticationMethod.Read"].is_string());
+    let app = &scheme["flows"]["clientCredentials"];
+    assert!(
+        app["tokenUrl"]
+            .as_str()
+            .unwrap()
+            .ends_with("/oauth2/v2.0/token")
+    );
+    assert!(app["scopes"]["UserAuthenticationMethod.Read.All"].is_string());
+    assert!(app["scopes"].get("UserAuthenticationMethod.Read").is_none());
+    // Every operation: one requirement per accepted permission (any one suffices).
+    for op in &api.operations {
+        let entry = perms.get(&client::permission_key(op)).unwrap();
+        let json = &doc["paths"][&op.path][op.kind.method().to_ascii_lowercase()];
+        let listed: BTreeSet<&str> = json["security"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{} has no security", op.id))
+            .iter()
+            .map(|r| {
+                let scopes = r[openapi::SECURITY_SCHEME].as_array().unwrap();
+                assert_eq!(scopes.len(), 1, "{}", op.id);
+                scopes[0].as_str().unwrap()
+            })
+            .collect();
+        let kinds: &[PrincipalKind] = if op.root == "me" {
+            &[PrincipalKind::DelegatedSelf]
+        } else {
+            &PrincipalKind::ALL
+        };
+        let expected: BTreeSet<&str> = kinds.iter().flat_map(|k| entry.accepted(*k)).collect();
+        assert_eq!(listed, expected, "{}", op.id);
+    }
+    openapi::validate(&api.to_text()).unwrap();
 }
 
 #[test]

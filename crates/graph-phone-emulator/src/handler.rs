@@ -29,6 +29,8 @@ struct Success {
     status: StatusCode,
     body: Option<Value>,
     location: Option<String>,
+    /// The request's `Prefer: include-unknown-enum-members` was applied to the body.
+    preference_applied: bool,
 }
 
 impl Success {
@@ -37,6 +39,7 @@ impl Success {
             status: StatusCode::OK,
             body: Some(body),
             location: None,
+            preference_applied: false,
         }
     }
 
@@ -45,6 +48,7 @@ impl Success {
             status: StatusCode::NO_CONTENT,
             body: None,
             location: None,
+            preference_applied: false,
         }
     }
 }
@@ -237,6 +241,12 @@ fn finish_with(
             if let Some(loc) = s.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
                 extra.push((header::LOCATION, loc));
             }
+            if s.preference_applied {
+                extra.push((
+                    header::HeaderName::from_static("preference-applied"),
+                    HeaderValue::from_static(INCLUDE_UNKNOWN_ENUM_MEMBERS),
+                ));
+            }
             (s.status, s.body.map(|b| b.to_string()), extra)
         }
         Err(e) => {
@@ -334,6 +344,25 @@ struct InnerError<'a> {
     client_request_id: &'a str,
 }
 
+/// The preference that asks for evolvable enum members after `unknownFutureValue`.
+const INCLUDE_UNKNOWN_ENUM_MEMBERS: &str = "include-unknown-enum-members";
+
+/// True if a `Prefer` header of the request holds `include-unknown-enum-members` (several
+/// preferences may share a header, comma-separated, and several headers may be sent;
+/// preference names compare case-insensitively, as RFC 7240 says).
+fn prefers_unknown_enum_members(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|p| p.split(';').next())
+        .any(|p| {
+            let name = p.split('=').next().unwrap_or("").trim();
+            name.eq_ignore_ascii_case(INCLUDE_UNKNOWN_ENUM_MEMBERS)
+        })
+}
+
 /// Parsed query options.
 #[derive(Debug, Default)]
 struct Query {
@@ -366,8 +395,10 @@ impl Query {
         let mut seen: Vec<String> = Vec::new();
         for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+            // `+` is a space, as in HTML form encoding (what most HTTP clients send for
+            // spaces in query strings), then percent-decoding.
             let decode = |s: &str| {
-                percent_decode_str(s)
+                percent_decode_str(&s.replace('+', " "))
                     .decode_utf8()
                     .map(|c| c.into_owned())
                     .map_err(|_| {
@@ -405,8 +436,10 @@ impl Query {
             };
             match lower.as_str() {
                 "$select" => {
-                    let props: Vec<String> =
-                        value.split(',').map(|s| s.trim().to_string()).collect();
+                    let props: Vec<String> = value
+                        .split(',')
+                        .map(|s| s.trim_matches(' ').to_string())
+                        .collect();
                     if props.iter().any(String::is_empty) {
                         return Err(ApiError::bad_request(format!(
                             "Invalid $select value '{value}'."
@@ -416,11 +449,7 @@ impl Query {
                 }
                 "$top" => {
                     collection_only()?;
-                    q.top = Some(value.parse().map_err(|_| {
-                        ApiError::bad_request(format!(
-                            "Invalid value '{value}' for $top: expected a non-negative integer."
-                        ))
-                    })?);
+                    q.top = Some(parse_top(&value)?);
                 }
                 "$count" => {
                     collection_only()?;
@@ -454,6 +483,22 @@ impl Query {
         }
         Ok(q)
     }
+}
+
+/// `$top`: digits only (OData's `1*DIGIT`), at most `i32::MAX` (the `int32` of the OpenAPI
+/// document and of Graph's metadata).
+fn parse_top(value: &str) -> Result<usize, ApiError> {
+    let invalid = || {
+        ApiError::bad_request(format!(
+            "Invalid value '{value}' for $top: expected an integer from 0 to {}.",
+            i32::MAX
+        ))
+    };
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let top: i32 = value.parse().map_err(|_| invalid())?;
+    usize::try_from(top).map_err(|_| invalid())
 }
 
 fn not_found_item(id: &str) -> ApiError {
@@ -517,6 +562,7 @@ impl Shared {
             uri,
             query: &query,
             page_size,
+            include_unknown_enum_members: prefers_unknown_enum_members(headers),
         };
 
         let needs_json = matches!(
@@ -596,7 +642,7 @@ impl Shared {
             }
             (Target::Collection(Coll::Kind(kind)), _) => {
                 let items = user.methods.get(kind).into_iter().flatten();
-                view.list(items.map(|m| wire::other_json(*kind, m)).collect())
+                view.list(items.map(|m| own_collection_json(*kind, m)).collect())
             }
             (Target::Item(Coll::Kind(kind), id), _) => {
                 let found = user
@@ -606,7 +652,7 @@ impl Shared {
                     .flatten()
                     .find(|m| id_matches(m, id))
                     .ok_or_else(|| not_found_item(id))?;
-                view.item(wire::other_json(*kind, found))
+                view.item(own_collection_json(*kind, found))
             }
             (Target::Collection(Coll::Methods), _) => {
                 view.list(all_methods(tenant, target, masked))
@@ -656,6 +702,17 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
+/// A stored method as its own collection serves it: with `@odata.type` where the
+/// documentation shows it ([`wire::tagged_in_own_collection`]).
+fn own_collection_json(kind: MethodKind, stored: &JsonObject) -> JsonObject {
+    let item = wire::other_json(kind, stored);
+    if wire::tagged_in_own_collection(kind) {
+        wire::with_odata_type(kind.type_name(), item)
+    } else {
+        item
+    }
+}
+
 /// Every method of the user, each with `@odata.type`, phones first.
 fn all_methods(tenant: &Tenant, uidx: usize, masked: bool) -> Vec<JsonObject> {
     let user = &tenant.users[uidx];
@@ -683,6 +740,8 @@ struct View<'a> {
     uri: &'a Uri,
     query: &'a Query,
     page_size: Option<usize>,
+    /// The request sent `Prefer: include-unknown-enum-members`.
+    include_unknown_enum_members: bool,
 }
 
 impl View<'_> {
@@ -748,6 +807,21 @@ impl View<'_> {
         ctx
     }
 
+    /// Applies Graph's evolvable-enum rule ([`wire::hide_future_members`]) unless the client
+    /// asked for every member; the item's type is its `@odata.type`, or the collection's.
+    fn enum_members(&self, mut item: JsonObject) -> JsonObject {
+        if !self.include_unknown_enum_members {
+            let tagged = item
+                .get("@odata.type")
+                .and_then(Value::as_str)
+                .and_then(|t| t.strip_prefix("#microsoft.graph."))
+                .map(str::to_string);
+            let type_name = tagged.unwrap_or_else(|| self.type_name());
+            wire::hide_future_members(&type_name, &mut item);
+        }
+        item
+    }
+
     fn project(item: JsonObject, select: Option<&[String]>) -> JsonObject {
         match select {
             None => item,
@@ -762,8 +836,8 @@ impl View<'_> {
         let select = self.select()?;
         let mut body = Map::new();
         body.insert("@odata.context".into(), Value::from(self.context(true)));
-        body.extend(Self::project(item, select));
-        Ok(Success::ok(Value::Object(body)))
+        body.extend(Self::project(self.enum_members(item), select));
+        Ok(self.success(Value::Object(body)))
     }
 
     fn collection_tag(&self) -> String {
@@ -791,7 +865,7 @@ impl View<'_> {
             .into_iter()
             .skip(start)
             .take(end - start)
-            .map(|i| Value::Object(Self::project(i, select)))
+            .map(|i| Value::Object(Self::project(self.enum_members(i), select)))
             .collect();
         let mut body = Map::new();
         body.insert("@odata.context".into(), Value::from(self.context(false)));
@@ -806,7 +880,15 @@ impl View<'_> {
             body.insert("@odata.nextLink".into(), Value::from(next));
         }
         body.insert("value".into(), Value::Array(value));
-        Ok(Success::ok(Value::Object(body)))
+        Ok(self.success(Value::Object(body)))
+    }
+
+    /// A 200 with `body`, saying whether the enum preference was applied.
+    fn success(&self, body: Value) -> Success {
+        Success {
+            preference_applied: self.include_unknown_enum_members,
+            ..Success::ok(body)
+        }
     }
 }
 

@@ -339,6 +339,7 @@ impl MethodKind {
                 "displayName",
                 "model",
                 "passkeyType",
+                "publicKeyCredential",
             ],
             Self::MicrosoftAuthenticatorMethods => &["deviceTag", "displayName", "phoneAppVersion"],
             Self::PasswordMethods => &["password"],

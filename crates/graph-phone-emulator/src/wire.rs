@@ -7,8 +7,10 @@
 
 use graph_phone_types::support::Patch;
 use graph_phone_types::{
-    AuthenticationMethodSignInState, AuthenticationPhoneType, PhoneAuthenticationMethod,
-    PhoneAuthenticationMethodCreate, PhoneAuthenticationMethodUpdate,
+    AttestationLevel, AuthenticationMethodKeyStrength, AuthenticationMethodPlatform,
+    AuthenticationMethodSignInState, AuthenticationPhoneType, LongRunningOperationStatus,
+    PasskeyType, PhoneAuthenticationMethod, PhoneAuthenticationMethodCreate,
+    PhoneAuthenticationMethodUpdate,
 };
 use serde_json::{Map, Value};
 
@@ -103,6 +105,104 @@ pub(crate) fn other_json(kind: MethodKind, stored: &JsonObject) -> JsonObject {
     map
 }
 
+/// True when Graph's documentation shows `@odata.type` on the items of this kind's own
+/// collection (its list and get responses), not only in the polymorphic `methods`. The
+/// response examples of the v1.0 pages show it for the Microsoft Authenticator
+/// (microsoftauthenticatorauthenticationmethod-get, -list), software OATH
+/// (softwareoathauthenticationmethod-get), Windows Hello for Business
+/// (windowshelloforbusinessauthenticationmethod-get), platform credential
+/// (platformcredentialauthenticationmethod-get) and Temporary Access Pass
+/// (temporaryaccesspassauthenticationmethod-get) methods; those of the phone, email, FIDO2
+/// and password pages do not.
+pub(crate) fn tagged_in_own_collection(kind: MethodKind) -> bool {
+    matches!(
+        kind,
+        MethodKind::MicrosoftAuthenticatorMethods
+            | MethodKind::SoftwareOathMethods
+            | MethodKind::WindowsHelloForBusinessMethods
+            | MethodKind::PlatformCredentialMethods
+            | MethodKind::TemporaryAccessPassMethods
+    )
+}
+
+/// The enum-typed properties of every type the emulator serves, as (type, property, the
+/// members of the property's enum type in metadata order, from the generated
+/// `graph-phone-types` enum). A unit test checks this table against `spec/openapi.json`.
+pub(crate) const ENUM_PROPERTIES: &[(&str, &str, &[&str])] = &[
+    (
+        "fido2AuthenticationMethod",
+        "attestationLevel",
+        AttestationLevel::KNOWN,
+    ),
+    (
+        "fido2AuthenticationMethod",
+        "passkeyType",
+        PasskeyType::KNOWN,
+    ),
+    (
+        "longRunningOperation",
+        "status",
+        LongRunningOperationStatus::KNOWN,
+    ),
+    (
+        "phoneAuthenticationMethod",
+        "phoneType",
+        AuthenticationPhoneType::KNOWN,
+    ),
+    (
+        "phoneAuthenticationMethod",
+        "smsSignInState",
+        AuthenticationMethodSignInState::KNOWN,
+    ),
+    (
+        "platformCredentialAuthenticationMethod",
+        "keyStrength",
+        AuthenticationMethodKeyStrength::KNOWN,
+    ),
+    (
+        "platformCredentialAuthenticationMethod",
+        "platform",
+        AuthenticationMethodPlatform::KNOWN,
+    ),
+    (
+        "windowsHelloForBusinessAuthenticationMethod",
+        "keyStrength",
+        AuthenticationMethodKeyStrength::KNOWN,
+    ),
+];
+
+/// The sentinel member of Graph's evolvable enums.
+pub(crate) const UNKNOWN_FUTURE_VALUE: &str = "unknownFutureValue";
+
+/// Graph's rule for evolvable enums
+/// (<https://learn.microsoft.com/graph/best-practices-concept#handling-future-members-in-evolvable-enumerations>):
+/// a member that comes after `unknownFutureValue` in the metadata is sent only to a client
+/// that asked for it with `Prefer: include-unknown-enum-members`, and as `unknownFutureValue`
+/// to the others. A stored value the metadata does not list at all (a tenant file may hold
+/// one, to stand for a member Graph added later) counts as such a member. Enums without the
+/// sentinel are not evolvable and are served as stored. `type_name` is the unqualified type
+/// of `item`.
+pub(crate) fn hide_future_members(type_name: &str, item: &mut JsonObject) {
+    for (ty, property, members) in ENUM_PROPERTIES {
+        if *ty != type_name {
+            continue;
+        }
+        let Some(sentinel) = members.iter().position(|m| *m == UNKNOWN_FUTURE_VALUE) else {
+            continue;
+        };
+        let Some(Value::String(value)) = item.get(*property) else {
+            continue;
+        };
+        let hidden = members
+            .iter()
+            .position(|m| m == value)
+            .is_none_or(|i| i > sentinel);
+        if hidden {
+            item.insert((*property).to_string(), Value::from(UNKNOWN_FUTURE_VALUE));
+        }
+    }
+}
+
 /// Adds `@odata.type` in front of an item of the polymorphic `methods` collection.
 pub(crate) fn with_odata_type(type_name: &str, item: JsonObject) -> JsonObject {
     let mut map = Map::new();
@@ -121,10 +221,17 @@ pub(crate) struct PhoneBody {
     pub phone_number: Option<String>,
 }
 
+/// The `@odata.type` a phone body may carry, exactly as `spec/openapi.json` offers it.
+const PHONE_ODATA_TYPE: &str = "#microsoft.graph.phoneAuthenticationMethod";
+
 /// Parses a phone create (`path_id` = `None`, into the generated
 /// [`PhoneAuthenticationMethodCreate`]) or update (into [`PhoneAuthenticationMethodUpdate`])
-/// body, Graph-style: unknown properties, unknown enum members, wrong JSON types and non-null
-/// read-only properties are 400s.
+/// body, as strictly as `spec/openapi.json` describes it: a JSON object with the writable
+/// properties (`phoneNumber` and `phoneType`, both required on create and never null) and
+/// optionally `@odata.type` (`#microsoft.graph.phoneAuthenticationMethod`), nothing else.
+/// Unknown properties and annotations, unknown enum members (and the `unknownFutureValue`
+/// sentinel), wrong JSON types are 400 `BadRequest`; read-only properties (`id`,
+/// `createdDateTime`, `smsSignInState`) are 400 `readOnlyProperty`.
 pub(crate) fn parse_phone_body(bytes: &[u8], path_id: Option<&str>) -> Result<PhoneBody, ApiError> {
     let value: Value = serde_json::from_slice(bytes).map_err(|_| {
         ApiError::bad_request(
@@ -136,15 +243,12 @@ pub(crate) fn parse_phone_body(bytes: &[u8], path_id: Option<&str>) -> Result<Ph
             "The request body must be a JSON object.",
         ));
     };
-    if let Some(t) = map.get("@odata.type") {
-        let ok = t.as_str().is_some_and(|t| {
-            t.trim_start_matches('#') == format!("microsoft.graph.{PHONE_TYPE_NAME}")
-        });
-        if !ok {
-            return Err(ApiError::bad_request(format!(
-                "The @odata.type {t} is not microsoft.graph.{PHONE_TYPE_NAME}."
-            )));
-        }
+    if let Some(t) = map.get("@odata.type")
+        && t.as_str() != Some(PHONE_ODATA_TYPE)
+    {
+        return Err(ApiError::bad_request(format!(
+            "The @odata.type {t} is not {PHONE_ODATA_TYPE}."
+        )));
     }
     let unreadable = |e: serde_json::Error| {
         ApiError::bad_request(format!(
@@ -192,36 +296,16 @@ pub(crate) fn parse_phone_body(bytes: &[u8], path_id: Option<&str>) -> Result<Ph
             (body, update.additional_properties)
         }
     };
-    for (key, value) in &extra {
+    for key in extra.keys() {
         match key.as_str() {
-            "id" => {
-                let expected = match path_id {
-                    Some(p) => Some(p.to_string()),
-                    None => body.phone_type.map(|t| t.method_id().to_string()),
-                };
-                let ok = match value {
-                    Value::Null => true,
-                    Value::String(id) => expected.is_some_and(|e| e.eq_ignore_ascii_case(id)),
-                    _ => false,
-                };
-                if !ok {
-                    return Err(ApiError::new(
-                        400,
-                        "readOnlyProperty",
-                        "The property 'id' is read-only and cannot be set.",
-                    ));
-                }
+            "id" | "smsSignInState" | "createdDateTime" => {
+                return Err(ApiError::new(
+                    400,
+                    "readOnlyProperty",
+                    format!("The property '{key}' is read-only and cannot be set."),
+                ));
             }
-            "smsSignInState" | "createdDateTime" => {
-                if !value.is_null() {
-                    return Err(ApiError::new(
-                        400,
-                        "readOnlyProperty",
-                        format!("The property '{key}' is read-only and cannot be set."),
-                    ));
-                }
-            }
-            k if k.starts_with('@') => {}
+            "@odata.type" => {}
             other => {
                 return Err(ApiError::bad_request(format!(
                     "The property '{other}' does not exist on type 'microsoft.graph.{PHONE_TYPE_NAME}'. Make sure to only use property names that are defined by the type or mark the type as open type."
@@ -237,4 +321,64 @@ fn phone_type(t: AuthenticationPhoneType) -> Result<PhoneType, ApiError> {
     PhoneType::parse(t.as_str()).ok_or_else(|| {
         ApiError::bad_request(format!("Requested value '{}' was not found.", t.as_str()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every enum-typed property of every type the emulator serves, per `spec/openapi.json`,
+    /// is in [`ENUM_PROPERTIES`] with the enum's members in the document's order, so the
+    /// evolvable-enum rule cannot miss a property the slice gains.
+    #[test]
+    fn enum_properties_match_the_openapi_document() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/openapi.json");
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        let served = MethodKind::ALL
+            .iter()
+            .map(|k| k.type_name())
+            .chain([PHONE_TYPE_NAME, "longRunningOperation"]);
+        let mut expected: Vec<(String, String, Vec<String>)> = Vec::new();
+        for ty in served {
+            let schema = &schemas[&format!("microsoft.graph.{ty}")];
+            for (name, prop) in schema["properties"].as_object().unwrap() {
+                let reference = prop["$ref"]
+                    .as_str()
+                    .or_else(|| prop["anyOf"][0]["$ref"].as_str())
+                    .or_else(|| prop["allOf"][0]["$ref"].as_str());
+                let Some(reference) = reference else { continue };
+                let target = doc.pointer(reference.trim_start_matches('#')).unwrap();
+                let Some(members) = target["enum"].as_array() else {
+                    continue;
+                };
+                let members = members.iter().map(|m| m.as_str().unwrap().to_string());
+                expected.push((ty.to_string(), name.clone(), members.collect()));
+            }
+        }
+        expected.sort();
+        let mut table: Vec<(String, String, Vec<String>)> = ENUM_PROPERTIES
+            .iter()
+            .map(|(t, p, m)| {
+                let members = m.iter().map(|s| s.to_string()).collect();
+                (t.to_string(), p.to_string(), members)
+            })
+            .collect();
+        table.sort();
+        assert_eq!(table, expected);
+    }
+
+    #[test]
+    fn future_members_become_the_sentinel() {
+        let mut item = JsonObject::new();
+        item.insert("attestationLevel".into(), Value::from("someFutureLevel"));
+        item.insert("passkeyType".into(), Value::from("synced"));
+        hide_future_members("fido2AuthenticationMethod", &mut item);
+        assert_eq!(item["attestationLevel"], UNKNOWN_FUTURE_VALUE);
+        assert_eq!(item["passkeyType"], "synced");
+        let mut item = JsonObject::new();
+        item.insert("keyStrength".into(), Value::from("someFutureStrength"));
+        hide_future_members("windowsHelloForBusinessAuthenticationMethod", &mut item);
+        assert_eq!(item["keyStrength"], "someFutureStrength", "not evolvable");
+    }
 }

@@ -58,7 +58,8 @@ pub fn emit_client(
     clouds: &[CloudModel<'_>],
     permissions: &Permissions,
 ) -> Result<Vec<GeneratedFile>, Error> {
-    let api = Api::new(model, overlay, clouds)?;
+    let mut api = Api::new(model, overlay, clouds)?;
+    api.add_security(permissions)?;
     let text = api.to_text();
     // progenitor and the ergonomic API are independent and the two most expensive steps:
     // build them on two threads. Errors come back in the sequential order (validation and
@@ -67,7 +68,7 @@ pub fn emit_client(
         let ergonomic = scope.spawn(|| api_source(&api, permissions));
         let progenitor = api
             .validate(&text)
-            .and_then(|spec| progenitor_source(&spec, &api));
+            .and_then(|spec| progenitor_source(&without_parameter_constraints(&spec)?, &api));
         let ergonomic = ergonomic
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -120,6 +121,37 @@ pub fn typify_name(schema: &str) -> String {
         })
         .collect();
     cleaned.to_pascal_case()
+}
+
+/// `spec` with the constraints of its query parameters' schemas (`pattern`, `minimum`,
+/// `maximum`) removed, for progenitor: typify would turn a constrained string into a model
+/// type of its own (`MeEmailMethodsListSelect`), and the parameters stay plain `&str` and
+/// `i32`. The constraints are the server's to enforce (the emulator does) and stay in
+/// `spec/openapi.json`.
+pub fn without_parameter_constraints(
+    spec: &openapiv3::OpenAPI,
+) -> Result<openapiv3::OpenAPI, Error> {
+    let err = |e: serde_json::Error| Error::Emit {
+        element: openapi::OPENAPI_PATH.to_owned(),
+        message: format!("re-reading the document for progenitor: {e}"),
+    };
+    let mut value = serde_json::to_value(spec).map_err(err)?;
+    if let Some(params) = value
+        .pointer_mut("/components/parameters")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for param in params.values_mut() {
+            if let Some(schema) = param
+                .get_mut("schema")
+                .and_then(serde_json::Value::as_object_mut)
+            {
+                for key in ["pattern", "minimum", "maximum"] {
+                    schema.remove(key);
+                }
+            }
+        }
+    }
+    serde_json::from_value(value).map_err(err)
 }
 
 /// Runs progenitor over `spec` with every schema replaced by its Rust type (from `api`),

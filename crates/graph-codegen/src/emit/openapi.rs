@@ -23,9 +23,20 @@
 //! `microsoft.graph.ODataErrors.ODataError`. Lists carry `x-ms-pageable`
 //! (`nextLinkName: "@odata.nextLink"`, which progenitor ignores; paging is the runtime's),
 //! `$select` (one comma-separated string: progenitor ignores `explode: false` and would
-//! repeat an array's key) and `$top`; gets carry `$select`. Create and update are offered
-//! only where the types crate has a payload for them (a non-abstract entity target with a
-//! writable property, as in [`crate::emit::rust`]).
+//! repeat an array's key; one component `select-{type}` per target type, whose `pattern`
+//! admits its property names, those of every concrete subtype for a polymorphic target, and
+//! `*`) and `$top` (`int32`, 0 to `i32::MAX`); gets carry `$select`. Create and update are
+//! offered only where the types crate has a payload for them (a non-abstract entity target
+//! with a writable property, as in [`crate::emit::rust`]).
+//!
+//! The document says what the emulator accepts, no more and no less (the emulator's
+//! `tests/openapi_validation.rs` checks both directions): payloads are closed
+//! (`additionalProperties: false`), list `@odata.type` as optional with its one value,
+//! require what `spec/overlay.toml`'s `create_required` names (from the documentation's
+//! create pages; never nullable), offer an evolvable enum's members before
+//! `unknownFutureValue` only (clients never send the sentinel), and give phone numbers
+//! their [`PHONE_NUMBER_PATTERN`]. [`Api::add_security`] adds the OAuth 2.0 scheme with each
+//! operation's permissions from `spec/permissions.toml`.
 //!
 //! # operationIds
 //!
@@ -45,7 +56,10 @@
 //! schema for `entity` is needed); the create and update payloads
 //! (`microsoft.graph.phoneAuthenticationMethodCreate`, `...Update`: writable properties
 //! only); one `microsoft.graph.xCollectionResponse` per listed type (`value`,
-//! `@odata.nextLink`, `@odata.count`); and `microsoft.graph.ODataErrors.ODataError`. Every
+//! `@odata.context`, `@odata.nextLink`, `@odata.count`); and
+//! `microsoft.graph.ODataErrors.ODataError`. A polymorphic base has its concrete subtypes
+//! as `oneOf` beside the `@odata.type` discriminator (OpenAPI 3.0 allows a discriminator
+//! only there), and each subtype's `@odata.type` admits its own name only. Every
 //! one of them maps to a Rust type of `graph-phone-types` or of the client crate
 //! ([`SchemaInfo::rust`]), so progenitor generates none of its own.
 //!
@@ -88,6 +102,19 @@ pub const CLOUDS_EXTENSION: &str = "x-graph-phone-clouds";
 /// Properties of payloads that hold a phone number (`+{country code} {number}x{ext}`); the
 /// generated client validates them before sending.
 pub const PHONE_NUMBER_PROPERTIES: &[&str] = &["phoneNumber"];
+
+/// The `pattern` of [`PHONE_NUMBER_PROPERTIES`] in payloads: Graph's documented format
+/// `+{country code} {number}x{extension}` (extension optional), with the lengths the
+/// emulator and the runtime's `PhoneNumber` accept (country code 1-3 digits, number 1-15,
+/// extension 1-10).
+pub const PHONE_NUMBER_PATTERN: &str = r"^\+[0-9]{1,3} [0-9]{1,15}(x[0-9]{1,10})?$";
+
+/// The sentinel member of Graph's evolvable enums: members after it are sent only to
+/// clients asking for them, and clients never send it.
+pub const UNKNOWN_FUTURE_VALUE: &str = "unknownFutureValue";
+
+/// The OAuth 2.0 security scheme of every operation (`components/securitySchemes`).
+pub const SECURITY_SCHEME: &str = "azureaadv2";
 
 /// A national cloud's lowered metadata (trimmed with the same slice), for availability.
 ///
@@ -261,6 +288,97 @@ impl Api {
     /// The OpenAPI document as a JSON value (keys sorted).
     pub fn document(&self) -> &Value {
         &self.document
+    }
+
+    /// Declares the OAuth 2.0 security Graph uses, from `permissions`
+    /// (`spec/permissions.toml`, validated against the model): the scheme
+    /// [`SECURITY_SCHEME`] with the Microsoft identity platform's authorization code flow
+    /// (delegated permissions as its scopes) and client credentials flow (application
+    /// permissions), and on every operation one security requirement per accepted
+    /// permission (any one of them suffices): delegated ones on `/me`, delegated and
+    /// application ones on `/users/{user-id}`. An operation without an entry gets no
+    /// requirement (`generate` checks first, with `Permissions::validate`, that every
+    /// operation has one).
+    pub fn add_security(
+        &mut self,
+        permissions: &crate::permissions::Permissions,
+    ) -> Result<(), Error> {
+        use crate::permissions::PrincipalKind;
+        let mut delegated: BTreeSet<String> = BTreeSet::new();
+        let mut application: BTreeSet<String> = BTreeSet::new();
+        let mut requirements: BTreeMap<(String, &'static str), Vec<Value>> = BTreeMap::new();
+        for op in &self.operations {
+            let key = crate::emit::client::permission_key(op);
+            let Some(entry) = permissions.get(&key) else {
+                continue;
+            };
+            let kinds: &[PrincipalKind] = if op.root == "me" {
+                &[PrincipalKind::DelegatedSelf]
+            } else {
+                &PrincipalKind::ALL
+            };
+            let mut accepted: Vec<String> = Vec::new();
+            for kind in kinds {
+                for name in entry.accepted(*kind) {
+                    if *kind == PrincipalKind::Application {
+                        application.insert(name.to_owned());
+                    } else {
+                        delegated.insert(name.to_owned());
+                    }
+                    if !accepted.iter().any(|a| a == name) {
+                        accepted.push(name.to_owned());
+                    }
+                }
+            }
+            let list = accepted
+                .into_iter()
+                .map(|name| json!({ SECURITY_SCHEME: [name] }))
+                .collect();
+            requirements.insert((op.path.clone(), op.kind.method()), list);
+        }
+        let scopes = |names: &BTreeSet<String>, what: &str| -> Value {
+            Value::Object(
+                names
+                    .iter()
+                    .map(|n| (n.clone(), Value::String(format!("{what} permission {n}"))))
+                    .collect(),
+            )
+        };
+        let scheme = json!({
+            "type": "oauth2",
+            "description": "Microsoft identity platform (https://learn.microsoft.com/graph/auth/auth-concepts): a bearer token for Microsoft Graph. Delegated permissions are scopes of the authorization code flow; application permissions are app roles granted to the application, whose client credentials token is requested from the tenant's token endpoint (`organizations` replaced by the tenant id) with the scope `https://graph.microsoft.com/.default`. National clouds use their own sign-in endpoints (https://learn.microsoft.com/graph/deployments).",
+            "flows": {
+                "authorizationCode": {
+                    "authorizationUrl": "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
+                    "tokenUrl": "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+                    "scopes": scopes(&delegated, "Delegated"),
+                },
+                "clientCredentials": {
+                    "tokenUrl": "https://login.microsoftonline.com/organizations/oauth2/v2.0/token",
+                    "scopes": scopes(&application, "Application"),
+                },
+            },
+        });
+        let doc = &mut self.document;
+        if let Some(components) = doc["components"].as_object_mut() {
+            components.insert("securitySchemes".into(), json!({ SECURITY_SCHEME: scheme }));
+        }
+        for ((path, method), list) in requirements {
+            let at = format!(
+                "/paths/{}/{}",
+                path.replace('~', "~0").replace('/', "~1"),
+                method.to_ascii_lowercase()
+            );
+            let Some(Value::Object(op)) = doc.pointer_mut(&at) else {
+                return Err(Error::Emit {
+                    element: format!("{method} {path}"),
+                    message: "the operation is missing from the document".into(),
+                });
+            };
+            op.insert("security".into(), Value::Array(list));
+        }
+        self.document = sorted(std::mem::take(&mut self.document));
+        Ok(())
     }
 
     /// The document as text: sorted keys, pretty-printed, final newline.
@@ -792,6 +910,10 @@ impl<'a> Builder<'a> {
                 ),
                 "properties": {
                     "value": { "type": "array", "items": schema_ref(name) },
+                    "@odata.context": {
+                        "type": "string",
+                        "description": "The context URL of the page (`{service root}/$metadata#users('{id}')/authentication/...`).",
+                    },
                     "@odata.nextLink": {
                         "type": "string",
                         "nullable": true,
@@ -820,6 +942,7 @@ impl<'a> Builder<'a> {
             odata_error_schema(),
         )?;
 
+        let mut parameters = Map::new();
         let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
         for op in &operations {
             let item = paths.entry(op.path.clone()).or_default();
@@ -830,9 +953,19 @@ impl<'a> Builder<'a> {
                     message: format!("two {} operations on one path", op.kind.method()),
                 });
             }
-            item.insert(method, operation_json(op));
+            let select = match op.kind {
+                OperationKind::List | OperationKind::Get => {
+                    let name = format!("select-{}", simple_name(&op.target));
+                    if !parameters.contains_key(&name) {
+                        parameters.insert(name.clone(), self.select_parameter(&op.target)?);
+                    }
+                    Some(name)
+                }
+                _ => None,
+            };
+            item.insert(method, operation_json(op, select.as_deref()));
         }
-        let document = json!({
+        let mut document = json!({
             "openapi": "3.0.3",
             "info": {
                 "title": "graph-phone: Microsoft Graph v1.0 user authentication methods",
@@ -862,25 +995,20 @@ impl<'a> Builder<'a> {
                     },
                 },
                 "parameters": {
-                    "select": {
-                        "name": "$select",
-                        "in": "query",
-                        "description": "Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once",
-                        "style": "form",
-                        "explode": false,
-                        "schema": { "type": "string" },
-                    },
                     "top": {
                         "name": "$top",
                         "in": "query",
                         "description": "Show only the first n items (the page size)",
                         "style": "form",
                         "explode": false,
-                        "schema": { "type": "integer", "format": "int32" },
+                        "schema": { "type": "integer", "format": "int32", "minimum": 0, "maximum": i32::MAX },
                     },
                 },
             },
         });
+        if let Some(all) = document["components"]["parameters"].as_object_mut() {
+            all.extend(parameters);
+        }
         Ok(Api {
             operations,
             schemas,
@@ -889,6 +1017,49 @@ impl<'a> Builder<'a> {
             phone_number_fields,
             document: sorted(document),
         })
+    }
+
+    /// The `$select` parameter of the operations on `target`: a comma-separated list of its
+    /// property names (of every concrete subtype, for a polymorphic target) or `*`, spaces
+    /// around the commas allowed, as a `pattern`.
+    fn select_parameter(&self, target: &str) -> Result<Value, Error> {
+        let mut names: BTreeSet<String> = BTreeSet::new();
+        let mut types = vec![target.to_owned()];
+        if let Some(concrete) = self.polymorphic.get(target) {
+            types.extend(concrete.iter().cloned());
+        }
+        for ty in &types {
+            let def = self.type_def(ty, target)?;
+            names.extend(def.properties.iter().map(|p| p.name.clone()));
+        }
+        if let Some(bad) = names
+            .iter()
+            .find(|n| n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            return Err(Error::Emit {
+                element: format!("{target}/{bad}"),
+                message: "a property name that is not an identifier cannot go into the \
+                          `$select` pattern"
+                    .into(),
+            });
+        }
+        let one = format!(
+            "(\\*|{})",
+            names.iter().cloned().collect::<Vec<_>>().join("|")
+        );
+        let list = names.iter().cloned().collect::<Vec<_>>().join(", ");
+        Ok(json!({
+            "name": "$select",
+            "in": "query",
+            "description": format!(
+                "Select properties to be returned, separated by commas, sent once; `*` for all. \
+                 Properties of {}: {list}",
+                simple_name(target)
+            ),
+            "style": "form",
+            "explode": false,
+            "schema": { "type": "string", "pattern": format!("^ *{one}( *, *{one})* *$") },
+        }))
     }
 
     fn path_operations(&self, path: &NavPath, out: &mut Vec<Operation>) -> Result<(), Error> {
@@ -1171,7 +1342,9 @@ impl<'a> Builder<'a> {
                 "description": "The type of the object (`#microsoft.graph.x`); absent in some collections",
             });
             if !def.is_abstract {
-                odata["default"] = Value::String(odata_type(&def.name));
+                // One value per concrete type, so that exactly one branch of the base's
+                // `oneOf` matches a tagged object.
+                odata["enum"] = json!([odata_type(&def.name)]);
             }
             props.insert("@odata.type".into(), odata);
         }
@@ -1194,6 +1367,11 @@ impl<'a> Builder<'a> {
                 "discriminator".into(),
                 json!({ "propertyName": "@odata.type", "mapping": mapping }),
             );
+            // OpenAPI 3.0 allows a discriminator only beside `oneOf`, `anyOf` or `allOf`.
+            obj.insert(
+                "oneOf".into(),
+                Value::Array(concrete.iter().map(|c| schema_ref(c)).collect()),
+            );
         }
         Ok(Value::Object(obj))
     }
@@ -1212,27 +1390,34 @@ impl<'a> Builder<'a> {
             )
         };
         obj.insert("description".into(), Value::String(text));
+        // Exactly the properties listed: the emulator refuses any other (read-only ones,
+        // unknown ones, annotations other than `@odata.type`) with 400.
+        obj.insert("additionalProperties".into(), Value::Bool(false));
         let mut props = Map::new();
         let mut required = Vec::new();
-        if kind == "Create" && self.is_tagged(def) {
+        if self.is_tagged(def) {
             props.insert(
                 "@odata.type".into(),
-                json!({ "type": "string", "default": odata_type(&def.name) }),
+                json!({
+                    "type": "string",
+                    "enum": [odata_type(&def.name)],
+                    "description": "The type of the object; optional (the documentation's request examples omit it).",
+                }),
             );
-            required.push(Value::String("@odata.type".into()));
         }
         let mut phones = Vec::new();
         for p in &def.properties {
             if p.read_only || self.overlay.is_read_only(def, &p.name) {
                 continue;
             }
+            let create_required = self.overlay.is_create_required(def, &p.name);
             if PHONE_NUMBER_PROPERTIES.contains(&p.name.as_str())
                 && p.ty.target == TypeTarget::Primitive(Primitive::String)
                 && !p.ty.collection
             {
                 phones.push(p.name.clone());
             }
-            let mut schema = self.property_schema(p, false)?;
+            let mut schema = self.payload_property_schema(p, create_required)?;
             if PHONE_NUMBER_PROPERTIES.contains(&p.name.as_str()) {
                 // Documented, not enforced by pattern: progenitor never sees it (replaced),
                 // and the client checks it with the runtime's PhoneNumber.
@@ -1249,10 +1434,15 @@ impl<'a> Builder<'a> {
                             "{d}{sep}Format: `+{{country code}} {{number}}x{{extension}}`, extension optional."
                         )),
                     );
+                    if o.get("type").and_then(Value::as_str) == Some("string") {
+                        o.insert("pattern".into(), Value::String(PHONE_NUMBER_PATTERN.into()));
+                        // The documentation's create example.
+                        o.insert("example".into(), Value::String("+1 2065555555".into()));
+                    }
                 }
             }
             props.insert(p.name.clone(), schema);
-            if kind == "Create" && !p.nullable && !p.ty.collection {
+            if kind == "Create" && (create_required || !p.nullable && !p.ty.collection) {
                 required.push(Value::String(p.name.clone()));
             }
         }
@@ -1261,6 +1451,43 @@ impl<'a> Builder<'a> {
             obj.insert("required".into(), Value::Array(required));
         }
         Ok((Value::Object(obj), phones))
+    }
+
+    /// A writable property in a create or update payload: as [`Self::property_schema`], but
+    /// not nullable when a create must carry it, and an enum inline with the members a
+    /// client may send (an evolvable enum's members before `unknownFutureValue`; Graph's
+    /// documentation lists only those, and the emulator refuses the sentinel).
+    fn payload_property_schema(
+        &self,
+        p: &PropertyDef,
+        create_required: bool,
+    ) -> Result<Value, Error> {
+        let nullable = p.nullable && !create_required;
+        let members = match &p.ty.target {
+            TypeTarget::Enum(q) => self.model.enums.get(q).filter(|e| !e.is_flags),
+            _ => None,
+        };
+        let Some(def) = members.filter(|_| !p.ty.collection) else {
+            let mut p = p.clone();
+            p.nullable = nullable;
+            return self.property_schema(&p, false);
+        };
+        let mut allowed: Vec<Value> = def
+            .members
+            .iter()
+            .map(|m| m.name.as_str())
+            .take_while(|m| *m != UNKNOWN_FUTURE_VALUE)
+            .map(|m| Value::String(m.to_owned()))
+            .collect();
+        let mut obj = Map::new();
+        obj.insert("type".into(), Value::String("string".into()));
+        if nullable {
+            obj.insert("nullable".into(), Value::Bool(true));
+            allowed.push(Value::Null);
+        }
+        obj.insert("enum".into(), Value::Array(allowed));
+        describe(&mut obj, &p.doc);
+        Ok(Value::Object(obj))
     }
 
     fn property_schema(&self, p: &PropertyDef, read_only: bool) -> Result<Value, Error> {
@@ -1377,7 +1604,7 @@ fn odata_error_schema() -> Value {
     })
 }
 
-fn operation_json(op: &Operation) -> Value {
+fn operation_json(op: &Operation, select: Option<&str>) -> Value {
     let mut obj = Map::new();
     obj.insert("operationId".into(), Value::String(op.id.clone()));
     obj.insert("summary".into(), Value::String(op.summary.clone()));
@@ -1410,13 +1637,11 @@ fn operation_json(op: &Operation) -> Value {
             "schema": { "type": "string" },
         }));
     }
-    match op.kind {
-        OperationKind::List => {
-            params.push(json!({ "$ref": "#/components/parameters/select" }));
-            params.push(json!({ "$ref": "#/components/parameters/top" }));
-        }
-        OperationKind::Get => params.push(json!({ "$ref": "#/components/parameters/select" })),
-        _ => {}
+    if let Some(select) = select {
+        params.push(json!({ "$ref": format!("#/components/parameters/{select}") }));
+    }
+    if op.kind == OperationKind::List {
+        params.push(json!({ "$ref": "#/components/parameters/top" }));
     }
     obj.insert("parameters".into(), Value::Array(params));
     if let Some(body) = &op.request {

@@ -6,6 +6,9 @@
 //! - `read_only`: properties that the service sets, for metadata that lacks
 //!   `Core.Computed`; they are left out of create and update payloads.
 //! - `sensitive`: personal data and secrets, redacted in `Debug` (CSDL has no such term).
+//! - `create_required`: writable properties a create body must carry, from the
+//!   documentation's create pages (the metadata cannot say it); they are required and not
+//!   nullable in the OpenAPI create payload, and not nullable in the update payload.
 //!
 //! Types are named by full name (`microsoft.graph.phoneAuthenticationMethod`). An entry under
 //! a type applies to that type and every type deriving from it. Every entry must name a type
@@ -31,6 +34,9 @@ pub struct Overlay {
     /// Sensitive property wire names by type.
     #[serde(default)]
     pub sensitive: BTreeMap<QName, BTreeSet<String>>,
+    /// Writable property wire names a create body of the type must carry.
+    #[serde(default)]
+    pub create_required: BTreeMap<QName, BTreeSet<String>>,
 }
 
 impl Overlay {
@@ -53,14 +59,24 @@ impl Overlay {
         for (table, entries) in [
             ("read_only", &self.read_only),
             ("sensitive", &self.sensitive),
+            ("create_required", &self.create_required),
         ] {
             for (ty, props) in entries {
                 let Some(def) = model.types.get(ty) else {
                     return Err(stale(table, ty, None));
                 };
                 for prop in props {
-                    if !def.properties.iter().any(|p| &p.name == prop) {
+                    let Some(p) = def.properties.iter().find(|p| &p.name == prop) else {
                         return Err(stale(table, ty, Some(prop)));
+                    };
+                    if table == "create_required" && (p.read_only || self.is_read_only(def, prop)) {
+                        return Err(Error::Emit {
+                            element: format!("{ty}/{prop}"),
+                            message: "overlay entry in `create_required` names a read-only \
+                                      property, which no create body carries; remove it from \
+                                      `create_required` or `read_only` in spec/overlay.toml"
+                                .into(),
+                        });
                     }
                 }
             }
@@ -76,6 +92,11 @@ impl Overlay {
     /// True if `property` of `ty` is listed as read-only on `ty` or an ancestor.
     pub fn is_read_only(&self, ty: &TypeDef, property: &str) -> bool {
         listed(&self.read_only, ty, property)
+    }
+
+    /// True if a create body of `ty` must carry `property` (listed on `ty` or an ancestor).
+    pub fn is_create_required(&self, ty: &TypeDef, property: &str) -> bool {
+        listed(&self.create_required, ty, property)
     }
 
     /// True if `property` of `ty` is listed as sensitive on `ty` or an ancestor.
@@ -160,6 +181,26 @@ mod tests {
         let overlay = Overlay::parse("path_containers = [\"ns.user\"]\n", "o").unwrap();
         let err = overlay.validate(&model).unwrap_err().to_string();
         assert!(err.starts_with("ns.user: "), "{err}");
+    }
+
+    #[test]
+    fn create_required_must_name_a_writable_property() {
+        let model = model();
+        let overlay =
+            Overlay::parse("[create_required]\n\"ns.base\" = [\"secret\"]\n", "o").unwrap();
+        overlay.validate(&model).unwrap();
+        assert!(overlay.is_create_required(&model.types["ns.derived"], "secret"));
+        let overlay = Overlay::parse(
+            "[read_only]\n\"ns.base\" = [\"secret\"]\n[create_required]\n\"ns.base\" = [\"secret\"]\n",
+            "o",
+        )
+        .unwrap();
+        let err = overlay.validate(&model).unwrap_err().to_string();
+        assert!(err.starts_with("ns.base/secret: "), "{err}");
+        assert!(err.contains("read-only"), "{err}");
+        let overlay = Overlay::parse("[create_required]\n\"ns.base\" = [\"gone\"]\n", "o").unwrap();
+        let err = overlay.validate(&model).unwrap_err().to_string();
+        assert!(err.contains("create_required"), "{err}");
     }
 
     #[test]

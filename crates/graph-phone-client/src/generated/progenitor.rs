@@ -116,7 +116,7 @@ The email address registered to a user for authentication.
 Sends a `GET` request to `/me/authentication/emailMethods`
 
 Arguments:
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of emailAuthenticationMethod: createdDateTime, emailAddress, id
 - `top`: Show only the first n items (the page size)
 */
     pub async fn me_email_methods_list<'a>(
@@ -169,7 +169,7 @@ Sends a `GET` request to `/me/authentication/emailMethods/{emailAuthenticationMe
 
 Arguments:
 - `email_authentication_method_id`: The id of the emailAuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of emailAuthenticationMethod: createdDateTime, emailAddress, id
 */
     pub async fn me_email_methods_get<'a>(
         &'a self,
@@ -218,7 +218,7 @@ Arguments:
 Sends a `GET` request to `/me/authentication/externalAuthenticationMethods`
 
 Arguments:
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of externalAuthenticationMethod: configurationId, createdDateTime, displayName, id
 - `top`: Show only the first n items (the page size)
 */
     pub async fn me_external_authentication_methods_list<'a>(
@@ -273,7 +273,7 @@ Sends a `GET` request to `/me/authentication/externalAuthenticationMethods/{exte
 
 Arguments:
 - `external_authentication_method_id`: The id of the externalAuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of externalAuthenticationMethod: configurationId, createdDateTime, displayName, id
 */
     pub async fn me_external_authentication_methods_get<'a>(
         &'a self,
@@ -324,7 +324,7 @@ Represents the FIDO2 security keys registered to a user for authentication.
 Sends a `GET` request to `/me/authentication/fido2Methods`
 
 Arguments:
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of fido2AuthenticationMethod: aaGuid, attestationCertificates, attestationLevel, createdDateTime, displayName, id, model, passkeyType, publicKeyCredential
 - `top`: Show only the first n items (the page size)
 */
     pub async fn me_fido2_methods_list<'a>(
@@ -377,7 +377,7 @@ Sends a `GET` request to `/me/authentication/fido2Methods/{fido2AuthenticationMe
 
 Arguments:
 - `fido2_authentication_method_id`: The id of the fido2AuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of fido2AuthenticationMethod: aaGuid, attestationCertificates, attestationLevel, createdDateTime, displayName, id, model, passkeyType, publicKeyCredential
 */
     pub async fn me_fido2_methods_get<'a>(
         &'a self,
@@ -428,7 +428,7 @@ Represents all authentication methods registered to a user.
 Sends a `GET` request to `/me/authentication/methods`
 
 Arguments:
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of authenticationMethod: aaGuid, attestationCertificates, attestationLevel, configurationId, createdDateTime, deviceTag, displayName, emailAddress, id, isUsable, isUsableOnce, keyStrength, lifetimeInMinutes, methodUsabilityReason, model, passkeyType, password, phoneAppVersion, phoneNumber, phoneType, platform, publicKeyCredential, secretKey, smsSignInState, startDateTime, temporaryAccessPass
 - `top`: Show only the first n items (the page size)
 */
     pub async fn me_methods_list<'a>(
@@ -479,7 +479,7 @@ Sends a `GET` request to `/me/authentication/methods/{authenticationMethod-id}`
 
 Arguments:
 - `authentication_method_id`: The id of the authenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of authenticationMethod: aaGuid, attestationCertificates, attestationLevel, configurationId, createdDateTime, deviceTag, displayName, emailAddress, id, isUsable, isUsableOnce, keyStrength, lifetimeInMinutes, methodUsabilityReason, model, passkeyType, password, phoneAppVersion, phoneNumber, phoneType, platform, publicKeyCredential, secretKey, smsSignInState, startDateTime, temporaryAccessPass
 */
     pub async fn me_methods_get<'a>(
         &'a self,
@@ -530,7 +530,7 @@ The details of the Microsoft Authenticator app registered to a user for authenti
 Sends a `GET` request to `/me/authentication/microsoftAuthenticatorMethods`
 
 Arguments:
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of microsoftAuthenticatorAuthenticationMethod: createdDateTime, deviceTag, displayName, id, phoneAppVersion
 - `top`: Show only the first n items (the page size)
 */
     pub async fn me_microsoft_authenticator_methods_list<'a>(
@@ -585,7 +585,7 @@ Sends a `GET` request to `/me/authentication/microsoftAuthenticatorMethods/{micr
 
 Arguments:
 - `microsoft_authenticator_authentication_method_id`: The id of the microsoftAuthenticatorAuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of microsoftAuthenticatorAuthenticationMethod: createdDateTime, deviceTag, displayName, id, phoneAppVersion
 */
     pub async fn me_microsoft_authenticator_methods_get<'a>(
         &'a self,
@@ -636,7 +636,7 @@ Represents the status of a long-running operation.
 Sends a `GET` request to `/me/authentication/operations`
 
 Arguments:
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of longRunningOperation: createdDateTime, id, lastActionDateTime, resourceLocation, status, statusDetail
 - `top`: Show only the first n items (the page size)
 */
     pub async fn me_operations_list<'a>(
@@ -689,7 +689,7 @@ Sends a `GET` request to `/me/authentication/operations/{longRunningOperation-id
 
 Arguments:
 - `long_running_operation_id`: The id of the longRunningOperation
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of longRunningOperation: createdDateTime, id, lastActionDateTime, resourceLocation, status, statusDetail
 */
     pub async fn me_operations_get<'a>(
         &'a self,
@@ -740,7 +740,7 @@ Represents the password that's registered to a user for authentication. For secu
 Sends a `GET` request to `/me/authentication/passwordMethods`
 
 Arguments:
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of passwordAuthenticationMethod: createdDateTime, id, password
 - `top`: Show only the first n items (the page size)
 */
     pub async fn me_password_methods_list<'a>(
@@ -793,7 +793,7 @@ Sends a `GET` request to `/me/authentication/passwordMethods/{passwordAuthentica
 
 Arguments:
 - `password_authentication_method_id`: The id of the passwordAuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of passwordAuthenticationMethod: createdDateTime, id, password
 */
     pub async fn me_password_methods_get<'a>(
         &'a self,
@@ -844,7 +844,7 @@ The phone numbers registered to a user for authentication.
 Sends a `GET` request to `/me/authentication/phoneMethods`
 
 Arguments:
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of phoneAuthenticationMethod: createdDateTime, id, phoneNumber, phoneType, smsSignInState
 - `top`: Show only the first n items (the page size)
 */
     pub async fn me_phone_methods_list<'a>(
@@ -944,7 +944,7 @@ Sends a `GET` request to `/me/authentication/phoneMethods/{phoneAuthenticationMe
 
 Arguments:
 - `phone_authentication_method_id`: The id of the phoneAuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of phoneAuthenticationMethod: createdDateTime, id, phoneNumber, phoneType, smsSignInState
 */
     pub async fn me_phone_methods_get<'a>(
         &'a self,
@@ -1172,7 +1172,7 @@ Arguments:
 Sends a `GET` request to `/me/authentication/platformCredentialMethods`
 
 Arguments:
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of platformCredentialAuthenticationMethod: createdDateTime, displayName, id, keyStrength, platform
 - `top`: Show only the first n items (the page size)
 */
     pub async fn me_platform_credential_methods_list<'a>(
@@ -1227,7 +1227,7 @@ Sends a `GET` request to `/me/authentication/platformCredentialMethods/{platform
 
 Arguments:
 - `platform_credential_authentication_method_id`: The id of the platformCredentialAuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of platformCredentialAuthenticationMethod: createdDateTime, displayName, id, keyStrength, platform
 */
     pub async fn me_platform_credential_methods_get<'a>(
         &'a self,
@@ -1278,7 +1278,7 @@ The software OATH TOTP applications registered to a user for authentication.
 Sends a `GET` request to `/me/authentication/softwareOathMethods`
 
 Arguments:
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of softwareOathAuthenticationMethod: createdDateTime, id, secretKey
 - `top`: Show only the first n items (the page size)
 */
     pub async fn me_software_oath_methods_list<'a>(
@@ -1331,7 +1331,7 @@ Sends a `GET` request to `/me/authentication/softwareOathMethods/{softwareOathAu
 
 Arguments:
 - `software_oath_authentication_method_id`: The id of the softwareOathAuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of softwareOathAuthenticationMethod: createdDateTime, id, secretKey
 */
     pub async fn me_software_oath_methods_get<'a>(
         &'a self,
@@ -1382,7 +1382,7 @@ Represents a Temporary Access Pass registered to a user for authentication throu
 Sends a `GET` request to `/me/authentication/temporaryAccessPassMethods`
 
 Arguments:
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of temporaryAccessPassAuthenticationMethod: createdDateTime, id, isUsable, isUsableOnce, lifetimeInMinutes, methodUsabilityReason, startDateTime, temporaryAccessPass
 - `top`: Show only the first n items (the page size)
 */
     pub async fn me_temporary_access_pass_methods_list<'a>(
@@ -1437,7 +1437,7 @@ Sends a `GET` request to `/me/authentication/temporaryAccessPassMethods/{tempora
 
 Arguments:
 - `temporary_access_pass_authentication_method_id`: The id of the temporaryAccessPassAuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of temporaryAccessPassAuthenticationMethod: createdDateTime, id, isUsable, isUsableOnce, lifetimeInMinutes, methodUsabilityReason, startDateTime, temporaryAccessPass
 */
     pub async fn me_temporary_access_pass_methods_get<'a>(
         &'a self,
@@ -1488,7 +1488,7 @@ Represents the Windows Hello for Business authentication method registered to a 
 Sends a `GET` request to `/me/authentication/windowsHelloForBusinessMethods`
 
 Arguments:
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of windowsHelloForBusinessAuthenticationMethod: createdDateTime, displayName, id, keyStrength
 - `top`: Show only the first n items (the page size)
 */
     pub async fn me_windows_hello_for_business_methods_list<'a>(
@@ -1543,7 +1543,7 @@ Sends a `GET` request to `/me/authentication/windowsHelloForBusinessMethods/{win
 
 Arguments:
 - `windows_hello_for_business_authentication_method_id`: The id of the windowsHelloForBusinessAuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of windowsHelloForBusinessAuthenticationMethod: createdDateTime, displayName, id, keyStrength
 */
     pub async fn me_windows_hello_for_business_methods_get<'a>(
         &'a self,
@@ -1596,7 +1596,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/emailMethods`
 
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of emailAuthenticationMethod: createdDateTime, emailAddress, id
 - `top`: Show only the first n items (the page size)
 */
     pub async fn users_email_methods_list<'a>(
@@ -1654,7 +1654,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/emailMethods/{emailAut
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
 - `email_authentication_method_id`: The id of the emailAuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of emailAuthenticationMethod: createdDateTime, emailAddress, id
 */
     pub async fn users_email_methods_get<'a>(
         &'a self,
@@ -1706,7 +1706,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/externalAuthentication
 
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of externalAuthenticationMethod: configurationId, createdDateTime, displayName, id
 - `top`: Show only the first n items (the page size)
 */
     pub async fn users_external_authentication_methods_list<'a>(
@@ -1764,7 +1764,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/externalAuthentication
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
 - `external_authentication_method_id`: The id of the externalAuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of externalAuthenticationMethod: configurationId, createdDateTime, displayName, id
 */
     pub async fn users_external_authentication_methods_get<'a>(
         &'a self,
@@ -1818,7 +1818,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/fido2Methods`
 
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of fido2AuthenticationMethod: aaGuid, attestationCertificates, attestationLevel, createdDateTime, displayName, id, model, passkeyType, publicKeyCredential
 - `top`: Show only the first n items (the page size)
 */
     pub async fn users_fido2_methods_list<'a>(
@@ -1876,7 +1876,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/fido2Methods/{fido2Aut
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
 - `fido2_authentication_method_id`: The id of the fido2AuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of fido2AuthenticationMethod: aaGuid, attestationCertificates, attestationLevel, createdDateTime, displayName, id, model, passkeyType, publicKeyCredential
 */
     pub async fn users_fido2_methods_get<'a>(
         &'a self,
@@ -1930,7 +1930,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/methods`
 
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of authenticationMethod: aaGuid, attestationCertificates, attestationLevel, configurationId, createdDateTime, deviceTag, displayName, emailAddress, id, isUsable, isUsableOnce, keyStrength, lifetimeInMinutes, methodUsabilityReason, model, passkeyType, password, phoneAppVersion, phoneNumber, phoneType, platform, publicKeyCredential, secretKey, smsSignInState, startDateTime, temporaryAccessPass
 - `top`: Show only the first n items (the page size)
 */
     pub async fn users_methods_list<'a>(
@@ -1986,7 +1986,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/methods/{authenticatio
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
 - `authentication_method_id`: The id of the authenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of authenticationMethod: aaGuid, attestationCertificates, attestationLevel, configurationId, createdDateTime, deviceTag, displayName, emailAddress, id, isUsable, isUsableOnce, keyStrength, lifetimeInMinutes, methodUsabilityReason, model, passkeyType, password, phoneAppVersion, phoneNumber, phoneType, platform, publicKeyCredential, secretKey, smsSignInState, startDateTime, temporaryAccessPass
 */
     pub async fn users_methods_get<'a>(
         &'a self,
@@ -2039,7 +2039,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/microsoftAuthenticator
 
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of microsoftAuthenticatorAuthenticationMethod: createdDateTime, deviceTag, displayName, id, phoneAppVersion
 - `top`: Show only the first n items (the page size)
 */
     pub async fn users_microsoft_authenticator_methods_list<'a>(
@@ -2097,7 +2097,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/microsoftAuthenticator
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
 - `microsoft_authenticator_authentication_method_id`: The id of the microsoftAuthenticatorAuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of microsoftAuthenticatorAuthenticationMethod: createdDateTime, deviceTag, displayName, id, phoneAppVersion
 */
     pub async fn users_microsoft_authenticator_methods_get<'a>(
         &'a self,
@@ -2151,7 +2151,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/operations`
 
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of longRunningOperation: createdDateTime, id, lastActionDateTime, resourceLocation, status, statusDetail
 - `top`: Show only the first n items (the page size)
 */
     pub async fn users_operations_list<'a>(
@@ -2209,7 +2209,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/operations/{longRunnin
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
 - `long_running_operation_id`: The id of the longRunningOperation
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of longRunningOperation: createdDateTime, id, lastActionDateTime, resourceLocation, status, statusDetail
 */
     pub async fn users_operations_get<'a>(
         &'a self,
@@ -2262,7 +2262,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/passwordMethods`
 
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of passwordAuthenticationMethod: createdDateTime, id, password
 - `top`: Show only the first n items (the page size)
 */
     pub async fn users_password_methods_list<'a>(
@@ -2320,7 +2320,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/passwordMethods/{passw
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
 - `password_authentication_method_id`: The id of the passwordAuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of passwordAuthenticationMethod: createdDateTime, id, password
 */
     pub async fn users_password_methods_get<'a>(
         &'a self,
@@ -2374,7 +2374,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/phoneMethods`
 
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of phoneAuthenticationMethod: createdDateTime, id, phoneNumber, phoneType, smsSignInState
 - `top`: Show only the first n items (the page size)
 */
     pub async fn users_phone_methods_list<'a>(
@@ -2484,7 +2484,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/phoneMethods/{phoneAut
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
 - `phone_authentication_method_id`: The id of the phoneAuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of phoneAuthenticationMethod: createdDateTime, id, phoneNumber, phoneType, smsSignInState
 */
     pub async fn users_phone_methods_get<'a>(
         &'a self,
@@ -2727,7 +2727,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/platformCredentialMeth
 
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of platformCredentialAuthenticationMethod: createdDateTime, displayName, id, keyStrength, platform
 - `top`: Show only the first n items (the page size)
 */
     pub async fn users_platform_credential_methods_list<'a>(
@@ -2785,7 +2785,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/platformCredentialMeth
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
 - `platform_credential_authentication_method_id`: The id of the platformCredentialAuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of platformCredentialAuthenticationMethod: createdDateTime, displayName, id, keyStrength, platform
 */
     pub async fn users_platform_credential_methods_get<'a>(
         &'a self,
@@ -2839,7 +2839,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/softwareOathMethods`
 
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of softwareOathAuthenticationMethod: createdDateTime, id, secretKey
 - `top`: Show only the first n items (the page size)
 */
     pub async fn users_software_oath_methods_list<'a>(
@@ -2897,7 +2897,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/softwareOathMethods/{s
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
 - `software_oath_authentication_method_id`: The id of the softwareOathAuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of softwareOathAuthenticationMethod: createdDateTime, id, secretKey
 */
     pub async fn users_software_oath_methods_get<'a>(
         &'a self,
@@ -2951,7 +2951,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/temporaryAccessPassMet
 
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of temporaryAccessPassAuthenticationMethod: createdDateTime, id, isUsable, isUsableOnce, lifetimeInMinutes, methodUsabilityReason, startDateTime, temporaryAccessPass
 - `top`: Show only the first n items (the page size)
 */
     pub async fn users_temporary_access_pass_methods_list<'a>(
@@ -3009,7 +3009,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/temporaryAccessPassMet
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
 - `temporary_access_pass_authentication_method_id`: The id of the temporaryAccessPassAuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of temporaryAccessPassAuthenticationMethod: createdDateTime, id, isUsable, isUsableOnce, lifetimeInMinutes, methodUsabilityReason, startDateTime, temporaryAccessPass
 */
     pub async fn users_temporary_access_pass_methods_get<'a>(
         &'a self,
@@ -3063,7 +3063,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/windowsHelloForBusines
 
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of windowsHelloForBusinessAuthenticationMethod: createdDateTime, displayName, id, keyStrength
 - `top`: Show only the first n items (the page size)
 */
     pub async fn users_windows_hello_for_business_methods_list<'a>(
@@ -3121,7 +3121,7 @@ Sends a `GET` request to `/users/{user-id}/authentication/windowsHelloForBusines
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
 - `windows_hello_for_business_authentication_method_id`: The id of the windowsHelloForBusinessAuthenticationMethod
-- `select`: Select properties to be returned: property names separated by commas (`id,phoneNumber`), sent once
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of windowsHelloForBusinessAuthenticationMethod: createdDateTime, displayName, id, keyStrength
 */
     pub async fn users_windows_hello_for_business_methods_get<'a>(
         &'a self,

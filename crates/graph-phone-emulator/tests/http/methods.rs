@@ -20,7 +20,23 @@ async fn every_kind_lists_and_gets_with_secrets_nulled() {
         assert_eq!(items.len(), 1, "{}", kind.segment());
         let id = items[0]["id"].as_str().unwrap();
         assert_eq!(id, alice.methods[&kind][0]["id"].as_str().unwrap());
-        assert!(items[0].get("@odata.type").is_none());
+        // As the response examples of the v1.0 list and get pages show: with `@odata.type`
+        // for these kinds, without it for the others.
+        let tagged = matches!(
+            kind,
+            MethodKind::MicrosoftAuthenticatorMethods
+                | MethodKind::SoftwareOathMethods
+                | MethodKind::WindowsHelloForBusinessMethods
+                | MethodKind::PlatformCredentialMethods
+                | MethodKind::TemporaryAccessPassMethods
+        );
+        let expected_type = format!("#microsoft.graph.{}", kind.type_name());
+        assert_eq!(
+            items[0].get("@odata.type").and_then(|t| t.as_str()),
+            tagged.then_some(expected_type.as_str()),
+            "{} list",
+            kind.segment()
+        );
         let one = ctx
             .get(
                 &format!(
@@ -33,6 +49,12 @@ async fn every_kind_lists_and_gets_with_secrets_nulled() {
             .await;
         one.ok(200);
         assert_eq!(one.json["id"], id);
+        assert_eq!(
+            one.json.get("@odata.type").and_then(|t| t.as_str()),
+            tagged.then_some(expected_type.as_str()),
+            "{} get",
+            kind.segment()
+        );
         for secret in kind.secret_properties() {
             assert!(one.json[*secret].is_null(), "{secret} must be null");
             assert!(!one.text.contains("never-returned"));
