@@ -330,6 +330,15 @@ fn every_schema_maps_to_a_rust_type() {
     );
 }
 
+/// The principal kinds that can call `op`: `/me` is delegated self-service only.
+fn kinds_of(op: &openapi::Operation) -> &'static [PrincipalKind] {
+    if op.root == "me" {
+        &[PrincipalKind::DelegatedSelf]
+    } else {
+        &PrincipalKind::ALL
+    }
+}
+
 #[test]
 fn security_is_the_oauth2_scheme_with_the_permissions_of_spec_permissions_toml() {
     let (model, overlay) = spec();
@@ -358,9 +367,21 @@ fn security_is_the_oauth2_scheme_with_the_permissions_of_spec_permissions_toml()
     for op in &api.operations {
         let entry = perms.get(&client::permission_key(op)).unwrap();
         let json = &doc["paths"][&op.path][op.kind.method().to_ascii_lowercase()];
-        let listed: BTreeSet<&str> = json["security"]
+        let requirements = json["security"]
             .as_array()
-            .unwrap_or_else(|| panic!("{} has no security", op.id))
+            .unwrap_or_else(|| panic!("{} has no security", op.id));
+        // `security: []` would mean "no authentication"; an operation no permission reaches
+        // (self-service "Not supported") still needs a token, with no scope that suffices.
+        assert!(!requirements.is_empty(), "{} reads as anonymous", op.id);
+        if requirements == &vec![serde_json::json!({ openapi::SECURITY_SCHEME: [] })] {
+            let none: Vec<&str> = kinds_of(op)
+                .iter()
+                .flat_map(|k| entry.accepted(*k))
+                .collect();
+            assert!(none.is_empty(), "{}: {none:?}", op.id);
+            continue;
+        }
+        let listed: BTreeSet<&str> = requirements
             .iter()
             .map(|r| {
                 let scopes = r[openapi::SECURITY_SCHEME].as_array().unwrap();
@@ -368,12 +389,10 @@ fn security_is_the_oauth2_scheme_with_the_permissions_of_spec_permissions_toml()
                 scopes[0].as_str().unwrap()
             })
             .collect();
-        let kinds: &[PrincipalKind] = if op.root == "me" {
-            &[PrincipalKind::DelegatedSelf]
-        } else {
-            &PrincipalKind::ALL
-        };
-        let expected: BTreeSet<&str> = kinds.iter().flat_map(|k| entry.accepted(*k)).collect();
+        let expected: BTreeSet<&str> = kinds_of(op)
+            .iter()
+            .flat_map(|k| entry.accepted(*k))
+            .collect();
         assert_eq!(listed, expected, "{}", op.id);
     }
     openapi::validate(&api.to_text()).unwrap();

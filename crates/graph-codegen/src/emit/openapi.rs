@@ -330,10 +330,18 @@ impl Api {
                     }
                 }
             }
-            let list = accepted
-                .into_iter()
-                .map(|name| json!({ SECURITY_SCHEME: [name] }))
-                .collect();
+            // An operation no principal may call (self-service marked "Not supported" on /me)
+            // still needs a token: an empty requirement list would read as "no authentication".
+            // A requirement without scopes says "a token of this scheme", and no permission
+            // suffices: the service refuses it (403).
+            let list: Vec<Value> = if accepted.is_empty() {
+                vec![json!({ SECURITY_SCHEME: [] })]
+            } else {
+                accepted
+                    .into_iter()
+                    .map(|name| json!({ SECURITY_SCHEME: [name] }))
+                    .collect()
+            };
             requirements.insert((op.path.clone(), op.kind.method()), list);
         }
         let scopes = |names: &BTreeSet<String>, what: &str| -> Value {
