@@ -51,7 +51,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use error::Error;
-pub use faults::{FaultKind, FaultPlan, FaultRule, RetryAfter, Trigger};
+pub use faults::{
+    FaultKind, FaultPlan, FaultRule, MAX_LATENCY_MS, MAX_RETRY_AFTER_SECONDS, RetryAfter, Trigger,
+};
 pub use phone::{is_valid_number, mask_for_api, mask_for_log};
 pub use tenant::{
     Cloud, DefaultMfaMethod, JsonObject, MethodKind, PhoneMethod, PhoneType, Principal,
