@@ -31,6 +31,14 @@ pub enum Error {
     /// A tenant breaks an invariant (duplicate ids, two phones of a type, ...).
     #[error("invalid tenant: {0}")]
     InvalidTenant(String),
+    /// A builder option is out of its range.
+    #[error("invalid option {option}: {message}")]
+    InvalidOption {
+        /// The builder method.
+        option: &'static str,
+        /// The rule it breaks.
+        message: String,
+    },
     /// A fault specification does not parse.
     #[error("invalid fault rule `{rule}`: {message}")]
     FaultSpec {

@@ -81,13 +81,16 @@ pub(crate) async fn handle(
     let ids = Ids::new(&parts.headers);
     let mut record = RequestRecord {
         seq: 0,
-        method: parts.method.to_string(),
+        method: crate::redact::recorded(parts.method.as_str()),
         path_template: None,
         route: None,
         user_id: None,
         status: None,
         applied: false,
-        client_request_id: ids.given_client_request_id.clone(),
+        client_request_id: ids
+            .given_client_request_id
+            .as_deref()
+            .map(crate::redact::recorded),
         request_id: ids.request_id.clone(),
         fault: None,
     };

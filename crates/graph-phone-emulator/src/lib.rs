@@ -35,11 +35,13 @@ mod error;
 mod faults;
 mod handler;
 mod phone;
+mod redact;
 mod route;
 mod server;
 pub mod tenant;
 mod wire;
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -55,6 +57,7 @@ pub use faults::{
     FaultKind, FaultPlan, FaultRule, MAX_LATENCY_MS, MAX_RETRY_AFTER_SECONDS, RetryAfter, Trigger,
 };
 pub use phone::{is_valid_number, mask_for_api, mask_for_log};
+pub use redact::MAX_RECORDED_LEN;
 pub use tenant::{
     Cloud, DefaultMfaMethod, JsonObject, MethodKind, PhoneMethod, PhoneType, Principal,
     SmsSignInState, Tenant, User, UserPolicy,
@@ -66,13 +69,26 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 /// The default time allowed for a request body to arrive.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// One request as the emulator saw it. Never holds tokens or phone numbers.
+/// The default time a connection has to send a complete request head (also how long a
+/// keep-alive connection may stay idle).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The default cap on connections served at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+
+/// The default capacity of the request log, in records (a record takes well under 1 KiB).
+pub const DEFAULT_REQUEST_LOG_CAPACITY: usize = 10_000;
+
+/// One request as the emulator saw it. Never holds tokens or phone numbers, and never more than
+/// [`MAX_RECORDED_LEN`] bytes of any value the client chose.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestRecord {
     /// Position in the log, from 1: the order in which requests finished (were answered or
     /// dropped), which is not their arrival order when a `latency` fault held one back.
+    /// Records dropped from a full log keep their numbers, so the oldest record kept has
+    /// `seq` = [`EmulatorHandle::dropped_requests`] + 1.
     pub seq: u64,
-    /// HTTP method.
+    /// HTTP method (an unusual one masked and cut like `client_request_id`).
     pub method: String,
     /// Path template, e.g. `/users/{id}/authentication/phoneMethods/{id}`; `None` when the
     /// path matched no route.
@@ -86,7 +102,9 @@ pub struct RequestRecord {
     /// Whether a write was applied to the tenant (also true when the response was then
     /// replaced by a 504 or a dropped connection).
     pub applied: bool,
-    /// The `client-request-id` header, when the client sent one.
+    /// The `client-request-id` header, when the client sent one: as sent when it is a UUID or
+    /// any value of at most [`MAX_RECORDED_LEN`] bytes without a phone number; otherwise with
+    /// number-like digit runs masked and cut to [`MAX_RECORDED_LEN`] bytes (ending in `…`).
     pub client_request_id: Option<String>,
     /// The `request-id` the emulator generated.
     pub request_id: String,
@@ -98,8 +116,44 @@ pub struct RequestRecord {
 struct Inner {
     tenant: Tenant,
     faults: faults::FaultState,
-    log: Vec<RequestRecord>,
+    log: RequestLog,
     page_size: Option<usize>,
+}
+
+/// The request log: the newest `capacity` records, and how many older ones were dropped.
+struct RequestLog {
+    records: VecDeque<RequestRecord>,
+    capacity: usize,
+    dropped: u64,
+}
+
+impl RequestLog {
+    fn new(capacity: usize) -> Self {
+        Self {
+            // Grows as records come; never allocates the whole capacity up front.
+            records: VecDeque::new(),
+            capacity,
+            dropped: 0,
+        }
+    }
+
+    fn push(&mut self, mut record: RequestRecord) {
+        record.seq = self.dropped + self.records.len() as u64 + 1;
+        if self.records.len() >= self.capacity {
+            if self.records.pop_front().is_none() {
+                // Capacity 0: nothing is kept.
+                self.dropped += 1;
+                return;
+            }
+            self.dropped += 1;
+        }
+        self.records.push_back(record);
+    }
+
+    fn clear(&mut self) {
+        self.records = VecDeque::new();
+        self.dropped = 0;
+    }
 }
 
 /// State shared by the server and every handle.
@@ -117,10 +171,8 @@ impl Shared {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn push_record(&self, mut record: RequestRecord) {
-        let mut inner = self.lock();
-        record.seq = inner.log.len() as u64 + 1;
-        inner.log.push(record);
+    fn push_record(&self, record: RequestRecord) {
+        self.lock().log.push(record);
     }
 
     /// `http://host:port` as the client addressed us (for `@odata.nextLink`).
@@ -167,6 +219,9 @@ impl Emulator {
             state_file: None,
             body_limit: DEFAULT_BODY_LIMIT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
+            request_log_capacity: DEFAULT_REQUEST_LOG_CAPACITY,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -182,6 +237,9 @@ pub struct EmulatorBuilder {
     state_file: Option<PathBuf>,
     body_limit: usize,
     body_timeout: Duration,
+    request_log_capacity: usize,
+    header_timeout: Duration,
+    max_connections: usize,
 }
 
 impl EmulatorBuilder {
@@ -235,8 +293,44 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How many request records the log keeps (default [`DEFAULT_REQUEST_LOG_CAPACITY`]);
+    /// when full, the oldest is dropped and counted ([`EmulatorHandle::dropped_requests`]).
+    /// 0 keeps none.
+    pub fn request_log_capacity(mut self, records: usize) -> Self {
+        self.request_log_capacity = records;
+        self
+    }
+
+    /// How long a connection has to send a complete request head before it is closed
+    /// without an answer (default [`DEFAULT_HEADER_TIMEOUT`]). The same limit closes a
+    /// keep-alive connection idle for that long. Must be more than zero.
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.header_timeout = timeout;
+        self
+    }
+
+    /// How many connections are served at once (default [`DEFAULT_MAX_CONNECTIONS`]). Beyond
+    /// the cap, new connections wait in the listen backlog until one closes; idle keep-alive
+    /// connections are asked to close to make room. Must be at least 1.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections;
+        self
+    }
+
     /// Binds, starts serving in a background task, and returns the running emulator.
     pub async fn start(self) -> Result<RunningEmulator, Error> {
+        if self.header_timeout.is_zero() {
+            return Err(Error::InvalidOption {
+                option: "header_timeout",
+                message: "must be more than zero".into(),
+            });
+        }
+        if self.max_connections == 0 {
+            return Err(Error::InvalidOption {
+                option: "max_connections",
+                message: "must be at least 1".into(),
+            });
+        }
         let mut tenant = self.tenant;
         if let Some(path) = &self.state_file {
             match std::fs::read_to_string(path) {
@@ -270,7 +364,7 @@ impl EmulatorBuilder {
             inner: Mutex::new(Inner {
                 tenant,
                 faults: faults::FaultState::new(self.faults),
-                log: Vec::new(),
+                log: RequestLog::new(self.request_log_capacity),
                 page_size: self.page_size,
             }),
             cloud: self.cloud,
@@ -283,7 +377,11 @@ impl EmulatorBuilder {
             .fallback(handler::handle)
             .with_state(shared.clone());
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(server::serve(listener, app, stopped));
+        let limits = server::Limits {
+            header_timeout: self.header_timeout,
+            max_connections: self.max_connections,
+        };
+        let task = tokio::spawn(server::serve(listener, app, limits, stopped));
         tracing::info!(%addr, cloud = %self.cloud, "graph emulator listening");
         Ok(RunningEmulator {
             handle: EmulatorHandle { shared },
@@ -380,12 +478,20 @@ impl EmulatorHandle {
         Ok(out)
     }
 
-    /// Every request so far, in the order they finished (see [`RequestRecord::seq`]).
+    /// The requests the log holds, in the order they finished (see [`RequestRecord::seq`]):
+    /// every request since the start or the last [`clear_requests`](Self::clear_requests),
+    /// less the oldest [`dropped_requests`](Self::dropped_requests) when the log was full.
     pub fn requests(&self) -> Vec<RequestRecord> {
-        self.shared.lock().log.clone()
+        self.shared.lock().log.records.iter().cloned().collect()
     }
 
-    /// Forgets the request log.
+    /// How many records were dropped, oldest first, because the log was full (see
+    /// [`EmulatorBuilder::request_log_capacity`]).
+    pub fn dropped_requests(&self) -> u64 {
+        self.shared.lock().log.dropped
+    }
+
+    /// Forgets the request log and the dropped count; `seq` starts again from 1.
     pub fn clear_requests(&self) {
         self.shared.lock().log.clear();
     }

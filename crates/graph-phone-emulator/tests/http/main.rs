@@ -9,4 +9,5 @@ mod faults;
 mod methods;
 mod phone;
 mod query;
+mod server;
 mod state;
