@@ -488,6 +488,8 @@ impl Shared {
             .header("allow", &allow.join(", ")));
         }
         let mut inner = self.lock();
+        // With a state file, a write that cannot be saved is rolled back to this.
+        let before = (self.state.is_some() && *method != Method::GET).then(|| inner.tenant.clone());
         let page_size = inner.page_size;
         let tenant = &mut inner.tenant;
         let caller = auth::authenticate(tenant, headers, self.cloud)?;
@@ -648,8 +650,16 @@ impl Shared {
             }
             _ => unreachable!("methods are checked against Route::allowed"),
         };
-        if record.applied {
-            self.save_state(&inner.tenant);
+        if record.applied
+            && let (Err(_), Some(before)) = (self.save_state(&inner.tenant), before)
+        {
+            inner.tenant = before;
+            record.applied = false;
+            return Err(ApiError::new(
+                503,
+                "serviceNotAvailable",
+                "The emulator could not save its state file; the change was not applied.",
+            ));
         }
         result
     }

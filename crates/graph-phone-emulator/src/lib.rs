@@ -38,6 +38,7 @@ mod phone;
 mod redact;
 mod route;
 mod server;
+mod state;
 pub mod tenant;
 mod wire;
 
@@ -162,7 +163,7 @@ pub(crate) struct Shared {
     cloud: Cloud,
     body_limit: usize,
     body_timeout: Duration,
-    state_file: Option<PathBuf>,
+    state: Option<state::StateFile>,
     addr: SocketAddr,
 }
 
@@ -187,19 +188,24 @@ impl Shared {
         }
     }
 
-    fn save_state(&self, tenant: &Tenant) {
-        let Some(path) = &self.state_file else { return };
-        if let Err(e) = write_state(path, tenant) {
-            tracing::error!(path = %path.display(), error = %e, "cannot save the state file");
-        }
+    /// Saves `tenant` to the state file, if there is one. On failure the error is logged and
+    /// returned: the caller must not apply the change.
+    fn save_state(&self, tenant: &Tenant) -> Result<(), Error> {
+        let Some(state) = &self.state else {
+            return Ok(());
+        };
+        state.save(tenant).map_err(|source| {
+            tracing::error!(
+                path = %state.path().display(),
+                error = %source,
+                "cannot save the state file; the change is not applied"
+            );
+            Error::File {
+                path: state.path().to_path_buf(),
+                source,
+            }
+        })
     }
-}
-
-fn write_state(path: &std::path::Path, tenant: &Tenant) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    std::fs::write(&tmp, tenant.to_json())?;
-    std::fs::rename(&tmp, path)
 }
 
 /// Entry point: `Emulator::builder()`.
@@ -274,7 +280,11 @@ impl EmulatorBuilder {
     }
 
     /// Persist the tenant to this file after every applied change; if the file exists when
-    /// the emulator starts, it is loaded instead of the configured tenant.
+    /// the emulator starts, it is loaded instead of the configured tenant. The file is locked
+    /// (`FILE.lock` next to it) while the emulator runs: a second emulator on it fails to
+    /// start with [`Error::StateLocked`]. Saving is atomic (write `FILE.tmp`, sync, rename,
+    /// sync the directory); a change that cannot be saved is not applied (the request gets a
+    /// 503 `serviceNotAvailable`, [`EmulatorHandle::update_tenant`] an error).
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_file = Some(path.into());
         self
@@ -332,24 +342,17 @@ impl EmulatorBuilder {
             });
         }
         let mut tenant = self.tenant;
-        if let Some(path) = &self.state_file {
-            match std::fs::read_to_string(path) {
-                Ok(text) => tenant = Tenant::from_json(&text)?,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    write_state(path, &tenant).map_err(|source| Error::File {
-                        path: path.clone(),
-                        source,
-                    })?;
-                }
-                Err(source) => {
-                    return Err(Error::File {
-                        path: path.clone(),
-                        source,
-                    });
-                }
-            }
-        }
         tenant.normalize()?;
+        let state = match &self.state_file {
+            None => None,
+            Some(path) => {
+                let (state, saved) = state::StateFile::open(path, &tenant)?;
+                if let Some(saved) = saved {
+                    tenant = saved;
+                }
+                Some(state)
+            }
+        };
         let listener = tokio::net::TcpListener::bind(self.listen)
             .await
             .map_err(|source| Error::Bind {
@@ -370,7 +373,7 @@ impl EmulatorBuilder {
             cloud: self.cloud,
             body_limit: self.body_limit,
             body_timeout: self.body_timeout,
-            state_file: self.state_file,
+            state,
             addr,
         });
         let app = Router::new()
@@ -467,13 +470,14 @@ impl EmulatorHandle {
     }
 
     /// Changes the tenant under the lock (seed users, tokens, policy...). The result is
-    /// validated; on error the change is rolled back.
+    /// validated and, with a state file, saved; when either fails the change is rolled back
+    /// and the error returned.
     pub fn update_tenant<R>(&self, change: impl FnOnce(&mut Tenant) -> R) -> Result<R, Error> {
         let mut inner = self.shared.lock();
         let mut tenant = inner.tenant.clone();
         let out = change(&mut tenant);
         tenant.normalize()?;
-        self.shared.save_state(&tenant);
+        self.shared.save_state(&tenant)?;
         inner.tenant = tenant;
         Ok(out)
     }

@@ -557,7 +557,7 @@ impl Tenant {
 
     /// Parses and validates a tenant file, filling in computed SMS sign-in states.
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        let mut tenant: Tenant = serde_json::from_str(text).map_err(Error::TenantJson)?;
+        let mut tenant: Tenant = serde_json::from_str(text).map_err(|e| Error::json(&e))?;
         tenant.normalize()?;
         Ok(tenant)
     }
