@@ -356,3 +356,124 @@ async fn out_of_file_descriptors_the_accept_loop_backs_off_and_says_so() {
     let recoveries = logs.matches("accepting connections again").count();
     assert!(warnings <= recoveries + 1, "{warnings} warnings: {logs}");
 }
+
+/// Every way a request can carry a phone number, sent to the binary with debug logs on: its
+/// stderr must hold none of them whole (a `client-request-id` of `+12065550177` used to be
+/// logged as sent).
+#[tokio::test]
+async fn the_binary_logs_no_phone_number_in_any_format() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_graph-phone-emulator"))
+        .args(["--listen", "127.0.0.1:0", "--verbose"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line.trim().to_string();
+    let http = client();
+    let written = [
+        "+12065550177",
+        "+1 2065550177",
+        "+1-206-555-0177",
+        "(206) 555-0177",
+        "+1 (206) 555-0177",
+        "+1 206 555 0177",
+        "+1 2065550177x123",
+        "206.555.0177",
+    ];
+    let encoded = [
+        "%2B12065550177",
+        "%2b1%202065550177",
+        "+1%20206%20555%200177",
+        "%28206%29%20555-0177",
+    ];
+    let send = |method: &str, path: String, body: Option<serde_json::Value>, crid: &str| {
+        let mut req = http
+            .request(method.parse().unwrap(), format!("{base}{path}"))
+            .bearer_auth("alice-rw")
+            .header("client-request-id", crid);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send()
+    };
+    let phones = "/me/authentication/phoneMethods";
+    for n in written {
+        for (method, path, body) in [
+            (
+                "POST",
+                phones.to_string(),
+                serde_json::json!({"phoneNumber": n, "phoneType": "office"}),
+            ),
+            (
+                "PATCH",
+                format!("{phones}/{OFFICE}"),
+                serde_json::json!({"phoneNumber": n}),
+            ),
+            (
+                "PATCH",
+                format!("{phones}/{MOBILE}"),
+                serde_json::json!({"phoneNumber": n, "phoneType": n}),
+            ),
+        ] {
+            send(method, path, Some(body), n).await.unwrap();
+        }
+        let _ = send("DELETE", format!("{phones}/{OFFICE}"), None, n).await;
+    }
+    for n in written.iter().chain(&encoded) {
+        let n = n.replace(' ', "%20");
+        for path in [
+            format!("/users/{n}/authentication/phoneMethods"),
+            format!("{phones}/{n}"),
+            format!("{phones}?x={n}"),
+            format!("{phones}?$select={n}"),
+            format!("/{n}"),
+        ] {
+            send("GET", path, None, &n).await.unwrap();
+        }
+    }
+    send("X2065550177", phones.to_string(), None, "m")
+        .await
+        .unwrap();
+
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    // The requests were logged, with the numbers masked.
+    assert!(
+        logs.contains(r#"client_request_id="+12*******77""#),
+        "{logs}"
+    );
+    assert!(logs.contains("+1 20******77"), "{logs}");
+    for whole in [
+        "2065550177",
+        "206-555-0177",
+        "206) 555-0177",
+        "206 555 0177",
+        "206.555.0177",
+        "206%20555%200177",
+        "5550177",
+        "555-0177",
+    ] {
+        assert!(!logs.contains(whole), "the logs hold {whole}: {logs}");
+    }
+}
