@@ -585,9 +585,10 @@ impl Tenant {
                 return invalid(format!("duplicate user id `{}`", user.id));
             }
             if !upns.insert(user.user_principal_name.to_ascii_lowercase()) {
+                // The name itself is not quoted: user principal names stay out of messages.
                 return invalid(format!(
-                    "duplicate userPrincipalName `{}`",
-                    user.user_principal_name
+                    "user `{}` has the userPrincipalName of another user",
+                    user.id
                 ));
             }
             let mut seen = BTreeSet::new();
@@ -647,7 +648,12 @@ impl Tenant {
             if let Principal::Delegated { user, .. } = principal
                 && self.find_user(user).is_none()
             {
-                return invalid(format!("a token names unknown user `{user}`"));
+                // Neither the token nor the name it gives is quoted (secrets, user names).
+                return invalid(
+                    "a delegated token names a user (by id or userPrincipalName) that is not in \
+                     the tenant"
+                        .to_string(),
+                );
             }
         }
         Ok(())

@@ -387,6 +387,17 @@ async fn a_corrupt_state_file_is_named_with_the_position_and_no_value_from_it() 
             "line 3, column ",
             &["sekret-token-2", "sekret-token-1"][..],
         ),
+        // Valid JSON, broken rules: the names are not quoted either.
+        (
+            "{\"users\": [{\"id\": \"a\", \"userPrincipalName\": \"bob@contoso.com\"}, {\"id\": \"b\", \"userPrincipalName\": \"BOB@contoso.com\"}]}",
+            "invalid tenant: user `b` has the userPrincipalName of another user",
+            &["bob@contoso.com", "BOB@contoso.com"][..],
+        ),
+        (
+            "{\"tokens\": {\"sekret-token-3\": {\"kind\": \"delegated\", \"user\": \"ghost@contoso.com\"}}}",
+            "invalid tenant: a delegated token names a user",
+            &["sekret-token-3", "ghost@contoso.com"][..],
+        ),
         // Broken syntax right after a user principal name and a number.
         (
             "{\"users\": [{\"id\": \"a\", \"userPrincipalName\": \"bob@contoso.com\" \"phone\": +1 2065550177}]}",
