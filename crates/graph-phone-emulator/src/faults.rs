@@ -91,9 +91,15 @@ impl RetryAfter {
         match self {
             Self::Seconds(s) => format!("{s}"),
             Self::HttpDate(after) => {
-                let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+                // Saturating all the way: a plan built in code can hold any duration, and a
+                // request must never panic on it (the parser allows at most a day).
+                let secs = after
+                    .as_secs()
+                    .saturating_add(u64::from(after.subsec_nanos() > 0));
+                let secs = jiff::SignedDuration::from_secs(i64::try_from(secs).unwrap_or(i64::MAX));
                 let at = jiff::Timestamp::now()
-                    + jiff::SignedDuration::from_secs(i64::try_from(secs).unwrap_or(i64::MAX / 2));
+                    .checked_add(secs)
+                    .unwrap_or(jiff::Timestamp::MAX);
                 jiff::fmt::rfc2822::DateTimePrinter::new()
                     .timestamp_to_rfc9110_string(&at)
                     .unwrap_or_default()
@@ -168,6 +174,11 @@ impl FaultPlan {
 
     /// Parses the fault language (see the README), e.g.
     /// `seed=7; POST phoneMethods 429 retry-after=0.25 times=2; GET * 503 p=0.1`.
+    ///
+    /// Every parameter is checked against its range ([`MAX_RETRY_AFTER_SECONDS`],
+    /// [`MAX_LATENCY_MS`], `times` from 1, `p` from 0 to 1); a value outside it, a parameter
+    /// given twice or two that contradict each other is an [`Error::FaultSpec`] naming the rule
+    /// and the allowed range.
     pub fn parse(spec: &str) -> Result<Self, Error> {
         let mut plan = FaultPlan::default();
         for item in spec.split(';').map(str::trim).filter(|s| !s.is_empty()) {
@@ -176,10 +187,9 @@ impl FaultPlan {
                 message: message.to_string(),
             };
             if let Some(seed) = item.strip_prefix("seed=") {
-                plan.seed = seed
-                    .trim()
-                    .parse()
-                    .map_err(|_| err("seed must be an integer"))?;
+                plan.seed = seed.trim().parse().map_err(|_| {
+                    err("seed must be a whole number from 0 to 18446744073709551615")
+                })?;
                 continue;
             }
             let mut words = item.split_whitespace();
@@ -193,41 +203,64 @@ impl FaultPlan {
             }
             let mut retry_after = None;
             let mut latency = None;
-            let mut trigger = Trigger::Always;
+            let mut trigger = None;
+            let mut seen: Vec<&str> = Vec::new();
             for param in words {
                 let (key, value) = param
                     .split_once('=')
                     .ok_or_else(|| err("parameters are written KEY=VALUE"))?;
-                let seconds = || -> Result<f64, Error> {
-                    value
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|s| s.is_finite() && *s >= 0.0)
-                        .ok_or_else(|| err("seconds must be a non-negative number"))
-                };
+                if seen.contains(&key) {
+                    return Err(err(&format!("parameter `{key}` is given twice")));
+                }
+                seen.push(key);
                 match key {
-                    "retry-after" => retry_after = Some(RetryAfter::Seconds(seconds()?)),
-                    "retry-after-date" => {
-                        retry_after =
-                            Some(RetryAfter::HttpDate(Duration::from_secs_f64(seconds()?)))
+                    "retry-after" | "retry-after-date" => {
+                        if retry_after.is_some() {
+                            return Err(err(
+                                "give either retry-after or retry-after-date, not both",
+                            ));
+                        }
+                        let seconds = parse_seconds(value).map_err(|m| err(&m))?;
+                        retry_after = Some(if key == "retry-after" {
+                            RetryAfter::Seconds(seconds)
+                        } else {
+                            RetryAfter::HttpDate(Duration::from_secs_f64(seconds))
+                        });
                     }
                     "ms" => {
-                        latency = Some(Duration::from_millis(
-                            value.parse().map_err(|_| err("ms must be an integer"))?,
-                        ))
-                    }
-                    "times" => {
-                        trigger = Trigger::Times(
-                            value.parse().map_err(|_| err("times must be an integer"))?,
-                        )
-                    }
-                    "p" => {
-                        let p = value
-                            .parse::<f64>()
+                        let ms = value
+                            .parse::<u64>()
                             .ok()
-                            .filter(|p| (0.0..=1.0).contains(p))
-                            .ok_or_else(|| err("p must be between 0 and 1"))?;
-                        trigger = Trigger::Probability(p);
+                            .filter(|ms| *ms <= MAX_LATENCY_MS)
+                            .ok_or_else(|| {
+                                err(&format!(
+                                    "ms must be a whole number of milliseconds from 0 to {MAX_LATENCY_MS}"
+                                ))
+                            })?;
+                        latency = Some(Duration::from_millis(ms));
+                    }
+                    "times" | "p" => {
+                        if trigger.is_some() {
+                            return Err(err("give either times or p, not both"));
+                        }
+                        trigger = Some(if key == "times" {
+                            Trigger::Times(value.parse().ok().filter(|n| *n >= 1).ok_or_else(
+                                || {
+                                    err(&format!(
+                                        "times must be a whole number from 1 to {}",
+                                        u32::MAX
+                                    ))
+                                },
+                            )?)
+                        } else {
+                            Trigger::Probability(
+                                value
+                                    .parse::<f64>()
+                                    .ok()
+                                    .filter(|p| (0.0..=1.0).contains(p) && !p.is_sign_negative())
+                                    .ok_or_else(|| err("p must be a number from 0 to 1"))?,
+                            )
+                        });
                     }
                     _ => return Err(err(&format!("unknown parameter `{key}`"))),
                 }
@@ -254,11 +287,40 @@ impl FaultPlan {
                 }
             };
             let mut rule = FaultRule::new(method, route, kind);
-            rule.trigger = trigger;
+            rule.trigger = trigger.unwrap_or(Trigger::Always);
             plan.rules.push(rule);
         }
         Ok(plan)
     }
+}
+
+/// The largest `retry-after` and `retry-after-date` the fault language accepts, in seconds
+/// (one day).
+pub const MAX_RETRY_AFTER_SECONDS: f64 = 86_400.0;
+
+/// The largest `ms` of a `latency` rule the fault language accepts (ten minutes).
+pub const MAX_LATENCY_MS: u64 = 600_000;
+
+/// A `retry-after`/`retry-after-date` value: a plain decimal number of seconds from 0 to
+/// [`MAX_RETRY_AFTER_SECONDS`] (no sign, exponent, `inf` or `NaN`).
+fn parse_seconds(value: &str) -> Result<f64, String> {
+    let range = || {
+        format!(
+            "seconds must be a decimal number from 0 to {MAX_RETRY_AFTER_SECONDS} (e.g. 0.25 or 2)"
+        )
+    };
+    let plain = !value.is_empty()
+        && value.bytes().filter(|b| *b == b'.').count() <= 1
+        && value.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && value.bytes().any(|b| b.is_ascii_digit());
+    if !plain {
+        return Err(range());
+    }
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|s| (0.0..=MAX_RETRY_AFTER_SECONDS).contains(s))
+        .ok_or_else(range)
 }
 
 impl fmt::Display for FaultRule {
@@ -331,7 +393,7 @@ impl FaultState {
                 continue;
             }
             match &rule.kind {
-                FaultKind::Latency(d) => decision.latency += *d,
+                FaultKind::Latency(d) => decision.latency = decision.latency.saturating_add(*d),
                 other => {
                     decision.fault = Some(other.clone());
                     break;
@@ -385,6 +447,223 @@ mod tests {
             "POST phoneMethods 429 colour=red",
         ] {
             assert!(FaultPlan::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Each out-of-range or contradictory parameter is refused with a message naming the
+    /// parameter and its range, not accepted, clamped or panicking.
+    #[test]
+    fn out_of_range_parameters_name_the_rule_and_the_range() {
+        for (bad, says) in [
+            ("GET * 429 retry-after-date=1e300", "from 0 to 86400"),
+            (
+                "GET * 429 retry-after-date=1000000000000",
+                "from 0 to 86400",
+            ),
+            ("GET * 503 retry-after-date=86400.5", "from 0 to 86400"),
+            ("GET * 429 retry-after=1e300", "from 0 to 86400"),
+            ("GET * 429 retry-after=-0", "from 0 to 86400"),
+            ("GET * 429 retry-after=-1", "from 0 to 86400"),
+            ("GET * 429 retry-after=NaN", "from 0 to 86400"),
+            ("GET * 429 retry-after=inf", "from 0 to 86400"),
+            ("GET * 429 retry-after=infinity", "from 0 to 86400"),
+            ("GET * 429 retry-after=", "from 0 to 86400"),
+            ("GET * 429 retry-after=.", "from 0 to 86400"),
+            ("GET * 429 retry-after=1.2.3", "from 0 to 86400"),
+            ("GET * 429 retry-after=+1", "from 0 to 86400"),
+            ("GET * latency ms=600001", "from 0 to 600000"),
+            ("GET * latency ms=18446744073709551615", "from 0 to 600000"),
+            (
+                "GET * latency ms=99999999999999999999999",
+                "from 0 to 600000",
+            ),
+            ("GET * latency ms=-5", "from 0 to 600000"),
+            ("GET * latency ms=1.5", "from 0 to 600000"),
+            ("GET * 503 times=0", "from 1 to 4294967295"),
+            ("GET * 503 times=4294967296", "from 1 to 4294967295"),
+            ("GET * 503 times=-1", "from 1 to 4294967295"),
+            ("GET * 503 p=1.0001", "from 0 to 1"),
+            ("GET * 503 p=-0.1", "from 0 to 1"),
+            ("GET * 503 p=-0", "from 0 to 1"),
+            ("GET * 503 p=NaN", "from 0 to 1"),
+            ("GET * 503 p=inf", "from 0 to 1"),
+            ("GET * 503 times=2 times=3", "given twice"),
+            ("GET * 503 times=2 p=0.5", "not both"),
+            ("GET * 503 retry-after=1 retry-after-date=1", "not both"),
+            ("seed=-1", "from 0 to 18446744073709551615"),
+            (
+                "seed=18446744073709551616",
+                "from 0 to 18446744073709551615",
+            ),
+        ] {
+            let message = match FaultPlan::parse(bad) {
+                Ok(plan) => panic!("`{bad}` was accepted as {plan:?}"),
+                Err(e) => e.to_string(),
+            };
+            let rule = bad.split(' ').take(3).collect::<Vec<_>>().join(" ");
+            assert!(message.contains(says), "`{bad}`: {message}");
+            assert!(message.contains(&rule), "`{bad}` not named: {message}");
+        }
+    }
+
+    #[test]
+    fn boundary_values_are_accepted() {
+        let plan = FaultPlan::parse(
+            "seed=18446744073709551615; GET * 429 retry-after-date=86400; GET * 503 retry-after=0; \
+             GET * latency ms=600000; GET * 503 times=4294967295; GET * 503 p=0; GET * 503 p=1",
+        )
+        .unwrap();
+        assert_eq!(plan.rules.len(), 6);
+        let mut state = FaultState::new(plan);
+        // Applying every rule (and building its Retry-After) does not panic.
+        for _ in 0..3 {
+            let d = state.decide("GET", "methods");
+            if let Some(
+                FaultKind::TooManyRequests {
+                    retry_after: Some(r),
+                }
+                | FaultKind::ServiceUnavailable {
+                    retry_after: Some(r),
+                },
+            ) = d.fault
+            {
+                assert!(!r.header_value().is_empty());
+            }
+        }
+    }
+
+    /// Plans built in code skip the parser: applying them must not panic either.
+    #[test]
+    fn extreme_plans_built_in_code_apply_without_panicking() {
+        let mut state = FaultState::new(
+            FaultPlan::seeded(1)
+                .rule(FaultRule::new("*", "*", FaultKind::Latency(Duration::MAX)))
+                .rule(FaultRule::new("*", "*", FaultKind::Latency(Duration::MAX)))
+                .rule(
+                    FaultRule::new("*", "*", FaultKind::GatewayTimeoutAfterApply)
+                        .probability(f64::NAN),
+                ),
+        );
+        assert_eq!(state.decide("GET", "methods").latency, Duration::MAX);
+        for r in [
+            RetryAfter::HttpDate(Duration::MAX),
+            RetryAfter::Seconds(f64::NAN),
+            RetryAfter::Seconds(1e300),
+        ] {
+            let _ = r.header_value();
+        }
+        // A date past the year 9999 is written as the latest date jiff can print.
+        assert!(
+            RetryAfter::HttpDate(Duration::MAX)
+                .header_value()
+                .contains("9999")
+        );
+    }
+
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Words of the language with numbers in and out of every range.
+        fn rule_text() -> impl Strategy<Value = String> {
+            let method = prop::sample::select(vec!["GET", "POST", "*", "PATCH", "get", ""]);
+            let route =
+                prop::sample::select(vec!["*", "phoneMethods", "phoneMethods*", "methods/{id}"]);
+            let kind = prop::sample::select(vec![
+                "429",
+                "503",
+                "504-after",
+                "latency",
+                "drop-before",
+                "drop-after",
+                "malformed",
+                "418",
+            ]);
+            let number = prop_oneof![
+                any::<f64>().prop_map(|f| f.to_string()),
+                any::<u64>().prop_map(|n| n.to_string()),
+                any::<i64>().prop_map(|n| n.to_string()),
+                (0u32..100_000).prop_map(|n| format!("{}.{}", n, n % 97)),
+                prop::sample::select(vec!["NaN", "inf", "-inf", "1e300", "", ".", "1e-300", "-0"])
+                    .prop_map(str::to_string),
+            ];
+            let key = prop::sample::select(vec![
+                "retry-after",
+                "retry-after-date",
+                "ms",
+                "times",
+                "p",
+                "seed",
+                "x",
+            ]);
+            let params = prop::collection::vec((key, number), 0..4);
+            (method, route, kind, params).prop_map(|(m, r, k, ps)| {
+                let mut s = format!("{m} {r} {k}");
+                for (key, value) in ps {
+                    s.push_str(&format!(" {key}={value}"));
+                }
+                s
+            })
+        }
+
+        fn apply(plan: FaultPlan) {
+            let rules = plan.rules.clone();
+            let mut state = FaultState::new(plan);
+            for rule in &rules {
+                if let FaultKind::TooManyRequests {
+                    retry_after: Some(r),
+                }
+                | FaultKind::ServiceUnavailable {
+                    retry_after: Some(r),
+                } = &rule.kind
+                {
+                    let _ = r.header_value();
+                }
+                let _ = rule.to_string();
+            }
+            for method in ["GET", "POST"] {
+                let _ = state.decide(method, "phoneMethods");
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn parse_never_panics_on_any_text(spec in ".{0,120}") {
+                if let Ok(plan) = FaultPlan::parse(&spec) {
+                    apply(plan);
+                }
+            }
+
+            #[test]
+            fn an_accepted_plan_applies_without_panicking(
+                rules in prop::collection::vec(rule_text(), 1..4),
+                seed in any::<u64>(),
+            ) {
+                let spec = format!("seed={seed}; {}", rules.join("; "));
+                if let Ok(plan) = FaultPlan::parse(&spec) {
+                    for rule in &plan.rules {
+                        if let FaultKind::TooManyRequests { retry_after: Some(r) }
+                        | FaultKind::ServiceUnavailable { retry_after: Some(r) } = &rule.kind
+                        {
+                            let secs = match r {
+                                RetryAfter::Seconds(s) => *s,
+                                RetryAfter::HttpDate(d) => d.as_secs_f64(),
+                            };
+                            prop_assert!((0.0..=MAX_RETRY_AFTER_SECONDS).contains(&secs));
+                        }
+                        if let FaultKind::Latency(d) = rule.kind {
+                            prop_assert!(d <= Duration::from_millis(MAX_LATENCY_MS));
+                        }
+                        if let Trigger::Times(n) = rule.trigger {
+                            prop_assert!(n >= 1);
+                        }
+                        if let Trigger::Probability(p) = rule.trigger {
+                            prop_assert!((0.0..=1.0).contains(&p));
+                        }
+                    }
+                    apply(plan);
+                }
+            }
         }
     }
 

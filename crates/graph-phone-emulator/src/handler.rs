@@ -85,13 +85,16 @@ pub(crate) async fn handle(
     let ids = Ids::new(&parts.headers);
     let mut record = RequestRecord {
         seq: 0,
-        method: parts.method.to_string(),
+        method: crate::redact::recorded(parts.method.as_str()),
         path_template: None,
         route: None,
         user_id: None,
         status: None,
         applied: false,
-        client_request_id: ids.given_client_request_id.clone(),
+        client_request_id: ids
+            .given_client_request_id
+            .as_deref()
+            .map(crate::redact::recorded),
         request_id: ids.request_id.clone(),
         fault: None,
     };
@@ -529,6 +532,8 @@ impl Shared {
             .header("allow", &allow.join(", ")));
         };
         let mut inner = self.lock();
+        // With a state file, a write that cannot be saved is rolled back to this.
+        let before = (self.state.is_some() && *method != Method::GET).then(|| inner.tenant.clone());
         let page_size = inner.page_size;
         let tenant = &mut inner.tenant;
         let caller = auth::authenticate(tenant, headers, self.cloud)?;
@@ -681,8 +686,16 @@ impl Shared {
             }
             _ => unreachable!("methods are checked against Route::allowed"),
         };
-        if record.applied {
-            self.save_state(&inner.tenant);
+        if record.applied
+            && let (Err(_), Some(before)) = (self.save_state(&inner.tenant), before)
+        {
+            inner.tenant = before;
+            record.applied = false;
+            return Err(ApiError::new(
+                503,
+                "serviceNotAvailable",
+                "The emulator could not save its state file; the change was not applied.",
+            ));
         }
         result
     }

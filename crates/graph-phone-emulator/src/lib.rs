@@ -38,11 +38,14 @@ mod generated;
 mod handler;
 mod permissions;
 mod phone;
+mod redact;
 mod route;
 mod server;
+mod state;
 pub mod tenant;
 mod wire;
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -54,8 +57,11 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use error::Error;
-pub use faults::{FaultKind, FaultPlan, FaultRule, RetryAfter, Trigger};
+pub use faults::{
+    FaultKind, FaultPlan, FaultRule, MAX_LATENCY_MS, MAX_RETRY_AFTER_SECONDS, RetryAfter, Trigger,
+};
 pub use phone::{is_valid_number, mask_for_api, mask_for_log};
+pub use redact::MAX_RECORDED_LEN;
 pub use tenant::{
     Cloud, DefaultMfaMethod, JsonObject, MethodKind, PhoneMethod, PhoneType, Principal,
     SmsSignInState, Tenant, User, UserPolicy,
@@ -67,13 +73,26 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 /// The default time allowed for a request body to arrive.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// One request as the emulator saw it. Never holds tokens or phone numbers.
+/// The default time a connection has to send a complete request head (also how long a
+/// keep-alive connection may stay idle).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The default cap on connections served at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+
+/// The default capacity of the request log, in records (a record takes well under 1 KiB).
+pub const DEFAULT_REQUEST_LOG_CAPACITY: usize = 10_000;
+
+/// One request as the emulator saw it. Never holds tokens or phone numbers, and never more than
+/// [`MAX_RECORDED_LEN`] bytes of any value the client chose.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestRecord {
     /// Position in the log, from 1: the order in which requests finished (were answered or
     /// dropped), which is not their arrival order when a `latency` fault held one back.
+    /// Records dropped from a full log keep their numbers, so the oldest record kept has
+    /// `seq` = [`EmulatorHandle::dropped_requests`] + 1.
     pub seq: u64,
-    /// HTTP method.
+    /// HTTP method (an unusual one masked and cut like `client_request_id`).
     pub method: String,
     /// Path template, e.g. `/users/{id}/authentication/phoneMethods/{id}`; `None` when the
     /// path matched no route.
@@ -87,7 +106,9 @@ pub struct RequestRecord {
     /// Whether a write was applied to the tenant (also true when the response was then
     /// replaced by a 504 or a dropped connection).
     pub applied: bool,
-    /// The `client-request-id` header, when the client sent one.
+    /// The `client-request-id` header, when the client sent one: as sent when it is a UUID or
+    /// any value of at most [`MAX_RECORDED_LEN`] bytes without a phone number; otherwise with
+    /// number-like digit runs masked and cut to [`MAX_RECORDED_LEN`] bytes (ending in `…`).
     pub client_request_id: Option<String>,
     /// The `request-id` the emulator generated.
     pub request_id: String,
@@ -99,8 +120,44 @@ pub struct RequestRecord {
 struct Inner {
     tenant: Tenant,
     faults: faults::FaultState,
-    log: Vec<RequestRecord>,
+    log: RequestLog,
     page_size: Option<usize>,
+}
+
+/// The request log: the newest `capacity` records, and how many older ones were dropped.
+struct RequestLog {
+    records: VecDeque<RequestRecord>,
+    capacity: usize,
+    dropped: u64,
+}
+
+impl RequestLog {
+    fn new(capacity: usize) -> Self {
+        Self {
+            // Grows as records come; never allocates the whole capacity up front.
+            records: VecDeque::new(),
+            capacity,
+            dropped: 0,
+        }
+    }
+
+    fn push(&mut self, mut record: RequestRecord) {
+        record.seq = self.dropped + self.records.len() as u64 + 1;
+        if self.records.len() >= self.capacity {
+            if self.records.pop_front().is_none() {
+                // Capacity 0: nothing is kept.
+                self.dropped += 1;
+                return;
+            }
+            self.dropped += 1;
+        }
+        self.records.push_back(record);
+    }
+
+    fn clear(&mut self) {
+        self.records = VecDeque::new();
+        self.dropped = 0;
+    }
 }
 
 /// State shared by the server and every handle.
@@ -109,7 +166,7 @@ pub(crate) struct Shared {
     cloud: Cloud,
     body_limit: usize,
     body_timeout: Duration,
-    state_file: Option<PathBuf>,
+    state: Option<state::StateFile>,
     addr: SocketAddr,
 }
 
@@ -118,10 +175,8 @@ impl Shared {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn push_record(&self, mut record: RequestRecord) {
-        let mut inner = self.lock();
-        record.seq = inner.log.len() as u64 + 1;
-        inner.log.push(record);
+    fn push_record(&self, record: RequestRecord) {
+        self.lock().log.push(record);
     }
 
     /// `http://host:port` as the client addressed us (for `@odata.nextLink`).
@@ -136,19 +191,24 @@ impl Shared {
         }
     }
 
-    fn save_state(&self, tenant: &Tenant) {
-        let Some(path) = &self.state_file else { return };
-        if let Err(e) = write_state(path, tenant) {
-            tracing::error!(path = %path.display(), error = %e, "cannot save the state file");
-        }
+    /// Saves `tenant` to the state file, if there is one. On failure the error is logged and
+    /// returned: the caller must not apply the change.
+    fn save_state(&self, tenant: &Tenant) -> Result<(), Error> {
+        let Some(state) = &self.state else {
+            return Ok(());
+        };
+        state.save(tenant).map_err(|source| {
+            tracing::error!(
+                path = %state.path().display(),
+                error = %source,
+                "cannot save the state file; the change is not applied"
+            );
+            Error::File {
+                path: state.path().to_path_buf(),
+                source,
+            }
+        })
     }
-}
-
-fn write_state(path: &std::path::Path, tenant: &Tenant) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    std::fs::write(&tmp, tenant.to_json())?;
-    std::fs::rename(&tmp, path)
 }
 
 /// Entry point: `Emulator::builder()`.
@@ -168,6 +228,9 @@ impl Emulator {
             state_file: None,
             body_limit: DEFAULT_BODY_LIMIT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
+            request_log_capacity: DEFAULT_REQUEST_LOG_CAPACITY,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -183,6 +246,9 @@ pub struct EmulatorBuilder {
     state_file: Option<PathBuf>,
     body_limit: usize,
     body_timeout: Duration,
+    request_log_capacity: usize,
+    header_timeout: Duration,
+    max_connections: usize,
 }
 
 impl EmulatorBuilder {
@@ -217,7 +283,11 @@ impl EmulatorBuilder {
     }
 
     /// Persist the tenant to this file after every applied change; if the file exists when
-    /// the emulator starts, it is loaded instead of the configured tenant.
+    /// the emulator starts, it is loaded instead of the configured tenant. The file is locked
+    /// (`FILE.lock` next to it) while the emulator runs: a second emulator on it fails to
+    /// start with [`Error::StateLocked`]. Saving is atomic (write `FILE.tmp`, sync, rename,
+    /// sync the directory); a change that cannot be saved is not applied (the request gets a
+    /// 503 `serviceNotAvailable`, [`EmulatorHandle::update_tenant`] an error).
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_file = Some(path.into());
         self
@@ -236,27 +306,56 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How many request records the log keeps (default [`DEFAULT_REQUEST_LOG_CAPACITY`]);
+    /// when full, the oldest is dropped and counted ([`EmulatorHandle::dropped_requests`]).
+    /// 0 keeps none.
+    pub fn request_log_capacity(mut self, records: usize) -> Self {
+        self.request_log_capacity = records;
+        self
+    }
+
+    /// How long a connection has to send a complete request head before it is closed
+    /// without an answer (default [`DEFAULT_HEADER_TIMEOUT`]). The same limit closes a
+    /// keep-alive connection idle for that long. Must be more than zero.
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.header_timeout = timeout;
+        self
+    }
+
+    /// How many connections are served at once (default [`DEFAULT_MAX_CONNECTIONS`]). Beyond
+    /// the cap, new connections wait in the listen backlog until one closes; idle keep-alive
+    /// connections are asked to close to make room. Must be at least 1.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections;
+        self
+    }
+
     /// Binds, starts serving in a background task, and returns the running emulator.
     pub async fn start(self) -> Result<RunningEmulator, Error> {
-        let mut tenant = self.tenant;
-        if let Some(path) = &self.state_file {
-            match std::fs::read_to_string(path) {
-                Ok(text) => tenant = Tenant::from_json(&text)?,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    write_state(path, &tenant).map_err(|source| Error::File {
-                        path: path.clone(),
-                        source,
-                    })?;
-                }
-                Err(source) => {
-                    return Err(Error::File {
-                        path: path.clone(),
-                        source,
-                    });
-                }
-            }
+        if self.header_timeout.is_zero() {
+            return Err(Error::InvalidOption {
+                option: "header_timeout",
+                message: "must be more than zero".into(),
+            });
         }
+        if self.max_connections == 0 {
+            return Err(Error::InvalidOption {
+                option: "max_connections",
+                message: "must be at least 1".into(),
+            });
+        }
+        let mut tenant = self.tenant;
         tenant.normalize()?;
+        let state = match &self.state_file {
+            None => None,
+            Some(path) => {
+                let (state, saved) = state::StateFile::open(path, &tenant)?;
+                if let Some(saved) = saved {
+                    tenant = saved;
+                }
+                Some(state)
+            }
+        };
         let listener = tokio::net::TcpListener::bind(self.listen)
             .await
             .map_err(|source| Error::Bind {
@@ -271,20 +370,24 @@ impl EmulatorBuilder {
             inner: Mutex::new(Inner {
                 tenant,
                 faults: faults::FaultState::new(self.faults),
-                log: Vec::new(),
+                log: RequestLog::new(self.request_log_capacity),
                 page_size: self.page_size,
             }),
             cloud: self.cloud,
             body_limit: self.body_limit,
             body_timeout: self.body_timeout,
-            state_file: self.state_file,
+            state,
             addr,
         });
         let app = Router::new()
             .fallback(handler::handle)
             .with_state(shared.clone());
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(server::serve(listener, app, stopped));
+        let limits = server::Limits {
+            header_timeout: self.header_timeout,
+            max_connections: self.max_connections,
+        };
+        let task = tokio::spawn(server::serve(listener, app, limits, stopped));
         tracing::info!(%addr, cloud = %self.cloud, "graph emulator listening");
         Ok(RunningEmulator {
             handle: EmulatorHandle { shared },
@@ -370,23 +473,32 @@ impl EmulatorHandle {
     }
 
     /// Changes the tenant under the lock (seed users, tokens, policy...). The result is
-    /// validated; on error the change is rolled back.
+    /// validated and, with a state file, saved; when either fails the change is rolled back
+    /// and the error returned.
     pub fn update_tenant<R>(&self, change: impl FnOnce(&mut Tenant) -> R) -> Result<R, Error> {
         let mut inner = self.shared.lock();
         let mut tenant = inner.tenant.clone();
         let out = change(&mut tenant);
         tenant.normalize()?;
-        self.shared.save_state(&tenant);
+        self.shared.save_state(&tenant)?;
         inner.tenant = tenant;
         Ok(out)
     }
 
-    /// Every request so far, in the order they finished (see [`RequestRecord::seq`]).
+    /// The requests the log holds, in the order they finished (see [`RequestRecord::seq`]):
+    /// every request since the start or the last [`clear_requests`](Self::clear_requests),
+    /// less the oldest [`dropped_requests`](Self::dropped_requests) when the log was full.
     pub fn requests(&self) -> Vec<RequestRecord> {
-        self.shared.lock().log.clone()
+        self.shared.lock().log.records.iter().cloned().collect()
     }
 
-    /// Forgets the request log.
+    /// How many records were dropped, oldest first, because the log was full (see
+    /// [`EmulatorBuilder::request_log_capacity`]).
+    pub fn dropped_requests(&self) -> u64 {
+        self.shared.lock().log.dropped
+    }
+
+    /// Forgets the request log and the dropped count; `seq` starts again from 1.
     pub fn clear_requests(&self) {
         self.shared.lock().log.clear();
     }

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
@@ -32,9 +33,37 @@ struct Args {
     /// Request body limit in bytes.
     #[arg(long, default_value_t = graph_phone_emulator::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
+    /// Seconds a connection has to send a complete request head (and the longest a
+    /// keep-alive connection may stay idle); more than 0, at most 86400.
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = seconds)]
+    header_timeout: Duration,
+    /// Connections served at once; further ones wait until one closes.
+    #[arg(long, value_name = "N", default_value_t = graph_phone_emulator::DEFAULT_MAX_CONNECTIONS,
+          value_parser = at_least_one)]
+    max_connections: usize,
+    /// Request records kept for the log (oldest dropped first; 0 keeps none).
+    #[arg(long, value_name = "N", default_value_t = graph_phone_emulator::DEFAULT_REQUEST_LOG_CAPACITY)]
+    request_log_capacity: usize,
     /// Debug logs (phone numbers appear masked, tokens never).
     #[arg(long, short)]
     verbose: bool,
+}
+
+/// A number of seconds, more than 0 and at most a day: `0.5`, `30`.
+fn seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| *s > 0.0 && *s <= 86_400.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| "expected a number of seconds, more than 0 and at most 86400".into())
+}
+
+/// A whole number from 1.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    text.parse::<usize>()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| "expected a whole number, at least 1".into())
 }
 
 #[tokio::main]
@@ -62,7 +91,10 @@ async fn main() -> anyhow::Result<()> {
         .listen(args.listen)
         .tenant(tenant)
         .cloud(args.cloud)
-        .body_limit(args.body_limit);
+        .body_limit(args.body_limit)
+        .header_timeout(args.header_timeout)
+        .max_connections(args.max_connections)
+        .request_log_capacity(args.request_log_capacity);
     if let Some(spec) = &args.faults {
         builder = builder.faults(FaultPlan::parse(spec)?);
     }

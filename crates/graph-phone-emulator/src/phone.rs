@@ -41,8 +41,14 @@ pub fn mask_for_api(number: &str) -> String {
 }
 
 /// Masking for our own logs: the first two and last two digits of the subscriber number
-/// stay (`+1 20******55`); extensions are dropped.
+/// stay (`+1 20******55`); extensions are dropped. A number in any other format (no space
+/// after the country code, dashes, parentheses) keeps only its first two and last two digits
+/// (`+12*******55`), and one of fewer than 8 digits only its first two.
 pub fn mask_for_log(number: &str) -> String {
+    if !is_valid_number(number) {
+        let digits = number.bytes().filter(u8::is_ascii_digit).count();
+        return crate::redact::mask_digits(number, digits);
+    }
     let (head, tail) = number.split_once(' ').unwrap_or(("?", number));
     let subscriber: Vec<char> = tail.split('x').next().unwrap_or("").chars().collect();
     let n = subscriber.len();

@@ -558,7 +558,7 @@ impl Tenant {
 
     /// Parses and validates a tenant file, filling in computed SMS sign-in states.
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        let mut tenant: Tenant = serde_json::from_str(text).map_err(Error::TenantJson)?;
+        let mut tenant: Tenant = serde_json::from_str(text).map_err(|e| Error::json(&e))?;
         tenant.normalize()?;
         Ok(tenant)
     }
@@ -586,9 +586,10 @@ impl Tenant {
                 return invalid(format!("duplicate user id `{}`", user.id));
             }
             if !upns.insert(user.user_principal_name.to_ascii_lowercase()) {
+                // The name itself is not quoted: user principal names stay out of messages.
                 return invalid(format!(
-                    "duplicate userPrincipalName `{}`",
-                    user.user_principal_name
+                    "user `{}` has the userPrincipalName of another user",
+                    user.id
                 ));
             }
             let mut seen = BTreeSet::new();
@@ -648,7 +649,12 @@ impl Tenant {
             if let Principal::Delegated { user, .. } = principal
                 && self.find_user(user).is_none()
             {
-                return invalid(format!("a token names unknown user `{user}`"));
+                // Neither the token nor the name it gives is quoted (secrets, user names).
+                return invalid(
+                    "a delegated token names a user (by id or userPrincipalName) that is not in \
+                     the tenant"
+                        .to_string(),
+                );
             }
         }
         Ok(())

@@ -584,9 +584,13 @@ const RETRYABLE_FAULTS: [&str; 5] = ["429", "503", "504-after", "drop-before", "
 pub async fn run(cfg: Config) -> Figures {
     let ids: CallIds = correlate::install();
     let cfg = Arc::new(cfg);
+    // The checks correlate every attempt through the request log, so it must keep them all:
+    // far more room than the run needs (an operation is a few requests, pages and retries
+    // included), checked below.
     let mut builder = Emulator::builder()
         .tenant(tenant(cfg.users))
-        .faults(fault_plan(cfg.seed, cfg.fault_rate));
+        .faults(fault_plan(cfg.seed, cfg.fault_rate))
+        .request_log_capacity(cfg.ops.saturating_mul(64).max(10_000));
     if let Some(n) = cfg.page_size {
         builder = builder.page_size(n);
     }
@@ -659,6 +663,11 @@ pub async fn run(cfg: Config) -> Figures {
     assert_eq!(done.len(), cfg.ops, "every operation ended");
 
     let log = handle.requests();
+    assert_eq!(
+        handle.dropped_requests(),
+        0,
+        "the request log dropped records: raise its capacity"
+    );
     let final_tenant = handle.tenant();
     let ids = ids.lock().unwrap().clone();
     let figures = check(

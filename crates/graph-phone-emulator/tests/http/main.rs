@@ -9,5 +9,6 @@ mod faults;
 mod methods;
 mod phone;
 mod query;
+mod server;
 mod shapes;
 mod state;

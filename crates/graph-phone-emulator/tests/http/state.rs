@@ -240,3 +240,192 @@ async fn the_binary_serves_until_interrupted_and_logs_no_secrets() {
     assert!(saved.users[0].phone(PhoneType::Office).is_some());
     let _ = std::fs::remove_file(&state);
 }
+
+/// A fresh directory for one test's state file.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = temp_path(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn a_second_emulator_on_the_same_state_file_is_refused() {
+    let dir = temp_dir("locked");
+    let path = dir.join("state.json");
+    let first = Ctx::with(
+        Emulator::builder()
+            .tenant(Tenant::example())
+            .state_file(&path),
+    )
+    .await;
+    // In this process...
+    let err = Emulator::builder()
+        .state_file(&path)
+        .start()
+        .await
+        .expect_err("a second emulator on the same state file");
+    assert!(
+        matches!(err, graph_phone_emulator::Error::StateLocked { .. }),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains(&path.display().to_string()) && message.contains("in use"),
+        "{message}"
+    );
+    // ... and in another one.
+    let out = Command::new(env!("CARGO_BIN_EXE_graph-phone-emulator"))
+        .arg("--state")
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the second process started");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("in use by another emulator"), "{stderr}");
+    // The first one's updates are still the file's.
+    first
+        .post(
+            "/me/authentication/phoneMethods",
+            "alice-rw",
+            json!({"phoneNumber": "+1 4255550100", "phoneType": "office"}),
+        )
+        .await
+        .ok(201);
+    first.emu.shutdown().await;
+    // Once it has stopped, the file is free again.
+    let second = Ctx::with(Emulator::builder().state_file(&path)).await;
+    assert!(
+        second
+            .emu
+            .handle()
+            .user("alice@contoso.com")
+            .unwrap()
+            .phone(PhoneType::Office)
+            .is_some()
+    );
+    second.emu.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The save used to fail silently: the change was answered 201 and served, and lost at the
+/// next restart.
+#[tokio::test]
+async fn a_change_that_cannot_be_saved_is_a_503_and_is_not_applied() {
+    let dir = temp_dir("unsaved");
+    let path = dir.join("state.json");
+    let ctx = Ctx::with(
+        Emulator::builder()
+            .tenant(Tenant::example())
+            .state_file(&path),
+    )
+    .await;
+    let h = ctx.emu.handle();
+    let before = h.tenant();
+    // Saving needs the directory (for the temporary file): take it away.
+    std::fs::remove_dir_all(&dir).unwrap();
+    let office = json!({"phoneNumber": "+1 4255550100", "phoneType": "office"});
+    ctx.post(
+        "/me/authentication/phoneMethods",
+        "alice-rw",
+        office.clone(),
+    )
+    .await
+    .expect(503, "serviceNotAvailable");
+    ctx.delete(
+        &format!("/me/authentication/phoneMethods/{ALTERNATE}"),
+        "alice-rw",
+    )
+    .await
+    .expect(503, "serviceNotAvailable");
+    assert_eq!(h.tenant(), before, "the served state changed");
+    let r = ctx
+        .get("/me/authentication/phoneMethods", "alice-read")
+        .await;
+    assert_eq!(r.json["value"].as_array().unwrap().len(), 2, "{}", r.text);
+    assert!(h.requests().iter().all(|r| !r.applied));
+    let err = h
+        .update_tenant(|t| t.users[0].policy.sms_sign_in_enabled = false)
+        .expect_err("update_tenant cannot save either");
+    assert!(err.to_string().contains("state.json"), "{err}");
+    assert_eq!(h.tenant(), before);
+
+    // With the directory back, changes are saved and applied again, atomically.
+    std::fs::create_dir_all(&dir).unwrap();
+    ctx.post("/me/authentication/phoneMethods", "alice-rw", office)
+        .await
+        .ok(201);
+    let saved = Tenant::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(saved.users[0].phone(PhoneType::Office).is_some());
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["state.json"], "no temporary file is left behind");
+    ctx.emu.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_corrupt_state_file_is_named_with_the_position_and_no_value_from_it() {
+    let dir = temp_dir("corrupt");
+    let path = dir.join("state.json");
+    for (text, position, secrets) in [
+        // A number where a string belongs.
+        (
+            "{\n  \"users\": [\n    {\"id\": \"a\", \"userPrincipalName\": \"a@x\", \"phoneMethods\": [{\"phoneType\": \"mobile\", \"phoneNumber\": 12065550177}]}\n  ]\n}",
+            "line 3, column 111",
+            &["12065550177", "2065550177"][..],
+        ),
+        // A number as an enum member.
+        (
+            "{\"users\": [{\"id\": \"a\", \"userPrincipalName\": \"a@x\", \"phoneMethods\": [{\"phoneType\": \"+1 2065550177\", \"phoneNumber\": \"+1 2065550100\"}]}]}",
+            "line 1, column ",
+            &["2065550177"][..],
+        ),
+        // A token mapped to a string instead of a principal.
+        (
+            "{\n  \"tokens\": {\n    \"sekret-token-1\": \"sekret-token-2\"\n  }\n}",
+            "line 3, column ",
+            &["sekret-token-2", "sekret-token-1"][..],
+        ),
+        // Valid JSON, broken rules: the names are not quoted either.
+        (
+            "{\"users\": [{\"id\": \"a\", \"userPrincipalName\": \"bob@contoso.com\"}, {\"id\": \"b\", \"userPrincipalName\": \"BOB@contoso.com\"}]}",
+            "invalid tenant: user `b` has the userPrincipalName of another user",
+            &["bob@contoso.com", "BOB@contoso.com"][..],
+        ),
+        (
+            "{\"tokens\": {\"sekret-token-3\": {\"kind\": \"delegated\", \"user\": \"ghost@contoso.com\"}}}",
+            "invalid tenant: a delegated token names a user",
+            &["sekret-token-3", "ghost@contoso.com"][..],
+        ),
+        // Broken syntax right after a user principal name and a number.
+        (
+            "{\"users\": [{\"id\": \"a\", \"userPrincipalName\": \"bob@contoso.com\" \"phone\": +1 2065550177}]}",
+            "line 1, column ",
+            &["bob@contoso.com", "2065550177"][..],
+        ),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        let err = Emulator::builder()
+            .state_file(&path)
+            .start()
+            .await
+            .expect_err("a corrupt state file is refused");
+        let message = err.to_string();
+        assert!(
+            message.contains(&path.display().to_string()) && message.contains(position),
+            "{text}: {message}"
+        );
+        for secret in secrets {
+            assert!(!message.contains(secret), "{message} quotes {secret}");
+            assert!(
+                !format!("{err:?}").contains(secret),
+                "{err:?} quotes {secret}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
