@@ -287,8 +287,8 @@ async fn a_second_emulator_on_the_same_state_file_is_refused() {
     // The first one's updates are still the file's.
     first
         .post(
-            "/me/authentication/phoneMethods",
-            "alice-rw",
+            &format!("/users/{ALICE}/authentication/phoneMethods"),
+            "app-rw",
             json!({"phoneNumber": "+1 4255550100", "phoneType": "office"}),
         )
         .await
@@ -327,8 +327,8 @@ async fn a_change_that_cannot_be_saved_is_a_503_and_is_not_applied() {
     std::fs::remove_dir_all(&dir).unwrap();
     let office = json!({"phoneNumber": "+1 4255550100", "phoneType": "office"});
     ctx.post(
-        "/me/authentication/phoneMethods",
-        "alice-rw",
+        &format!("/users/{ALICE}/authentication/phoneMethods"),
+        "app-rw",
         office.clone(),
     )
     .await
@@ -353,9 +353,13 @@ async fn a_change_that_cannot_be_saved_is_a_503_and_is_not_applied() {
 
     // With the directory back, changes are saved and applied again, atomically.
     std::fs::create_dir_all(&dir).unwrap();
-    ctx.post("/me/authentication/phoneMethods", "alice-rw", office)
-        .await
-        .ok(201);
+    ctx.post(
+        &format!("/users/{ALICE}/authentication/phoneMethods"),
+        "app-rw",
+        office,
+    )
+    .await
+    .ok(201);
     let saved = Tenant::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert!(saved.users[0].phone(PhoneType::Office).is_some());
     let left: Vec<_> = std::fs::read_dir(&dir)
