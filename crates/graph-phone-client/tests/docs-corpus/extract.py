@@ -28,7 +28,8 @@ UPSTREAM = "microsoftgraph/microsoft-graph-docs-contrib"
 PAGES = {
     "authentication-list-phonemethods": ["me_phone_methods_list", "users_phone_methods_list"],
     "phoneauthenticationmethod-get": ["me_phone_methods_get", "users_phone_methods_get"],
-    "authentication-post-phonemethods": ["me_phone_methods_create", "users_phone_methods_create"],
+    # The published page documents /users only (see SUPERSEDED).
+    "authentication-post-phonemethods": ["users_phone_methods_create"],
     "phoneauthenticationmethod-update": ["users_phone_methods_update"],
     "phoneauthenticationmethod-delete": ["me_phone_methods_delete", "users_phone_methods_delete"],
     "phoneauthenticationmethod-enablesmssignin": [
@@ -73,6 +74,13 @@ PAGES = {
     "longrunningoperation-get": ["users_operations_get"],
 }
 
+SUPERSEDED_NOTE = (
+    "this version's example creates a phone under /me; the page as published on "
+    "learn.microsoft.com (2025-12) says users can't add a phone authentication method to their "
+    "own account, documents only POST /users/{id | userPrincipalName}/authentication/"
+    "phoneMethods, and its example is POST /users/kim@contoso.com/authentication/phoneMethods"
+)
+
 # Corrections for examples that are wrong on the page, keyed by (page, example index). Each
 # entry is what `check` must find, nothing more and nothing less.
 #   rename: property names the metadata does not have -> the metadata's name
@@ -82,8 +90,11 @@ PAGES = {
 CORRECTIONS = {
     ("authentication-post-phonemethods", 0): {
         "replace": {"phoneType": "mobile"},
+        "method": "POST",
+        "path": "/users/kim@contoso.com/authentication/phoneMethods",
         "why": {"enum": "response phoneType is the placeholder 'phoneType-value', not an "
-                "authenticationPhoneType member; the request created a 'mobile'"},
+                "authenticationPhoneType member; the request created a 'mobile'",
+                "superseded": SUPERSEDED_NOTE},
     },
     ("phoneauthenticationmethod-update", 0): {
         "request_body": {"phoneNumber": "+1 2065555554", "phoneType": "mobile"},
@@ -194,6 +205,10 @@ CORRECTIONS = {
                 "'2020-03-19T12-01-04.23Z' use '-' between hours, minutes and seconds: not ISO 8601"},
     },
 }
+
+# Pages whose copy here is older than the page learn.microsoft.com publishes, where the
+# published page changed an example: page -> what changed (the correction is in CORRECTIONS).
+SUPERSEDED = {"authentication-post-phonemethods": SUPERSEDED_NOTE}
 
 REQUEST_LINE = re.compile(r"^(GET|POST|PATCH|DELETE|PUT)\s+(\S+)")
 STATUS_LINE = re.compile(r"^HTTP/1\.1\s+(\d{3})")
@@ -446,6 +461,8 @@ def main():
                   "phoneAuthenticationMethod")
             ex["entity"] = entity
             found = problems(ex, props_by_type, entity)
+            if page in SUPERSEDED:
+                found["superseded"] = SUPERSEDED[page]
             fix = CORRECTIONS.get((page, index))
             unused.discard((page, index))
             expected = set(fix["why"]) if fix else set()
