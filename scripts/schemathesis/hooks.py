@@ -2,9 +2,12 @@
 
 Graph answers `/me/...` only to a delegated token ("/me request is only valid with delegated
 authentication flow.", 400), so each request gets the token of its root from
-scripts/schemathesis/tenant.json: `st-me` (delegated, the tenant's administrator acting on
-itself) under `/me`, `st-app` (application, UserAuthenticationMethod.ReadWrite.All) under
-`/users`. Both may call every operation of the slice on those roots.
+scripts/schemathesis/tenant.json: `st-me` (delegated, UserAuthenticationMethod.ReadWrite.All,
+the tenant's Privileged Authentication Administrator) under `/me` and for
+`/users/{id}/authentication/operations` (which Graph does not offer to applications), `st-app`
+(application, UserAuthenticationMethod.ReadWrite.All) for the rest of `/users`. Between them
+they may call every operation that Graph lets any principal call (phone create and update
+under `/me` are self-service, which Graph does not support: those answer 403 to every token).
 """
 import zlib
 
@@ -42,7 +45,8 @@ ITEMS = {
 class PerRootToken:
     def get(self, case, ctx):
         # No caching (refresh_interval=None): called for every case.
-        return ME_TOKEN if case.path.startswith("/me") else APP_TOKEN
+        delegated = case.path.startswith("/me") or "/authentication/operations" in case.path
+        return ME_TOKEN if delegated else APP_TOKEN
 
     def set(self, case, data, ctx):
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
