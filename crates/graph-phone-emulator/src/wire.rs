@@ -111,9 +111,10 @@ pub(crate) fn other_json(kind: MethodKind, stored: &JsonObject) -> JsonObject {
 /// (microsoftauthenticatorauthenticationmethod-get, -list), software OATH
 /// (softwareoathauthenticationmethod-get), Windows Hello for Business
 /// (windowshelloforbusinessauthenticationmethod-get), platform credential
-/// (platformcredentialauthenticationmethod-get) and Temporary Access Pass
-/// (temporaryaccesspassauthenticationmethod-get) methods; those of the phone, email, FIDO2
-/// and password pages do not.
+/// (platformcredentialauthenticationmethod-get), Temporary Access Pass
+/// (temporaryaccesspassauthenticationmethod-get) and external
+/// (externalauthenticationmethod-get, authentication-list-externalauthenticationmethods)
+/// methods; those of the phone, email, FIDO2 and password pages do not.
 pub(crate) fn tagged_in_own_collection(kind: MethodKind) -> bool {
     matches!(
         kind,
@@ -122,6 +123,7 @@ pub(crate) fn tagged_in_own_collection(kind: MethodKind) -> bool {
             | MethodKind::WindowsHelloForBusinessMethods
             | MethodKind::PlatformCredentialMethods
             | MethodKind::TemporaryAccessPassMethods
+            | MethodKind::ExternalAuthenticationMethods
     )
 }
 

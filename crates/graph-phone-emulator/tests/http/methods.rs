@@ -29,6 +29,7 @@ async fn every_kind_lists_and_gets_with_secrets_nulled() {
                 | MethodKind::WindowsHelloForBusinessMethods
                 | MethodKind::PlatformCredentialMethods
                 | MethodKind::TemporaryAccessPassMethods
+                | MethodKind::ExternalAuthenticationMethods
         );
         let expected_type = format!("#microsoft.graph.{}", kind.type_name());
         assert_eq!(
