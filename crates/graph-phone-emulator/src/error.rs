@@ -105,7 +105,7 @@ impl Error {
 /// cut at its first quote (values are written `"..."` or in backticks), what follows (the
 /// schema's expectation) is kept. `missing field` and `duplicate field` name schema fields
 /// only and are kept whole.
-fn without_values(message: &str) -> String {
+pub(crate) fn without_values(message: &str) -> String {
     if message.starts_with("missing field") || message.starts_with("duplicate field") {
         return message.to_string();
     }

@@ -605,7 +605,7 @@ impl Shared {
                     parsed.phone_type.expect("checked"),
                     parsed.phone_number.expect("checked"),
                 );
-                tracing::debug!(phone = %phone::mask_for_log(&number), phone_type = t.as_str(), "create phone");
+                tracing::debug!(phone = %crate::number::mask_for_log(&number), phone_type = t.as_str(), "create phone");
                 let now = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second())
                     .unwrap_or_else(|_| jiff::Timestamp::now());
                 let created = phone::create(tenant, target, t, &number, now)?;
@@ -623,7 +623,7 @@ impl Shared {
             (Target::Item(Coll::Phone, id), &Method::PATCH) => {
                 let parsed = wire::parse_phone_body(body, Some(id))?;
                 if let Some(n) = &parsed.phone_number {
-                    tracing::debug!(phone = %phone::mask_for_log(n), "update phone");
+                    tracing::debug!(phone = %crate::number::mask_for_log(n), "update phone");
                 }
                 phone::update(
                     tenant,

@@ -36,6 +36,7 @@ mod faults;
 #[rustfmt::skip]
 mod generated;
 mod handler;
+mod number;
 mod permissions;
 mod phone;
 mod redact;
@@ -60,7 +61,7 @@ pub use error::Error;
 pub use faults::{
     FaultKind, FaultPlan, FaultRule, MAX_LATENCY_MS, MAX_RETRY_AFTER_SECONDS, RetryAfter, Trigger,
 };
-pub use phone::{is_valid_number, mask_for_api, mask_for_log};
+pub use number::{is_valid_number, mask_for_api, mask_for_log};
 pub use redact::MAX_RECORDED_LEN;
 pub use tenant::{
     Cloud, DefaultMfaMethod, JsonObject, MethodKind, PhoneMethod, PhoneType, Principal,

@@ -31,7 +31,10 @@ pub const AUTHENTICATION_ADMINISTRATOR: &str = "Authentication Administrator";
 pub const PRIVILEGED_AUTHENTICATION_ADMINISTRATOR: &str = "Privileged Authentication Administrator";
 
 /// The whole emulated tenant: users and the bearer tokens that map to principals.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` shows no token, user principal name, phone number or stored method content
+/// (numbers masked as in the logs, the rest counted or left out).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Tenant {
     /// The users of the tenant.
@@ -43,7 +46,7 @@ pub struct Tenant {
 }
 
 /// A user of the tenant with their authentication methods and policy flags.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct User {
     /// Object id.
@@ -142,7 +145,7 @@ impl DefaultMfaMethod {
 }
 
 /// A phone authentication method as stored; its id follows from its type.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PhoneMethod {
     /// `mobile`, `alternateMobile` or `office`.
@@ -476,7 +479,7 @@ impl FromStr for Cloud {
 }
 
 /// Who a bearer token stands for.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
     tag = "kind",
     rename_all = "camelCase",
@@ -601,7 +604,7 @@ impl Tenant {
                         phone.phone_type.as_str()
                     ));
                 }
-                if !crate::phone::is_valid_number(&phone.phone_number) {
+                if !crate::number::is_valid_number(&phone.phone_number) {
                     return invalid(format!(
                         "user `{}` has a {} phone with an invalid number",
                         user.id,
@@ -626,7 +629,7 @@ impl Tenant {
             user.phone_methods.sort_by_key(|p| p.phone_type);
             for (kind, items) in &user.methods {
                 for item in items {
-                    crate::wire::check_stored(Some(*kind), item).map_err(|e| {
+                    check_stored(Some(*kind), item).map_err(|e| {
                         Error::InvalidTenant(format!(
                             "user `{}`: a {} entry is not a valid {}: {e}",
                             user.id,
@@ -637,7 +640,7 @@ impl Tenant {
                 }
             }
             for item in &user.operations {
-                crate::wire::check_stored(None, item).map_err(|e| {
+                check_stored(None, item).map_err(|e| {
                     Error::InvalidTenant(format!(
                         "user `{}`: an operation is not a valid longRunningOperation: {e}",
                         user.id
@@ -658,5 +661,109 @@ impl Tenant {
             }
         }
         Ok(())
+    }
+}
+
+/// Checks a stored method (`kind`) or operation (`None`) against its generated type. The
+/// message names the problem without the stored value (an e-mail address, a device name).
+fn check_stored(kind: Option<MethodKind>, item: &JsonObject) -> Result<(), String> {
+    fn check<T: serde::de::DeserializeOwned>(item: &JsonObject) -> Result<(), String> {
+        serde_json::from_value::<T>(serde_json::Value::Object(item.clone()))
+            .map(drop)
+            .map_err(|e| crate::error::without_values(&e.to_string()))
+    }
+    use graph_phone_types as g;
+    match kind {
+        None => check::<g::LongRunningOperation>(item),
+        Some(MethodKind::EmailMethods) => check::<g::EmailAuthenticationMethod>(item),
+        Some(MethodKind::Fido2Methods) => check::<g::Fido2AuthenticationMethod>(item),
+        Some(MethodKind::MicrosoftAuthenticatorMethods) => {
+            check::<g::MicrosoftAuthenticatorAuthenticationMethod>(item)
+        }
+        Some(MethodKind::PasswordMethods) => check::<g::PasswordAuthenticationMethod>(item),
+        Some(MethodKind::SoftwareOathMethods) => check::<g::SoftwareOathAuthenticationMethod>(item),
+        Some(MethodKind::TemporaryAccessPassMethods) => {
+            check::<g::TemporaryAccessPassAuthenticationMethod>(item)
+        }
+        Some(MethodKind::WindowsHelloForBusinessMethods) => {
+            check::<g::WindowsHelloForBusinessAuthenticationMethod>(item)
+        }
+        Some(MethodKind::PlatformCredentialMethods) => {
+            check::<g::PlatformCredentialAuthenticationMethod>(item)
+        }
+        Some(MethodKind::ExternalAuthenticationMethods) => {
+            check::<g::ExternalAuthenticationMethod>(item)
+        }
+    }
+}
+
+// Personal data stays out of `Debug`: tests print tenants in their failure messages.
+
+impl fmt::Debug for Tenant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tenant")
+            .field("users", &self.users)
+            .field("tokens", &self.tokens.values().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let methods: BTreeMap<&str, usize> = self
+            .methods
+            .iter()
+            .map(|(kind, items)| (kind.segment(), items.len()))
+            .collect();
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("user_principal_name", &"<redacted>")
+            .field("directory_roles", &self.directory_roles)
+            .field("policy", &self.policy)
+            .field("phone_methods", &self.phone_methods)
+            .field("methods", &methods)
+            .field("operations", &self.operations.len())
+            .finish()
+    }
+}
+
+impl fmt::Debug for PhoneMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PhoneMethod")
+            .field("phone_type", &self.phone_type)
+            .field(
+                "phone_number",
+                &crate::number::mask_for_log(&self.phone_number),
+            )
+            .field("sms_sign_in_state", &self.sms_sign_in_state)
+            .field("created_date_time", &self.created_date_time)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Principal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Principal::Delegated {
+                scopes,
+                recent_mfa,
+                cloud,
+                ..
+            } => f
+                .debug_struct("Delegated")
+                .field("user", &"<redacted>")
+                .field("scopes", scopes)
+                .field("recent_mfa", recent_mfa)
+                .field("cloud", cloud)
+                .finish(),
+            Principal::Application { roles, cloud } => f
+                .debug_struct("Application")
+                .field("roles", roles)
+                .field("cloud", cloud)
+                .finish(),
+            Principal::Personal { cloud } => {
+                f.debug_struct("Personal").field("cloud", cloud).finish()
+            }
+        }
     }
 }

@@ -2,8 +2,11 @@
 //!
 //! This is the one place that knows the JSON shape of the bodies; the rest of the emulator
 //! works on the domain types in [`crate::tenant`]. Phone bodies are read and written through
-//! the generated `graph-phone-types` structs; stored methods of the other kinds and
-//! operations are checked against theirs when a tenant is loaded.
+//! the generated `graph-phone-types` structs (stored methods of the other kinds and
+//! operations are checked against theirs by `tenant` when a tenant is loaded).
+//!
+//! Layers, one direction: `number` (text rules) <- `tenant` (state, tenant file) <- `phone`
+//! (rules on the state) <- `wire` (JSON bodies) <- `handler`.
 
 use graph_phone_types::support::Patch;
 use graph_phone_types::{
@@ -15,7 +18,7 @@ use graph_phone_types::{
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
-use crate::phone::mask_for_api;
+use crate::number::mask_for_api;
 use crate::tenant::{JsonObject, MethodKind, PhoneMethod, PhoneType};
 
 /// The qualified type name of phone methods.
@@ -61,38 +64,6 @@ pub(crate) fn phone_json(phone: &PhoneMethod, masked: bool) -> JsonObject {
     match serde_json::to_value(body) {
         Ok(Value::Object(map)) => map,
         other => unreachable!("a generated entity serialises to an object: {other:?}"),
-    }
-}
-
-/// Checks a stored method (`kind`) or operation (`None`) against its generated type.
-pub(crate) fn check_stored(kind: Option<MethodKind>, item: &JsonObject) -> Result<(), String> {
-    fn check<T: serde::de::DeserializeOwned>(item: &JsonObject) -> Result<(), String> {
-        serde_json::from_value::<T>(Value::Object(item.clone()))
-            .map(drop)
-            .map_err(|e| e.to_string())
-    }
-    use graph_phone_types as g;
-    match kind {
-        None => check::<g::LongRunningOperation>(item),
-        Some(MethodKind::EmailMethods) => check::<g::EmailAuthenticationMethod>(item),
-        Some(MethodKind::Fido2Methods) => check::<g::Fido2AuthenticationMethod>(item),
-        Some(MethodKind::MicrosoftAuthenticatorMethods) => {
-            check::<g::MicrosoftAuthenticatorAuthenticationMethod>(item)
-        }
-        Some(MethodKind::PasswordMethods) => check::<g::PasswordAuthenticationMethod>(item),
-        Some(MethodKind::SoftwareOathMethods) => check::<g::SoftwareOathAuthenticationMethod>(item),
-        Some(MethodKind::TemporaryAccessPassMethods) => {
-            check::<g::TemporaryAccessPassAuthenticationMethod>(item)
-        }
-        Some(MethodKind::WindowsHelloForBusinessMethods) => {
-            check::<g::WindowsHelloForBusinessAuthenticationMethod>(item)
-        }
-        Some(MethodKind::PlatformCredentialMethods) => {
-            check::<g::PlatformCredentialAuthenticationMethod>(item)
-        }
-        Some(MethodKind::ExternalAuthenticationMethods) => {
-            check::<g::ExternalAuthenticationMethod>(item)
-        }
     }
 }
 

@@ -78,6 +78,31 @@ fn invalid_tenant_files_are_refused() {
     assert_eq!(Tenant::from_json(&example.to_json()).unwrap(), example);
 }
 
+/// A stored method that does not read as its generated type is named, with the problem, but
+/// not with the stored value: serde's message quoted it (an e-mail address, a device name).
+#[test]
+fn a_bad_stored_method_is_refused_without_its_value() {
+    for (bad, secret) in [
+        (
+            json!({"users": [{"id": "a", "userPrincipalName": "a@x", "methods": {"emailMethods": [{"id": "e", "emailAddress": "kim@contoso.com", "createdDateTime": "kim@contoso.com"}]}}]}),
+            "kim@contoso.com",
+        ),
+        (
+            json!({"users": [{"id": "a", "userPrincipalName": "a@x", "methods": {"temporaryAccessPassMethods": [{"id": "t", "lifetimeInMinutes": "+1 2065550177"}]}}]}),
+            "2065550177",
+        ),
+        (
+            json!({"users": [{"id": "a", "userPrincipalName": "a@x", "methods": {"windowsHelloForBusinessMethods": [{"id": "w", "displayName": "ALICE-LAPTOP", "createdDateTime": "ALICE-LAPTOP"}]}}]}),
+            "ALICE-LAPTOP",
+        ),
+    ] {
+        let err = Tenant::from_json(&bad.to_string()).expect_err("refused");
+        let message = err.to_string();
+        assert!(message.contains("user `a`"), "{message}");
+        assert!(!message.contains(secret), "{message}");
+    }
+}
+
 #[tokio::test]
 async fn the_state_file_survives_a_restart() {
     let path = temp_path("state.json");
@@ -432,4 +457,38 @@ async fn a_corrupt_state_file_is_named_with_the_position_and_no_value_from_it() 
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Tests print tenants in failure messages: `Debug` keeps tokens, user principal names, phone
+/// numbers and stored method contents out.
+#[test]
+fn a_tenant_debugs_without_personal_data() {
+    let tenant = Tenant::example();
+    let shown = format!("{tenant:?}");
+    assert!(shown.contains(ALICE), "ids stay readable: {shown}");
+    assert!(shown.contains("Mobile"), "{shown}");
+    for user in &tenant.users {
+        assert!(!shown.contains(&user.user_principal_name), "{shown}");
+        for phone in &user.phone_methods {
+            let digits: String = phone
+                .phone_number
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            let subscriber = &digits[digits.len().saturating_sub(8)..];
+            assert!(!shown.contains(subscriber), "{shown}");
+        }
+        for items in user.methods.values() {
+            for item in items {
+                for value in item.values().filter_map(|v| v.as_str()) {
+                    if value.contains('@') || value.len() > 40 {
+                        assert!(!shown.contains(value), "{value} in {shown}");
+                    }
+                }
+            }
+        }
+    }
+    for token in tenant.tokens.keys() {
+        assert!(!shown.contains(&format!("\"{token}\"")), "{shown}");
+    }
 }
