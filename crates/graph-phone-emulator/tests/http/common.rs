@@ -142,3 +142,19 @@ pub async fn read(resp: reqwest::Response) -> Resp {
 pub fn user_path(user: &str, rest: &str) -> String {
     format!("/users/{user}/authentication/{rest}")
 }
+
+/// Starts the emulator binary from `command` (stdout and stderr piped) and reads the base URL
+/// it prints as its first line.
+pub fn spawn_binary(command: &mut std::process::Command) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout is piped"))
+        .read_line(&mut line)
+        .expect("the base URL line");
+    (child, line.trim().to_string())
+}

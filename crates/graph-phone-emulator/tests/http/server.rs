@@ -260,15 +260,13 @@ fn cpu_time(pid: u32) -> Duration {
 async fn out_of_file_descriptors_the_accept_loop_backs_off_and_says_so() {
     use std::io::{BufRead, BufReader};
     use std::os::unix::process::CommandExt;
-    use std::process::{Command, Stdio};
+    use std::process::Command;
     use std::sync::{Arc, Mutex};
 
     let mut command = Command::new(env!("CARGO_BIN_EXE_graph-phone-emulator"));
     command
         .args(["--listen", "127.0.0.1:0", "--max-connections", "100000"])
-        .args(["--header-timeout", "300"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .args(["--header-timeout", "300"]);
     // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
     unsafe {
         command.pre_exec(|| {
@@ -283,12 +281,7 @@ async fn out_of_file_descriptors_the_accept_loop_backs_off_and_says_so() {
             }
         });
     }
-    let mut child = command.spawn().expect("the binary starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line.trim().to_string();
+    let (mut child, base) = spawn_binary(&mut command);
     let addr: std::net::SocketAddr = base
         .trim_start_matches("http://")
         .trim_end_matches("/v1.0")
@@ -362,20 +355,16 @@ async fn out_of_file_descriptors_the_accept_loop_backs_off_and_says_so() {
 /// logged as sent).
 #[tokio::test]
 async fn the_binary_logs_no_phone_number_in_any_format() {
-    use std::io::{BufRead, BufReader, Read};
-    use std::process::{Command, Stdio};
+    use std::io::Read;
+    use std::process::Command;
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_graph-phone-emulator"))
-        .args(["--listen", "127.0.0.1:0", "--verbose"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line.trim().to_string();
+    let (mut child, base) = spawn_binary(
+        Command::new(env!("CARGO_BIN_EXE_graph-phone-emulator")).args([
+            "--listen",
+            "127.0.0.1:0",
+            "--verbose",
+        ]),
+    );
     let http = client();
     let written = [
         "+12065550177",

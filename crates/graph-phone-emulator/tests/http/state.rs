@@ -1,6 +1,6 @@
 //! Seeding through the handle, the state file, and the binary.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -169,31 +169,24 @@ async fn the_state_file_survives_a_restart() {
 #[tokio::test]
 async fn the_binary_serves_until_interrupted_and_logs_no_secrets() {
     let state = temp_path("bin-state.json");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_graph-phone-emulator"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--page-size",
-            "1",
-            "--cloud",
-            "global",
-            "--verbose",
-        ])
-        .args([
-            "--faults",
-            "seed=1; GET methods 503 retry-after=0.01 times=1",
-        ])
-        .arg("--state")
-        .arg(&state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line.trim().to_string();
+    let (mut child, base) = spawn_binary(
+        Command::new(env!("CARGO_BIN_EXE_graph-phone-emulator"))
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--page-size",
+                "1",
+                "--cloud",
+                "global",
+                "--verbose",
+            ])
+            .args([
+                "--faults",
+                "seed=1; GET methods 503 retry-after=0.01 times=1",
+            ])
+            .arg("--state")
+            .arg(&state),
+    );
     assert!(
         base.starts_with("http://127.0.0.1:") && base.ends_with("/v1.0"),
         "{base}"
