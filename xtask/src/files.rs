@@ -125,16 +125,10 @@ pub fn ensure_files(
     Ok(changed)
 }
 
-/// `\r\n` and lone `\r` become `\n`; the file ends with exactly one newline.
+/// The library's newline rule ([`graph_codegen::written::normalize_newlines`]): the generator
+/// checks its Rust files as this writes them.
 fn normalize(text: &str) -> String {
-    let mut s = text.replace("\r\n", "\n").replace('\r', "\n");
-    while s.ends_with("\n\n") {
-        s.pop();
-    }
-    if !s.ends_with('\n') {
-        s.push('\n');
-    }
-    s
+    graph_codegen::written::normalize_newlines(text)
 }
 
 #[cfg(test)]

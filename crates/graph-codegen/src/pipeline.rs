@@ -82,7 +82,10 @@ fn cloud_models(inputs: &SpecInputs, slice: &Slice) -> Result<Vec<(Vec<String>, 
     Ok(out)
 }
 
-/// Everything `cargo xtask codegen` writes, in a stable order.
+/// Everything `cargo xtask codegen` writes, in a stable order, exactly as written
+/// ([`crate::written::normalize_newlines`]). Every Rust file is parsed as emitted and as
+/// written, and must declare the same items ([`crate::written::check_rust_file`]): an error
+/// names the file and the item otherwise.
 pub fn generate(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> {
     let (slice, model) = load_model(inputs)?;
     let overlay = Overlay::parse(&inputs.overlay, &inputs.overlay_path)?;
@@ -102,6 +105,13 @@ pub fn generate(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> {
     let mut files = types?;
     files.extend(client?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    for file in &mut files {
+        let written = crate::written::normalize_newlines(&file.contents);
+        if file.path.ends_with(".rs") {
+            crate::written::check_rust_file(&file.path, &file.contents, &written)?;
+        }
+        file.contents = written;
+    }
     Ok(files)
 }
 

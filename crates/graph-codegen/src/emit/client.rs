@@ -274,8 +274,10 @@ fn rust_path(path: &str) -> Result<TokenStream, Error> {
         })
 }
 
+/// `#[doc = " line"]` attributes, one per line (split on every line terminator,
+/// [`crate::doc_text::doc_lines`]).
 fn doc_attrs(text: &str) -> TokenStream {
-    let lines = text.lines().map(|l| {
+    let lines = crate::doc_text::doc_lines(text).into_iter().map(|l| {
         let l = if l.is_empty() {
             String::new()
         } else {

@@ -1000,23 +1000,26 @@ fn enum_doc(def: &EnumDef) -> TokenStream {
     doc_attrs(&text)
 }
 
-/// `#[doc = " line"]` attributes, one per line, with text escaped for rustdoc Markdown.
+/// `#[doc = " line"]` attributes, one per line (split on every line terminator,
+/// [`crate::doc_text::doc_lines`]), with text escaped for rustdoc Markdown.
 fn doc_attrs(text: &str) -> TokenStream {
-    let lines = text.trim().lines().map(|line| {
-        let line = line
-            .trim_end()
-            .replace('[', "\\[")
-            .replace(']', "\\]")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;");
-        // Links the emitter writes itself survive escaping.
-        let line = line.replace("\\[`", "[`").replace("`\\]", "`]");
-        if line.is_empty() {
-            String::new()
-        } else {
-            format!(" {line}")
-        }
-    });
+    let lines = crate::doc_text::doc_lines(text.trim())
+        .into_iter()
+        .map(|line| {
+            let line = line
+                .trim_end()
+                .replace('[', "\\[")
+                .replace(']', "\\]")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            // Links the emitter writes itself survive escaping.
+            let line = line.replace("\\[`", "[`").replace("`\\]", "`]");
+            if line.is_empty() {
+                String::new()
+            } else {
+                format!(" {line}")
+            }
+        });
     quote!(#(#[doc = #lines])*)
 }
 
