@@ -39,7 +39,7 @@ pub fn run(args: CodegenArgs) -> anyhow::Result<()> {
 
 /// Read the spec, run the generator, and bring the outputs onto disk (or compare them).
 pub fn generate(mode: Mode) -> anyhow::Result<Vec<String>> {
-    generate_in(&files::workspace_root(), mode)
+    generate_in(&files::workspace_root()?, mode)
 }
 
 /// [`generate`] for the workspace at `root`.
@@ -101,7 +101,7 @@ mod tests {
         let root = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         copy_dir(
-            &crate::files::workspace_root().join("spec"),
+            &crate::files::workspace_root().unwrap().join("spec"),
             &root.join("spec"),
         );
         root
