@@ -330,3 +330,75 @@ fn trimmed_spec_lowers_with_every_slice_path() {
         11
     );
 }
+
+/// `name`, `output_dir` and every path of the slice stay inside the repository: the
+/// commands write `<output_dir>/<name>.csdl` and read the metadata files it names.
+#[test]
+fn slice_paths_outside_the_repository_are_errors_with_their_position() {
+    let slice = read(SLICE);
+    let line_of = |needle: &str| {
+        let at = slice.find(needle).unwrap_or_else(|| panic!("{needle}"));
+        slice[..at].matches('\n').count() + 1
+    };
+    let cases = [
+        (
+            "name = \"graph-phone\"",
+            "name = \"../graph-phone\"",
+            "name `../graph-phone` contains a path separator",
+            8,
+        ),
+        (
+            "name = \"graph-phone\"",
+            "name = \"..\"",
+            "name `..` is not a file name",
+            8,
+        ),
+        (
+            "output_dir = \"spec\"",
+            "output_dir = \"../elsewhere\"",
+            "output_dir `../elsewhere` leaves the repository (`..`)",
+            14,
+        ),
+        (
+            "output_dir = \"spec\"",
+            "output_dir = \"/tmp\"",
+            "output_dir `/tmp` is absolute",
+            14,
+        ),
+        (
+            "output_dir = \"spec\"",
+            "output_dir = \"spec/../..\"",
+            "leaves the repository",
+            14,
+        ),
+        (
+            "metadata = \"spec/upstream/v1.0-Prod.csdl\"",
+            "metadata = \"C:/x.csdl\"",
+            "source.metadata `C:/x.csdl` is absolute",
+            12,
+        ),
+        (
+            "descriptions = \"spec/upstream/v1.0-described-2023-05.xml\"",
+            "descriptions = \"spec\\\\x.xml\"",
+            "source.descriptions `spec\\\\x.xml` contains `\\`",
+            16,
+        ),
+        (
+            "metadata = \"spec/upstream/v1.0-Fairfax.csdl\"",
+            "metadata = \"../../etc/passwd\"",
+            "cloud.metadata `../../etc/passwd` leaves",
+            12,
+        ),
+    ];
+    for (from, to, message, column) in cases {
+        assert_eq!(slice.matches(from).count(), 1, "{from}");
+        let line = line_of(from);
+        let text = slice.replace(from, to);
+        let err = Slice::parse(SLICE, &text).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("{SLICE}: {line}:{column}: ")),
+            "{to}: {err}"
+        );
+        assert!(err.contains(message), "{to}: {err}");
+    }
+}
