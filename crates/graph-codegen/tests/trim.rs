@@ -127,7 +127,27 @@ fn trimmed_spec_holds_the_closure() {
         .iter()
         .find(|t| t.name == "microsoftAuthenticatorAuthenticationMethod")
         .unwrap();
-    assert!(ms.navigation_properties.is_empty(), "device is dropped");
+    // `expand = ["device"]` keeps the navigation and the device type (with its base and its
+    // properties' types), but none of the device's own navigation properties.
+    let navs: Vec<&str> = ms
+        .navigation_properties
+        .iter()
+        .map(|n| n.name.as_str())
+        .collect();
+    assert_eq!(navs, ["device"]);
+    let device = schema
+        .entity_types
+        .iter()
+        .find(|t| t.name == "device")
+        .expect("the device type is kept");
+    assert!(device.navigation_properties.is_empty());
+    assert!(device.properties.iter().any(|p| p.name == "displayName"));
+    assert!(
+        schema
+            .complex_types
+            .iter()
+            .any(|t| t.name == "alternativeSecurityId")
+    );
     let actions: Vec<&str> = schema.actions.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(actions, ["disableSmsSignIn", "enableSmsSignIn"]);
     assert!(
@@ -207,10 +227,28 @@ fn report_lists_decisions_and_what_is_left_out() {
     assert!(
         has(
             NoteKind::DroppedNavigation,
+            "microsoft.graph.device/memberOf"
+        ),
+        "{notes:#?}"
+    );
+    assert!(
+        !has(
+            NoteKind::DroppedNavigation,
             "microsoftAuthenticatorAuthenticationMethod/device"
         ),
         "{notes:#?}"
     );
+}
+
+/// An `expand` entry the metadata lacks is an error with close matches, like a navigation.
+#[test]
+fn missing_expand_is_an_error_with_close_matches() {
+    let text = read(SLICE).replacen("expand = [\"device\"]", "expand = [\"devices\"]", 1);
+    let s = Slice::parse(SLICE, &text).unwrap();
+    let full = doc("spec/upstream/v1.0-Prod.csdl");
+    let err = trim(&full, None, &s).unwrap_err().to_string();
+    assert!(err.contains("/devices: "), "{err}");
+    assert!(err.contains("close matches: device"), "{err}");
 }
 
 #[test]

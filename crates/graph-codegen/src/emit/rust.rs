@@ -394,6 +394,11 @@ impl<'a> Plan<'a> {
             fields.push(field.read_tokens());
             debug.push(field.debug_tokens(false));
         }
+        for nav in def.navigation.iter().filter(|n| !n.contains_target) {
+            let (field, debug_field) = self.expanded_field(def, nav, &mut scope)?;
+            fields.push(field);
+            debug.push(debug_field);
+        }
         fields.push(additional_properties_field());
         debug.push(additional_properties_debug());
         let derive_default = if all_default {
@@ -417,6 +422,49 @@ impl<'a> Plan<'a> {
 
             #debug_impl
         })
+    }
+
+    /// The field of a navigation property the trimmed spec keeps on a model type (a
+    /// `[[navigation]]` entry's `expand`): the related entity as `$expand` returns it
+    /// inline, `None` unless requested. Never in create or update payloads.
+    fn expanded_field(
+        &self,
+        def: &TypeDef,
+        nav: &crate::ir::NavigationDef,
+        scope: &mut Scope,
+    ) -> Result<(TokenStream, TokenStream), Error> {
+        let element = format!("{}/{}", def.name, nav.name);
+        let target = self
+            .names
+            .get(&nav.target)
+            .ok_or_else(|| unknown(&element, &nav.target))?;
+        let target = ident(target);
+        let field_name = scope.claim(&naming::field_name(&nav.name));
+        let field = ident(&field_name);
+        let wire = &nav.name;
+        let ty = if nav.collection {
+            quote!(Option<Vec<#target>>)
+        } else {
+            quote!(Option<Box<#target>>)
+        };
+        let mut text = format!(
+            "The related `{wire}` when the read asked for it with `$expand={wire}`; `None` \
+             otherwise."
+        );
+        if let Some(description) = &nav.doc.description {
+            text.push_str("\n\n");
+            text.push_str(description);
+        }
+        let doc = doc_attrs(&text);
+        let debug_name = field_name.trim_start_matches("r#").to_owned();
+        Ok((
+            quote! {
+                #doc
+                #[serde(rename = #wire, default, skip_serializing_if = "Option::is_none")]
+                pub #field: #ty,
+            },
+            quote!(.field(#debug_name, &self.#field)),
+        ))
     }
 
     fn payload_items(&self, def: &TypeDef, kind: Payload) -> Result<TokenStream, Error> {

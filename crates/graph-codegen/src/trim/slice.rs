@@ -63,6 +63,9 @@ pub struct NavigationEntry {
     /// `update`, `delete`), sorted; `None` offers all the metadata allows. See
     /// [`Slice::restrict`].
     pub operations: Option<Vec<String>>,
+    /// Navigation properties of its target type kept for `$expand` (`device`): the trim
+    /// keeps them with their target type, whose own navigation properties it drops.
+    pub expand: Vec<String>,
 }
 
 /// The operations a `[[navigation]]` entry's `operations` list may name.
@@ -122,6 +125,8 @@ struct RawNavigation {
     #[serde(default)]
     actions: Vec<String>,
     operations: Option<Vec<String>>,
+    #[serde(default)]
+    expand: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -263,6 +268,15 @@ impl Slice {
                     )));
                 }
             }
+            for x in &n.expand {
+                if x.is_empty() || x.contains('/') || n.actions.contains(x) {
+                    return Err(err(format!(
+                        "navigation `{}` lists expand `{x}`; name one navigation property of \
+                         its target type (not an action)",
+                        n.name
+                    )));
+                }
+            }
             if !seen.insert(n.name.as_str()) {
                 return Err(err(format!(
                     "navigation `{}` is listed twice; keep one [[navigation]] entry per name",
@@ -338,6 +352,7 @@ impl Slice {
                 .map(|n| NavigationEntry {
                     name: n.name,
                     actions: n.actions,
+                    expand: n.expand,
                     operations: n.operations.map(|mut ops| {
                         ops.sort();
                         ops.dedup();
