@@ -911,6 +911,7 @@ fn operation_methods(
                 #doc_page
                 pub async fn list_page(&self, query: &crate::Query) -> ::std::result::Result<crate::Page<#item>, crate::Error> {
                     #prologue
+                    query.check_expand(op, &[])?;
                     let select = query.select_param();
                     let top = query.top_param();
                     #call
@@ -930,10 +931,35 @@ fn operation_methods(
             let item = item_type(&first.target)?;
             let doc = op_doc(api, permissions, ops, "");
             let with = format_ident!("{}_with", name);
-            let doc_with = doc_attrs(&format!(
-                "As [`{verb}`](Self::{verb}), with query options (`$select`)."
-            ));
-            let call = call_match(ops, roots, &quote!(#key_arg select.as_deref()), &quote!());
+            let expand = &first.expand;
+            let doc_with = doc_attrs(&if expand.is_empty() {
+                format!("As [`{verb}`](Self::{verb}), with query options (`$select`).")
+            } else {
+                format!(
+                    "As [`{verb}`](Self::{verb}), with query options (`$select`, `$expand` of {}).",
+                    expand
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            });
+            let (expand_let, expand_arg) = if expand.is_empty() {
+                (quote!(), quote!())
+            } else {
+                (
+                    quote!(let expand = query.expand_param();),
+                    quote!(expand.as_deref(),),
+                )
+            };
+            // progenitor orders query parameters by name: `$expand` before `$select`, both
+            // `Option<&str>` (the HTTP tests check which one is sent).
+            let call = call_match(
+                ops,
+                roots,
+                &quote!(#key_arg #expand_arg select.as_deref()),
+                &quote!(),
+            );
             let id_arg = if keyed { quote!(id,) } else { quote!() };
             quote! {
                 #doc
@@ -944,7 +970,9 @@ fn operation_methods(
                 #doc_with
                 pub async fn #with(&self, #key_param query: &crate::Query) -> ::std::result::Result<#item, crate::Error> {
                     #prologue
+                    query.check_expand(op, &[#(#expand),*])?;
                     let select = query.select_param();
+                    #expand_let
                     #call
                 }
             }

@@ -209,6 +209,10 @@ pub struct Operation {
     pub deprecated: Option<String>,
     /// The clouds of [`CLOUDS`] that have it.
     pub clouds: Vec<String>,
+    /// The navigation properties a get may `$expand` (`device`): the target type's
+    /// non-containment navigation properties the trimmed spec keeps (a slice entry's
+    /// `expand`). Empty for every other operation.
+    pub expand: Vec<String>,
 }
 
 /// A schema of `components/schemas` and the Rust type progenitor must use for it.
@@ -975,6 +979,7 @@ impl<'a> Builder<'a> {
             description,
             deprecated,
             clouds: Vec::new(),
+            expand: Vec::new(),
         };
         let keyed_item = path.collection;
         if path.collection && caps.readable {
@@ -1006,7 +1011,7 @@ impl<'a> Builder<'a> {
             ));
         }
         if caps.readable {
-            out.push(mk(
+            let mut get = mk(
                 OperationKind::Get,
                 "get",
                 &item_path,
@@ -1017,7 +1022,14 @@ impl<'a> Builder<'a> {
                 Some(path.target.clone()),
                 None,
                 deprecated.clone(),
-            ));
+            );
+            get.expand = target
+                .navigation
+                .iter()
+                .filter(|n| !n.contains_target)
+                .map(|n| n.name.clone())
+                .collect();
+            out.push(get);
         }
         if caps.updatable && self.has_payload(target) {
             out.push(mk(
@@ -1401,7 +1413,27 @@ fn operation_json(op: &Operation) -> Value {
             params.push(json!({ "$ref": "#/components/parameters/select" }));
             params.push(json!({ "$ref": "#/components/parameters/top" }));
         }
-        OperationKind::Get => params.push(json!({ "$ref": "#/components/parameters/select" })),
+        OperationKind::Get => {
+            params.push(json!({ "$ref": "#/components/parameters/select" }));
+            if !op.expand.is_empty() {
+                let names = op
+                    .expand
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>();
+                params.push(json!({
+                    "name": "$expand",
+                    "in": "query",
+                    "description": format!(
+                        "Expand related entities: {}, separated by commas, sent once",
+                        names.join(", ")
+                    ),
+                    "style": "form",
+                    "explode": false,
+                    "schema": { "type": "string" },
+                }));
+            }
+        }
         _ => {}
     }
     obj.insert("parameters".into(), Value::Array(params));

@@ -627,6 +627,7 @@ impl EmailMethods {
             Owner::Users(_) => "users_email_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -726,6 +727,7 @@ impl EmailMethods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -854,6 +856,7 @@ impl ExternalAuthenticationMethods {
             Owner::Users(_) => "users_external_authentication_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -958,6 +961,7 @@ impl ExternalAuthenticationMethods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -1089,6 +1093,7 @@ impl Fido2Methods {
             Owner::Users(_) => "users_fido2_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -1188,6 +1193,7 @@ impl Fido2Methods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -1318,6 +1324,7 @@ impl Methods {
             Owner::Users(_) => "users_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -1402,6 +1409,7 @@ impl Methods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -1521,6 +1529,7 @@ impl MicrosoftAuthenticatorMethods {
             Owner::Users(_) => "users_microsoft_authenticator_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -1610,7 +1619,7 @@ impl MicrosoftAuthenticatorMethods {
     > {
         self.get_with(id, &crate::Query::new()).await
     }
-    /// As [`get`](Self::get), with query options (`$select`).
+    /// As [`get`](Self::get), with query options (`$select`, `$expand` of `device`).
     pub async fn get_with(
         &self,
         id: impl crate::Key,
@@ -1625,7 +1634,9 @@ impl MicrosoftAuthenticatorMethods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &["device"])?;
         let select = query.select_param();
+        let expand = query.expand_param();
         match &self.owner {
             Owner::Me => {
                 self.client
@@ -1635,6 +1646,7 @@ impl MicrosoftAuthenticatorMethods {
                             .progenitor()
                             .me_microsoft_authenticator_methods_get(
                                 id,
+                                expand.as_deref(),
                                 select.as_deref(),
                             ),
                     )
@@ -1650,6 +1662,7 @@ impl MicrosoftAuthenticatorMethods {
                             .users_microsoft_authenticator_methods_get(
                                 user.as_str(),
                                 id,
+                                expand.as_deref(),
                                 select.as_deref(),
                             ),
                     )
@@ -1758,6 +1771,7 @@ impl Operations {
             Owner::Users(_) => "users_operations_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -1849,6 +1863,7 @@ impl Operations {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -1974,6 +1989,7 @@ impl PasswordMethods {
             Owner::Users(_) => "users_password_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -2077,6 +2093,7 @@ impl PasswordMethods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -2211,6 +2228,7 @@ impl PhoneMethods {
             Owner::Users(_) => "users_phone_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -2314,6 +2332,7 @@ impl PhoneMethods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -2750,6 +2769,7 @@ impl PlatformCredentialMethods {
             Owner::Users(_) => "users_platform_credential_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -2836,7 +2856,7 @@ impl PlatformCredentialMethods {
     > {
         self.get_with(id, &crate::Query::new()).await
     }
-    /// As [`get`](Self::get), with query options (`$select`).
+    /// As [`get`](Self::get), with query options (`$select`, `$expand` of `device`).
     pub async fn get_with(
         &self,
         id: impl crate::Key,
@@ -2851,7 +2871,9 @@ impl PlatformCredentialMethods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &["device"])?;
         let select = query.select_param();
+        let expand = query.expand_param();
         match &self.owner {
             Owner::Me => {
                 self.client
@@ -2859,7 +2881,11 @@ impl PlatformCredentialMethods {
                         self
                             .client
                             .progenitor()
-                            .me_platform_credential_methods_get(id, select.as_deref()),
+                            .me_platform_credential_methods_get(
+                                id,
+                                expand.as_deref(),
+                                select.as_deref(),
+                            ),
                     )
                     .await
             }
@@ -2873,6 +2899,7 @@ impl PlatformCredentialMethods {
                             .users_platform_credential_methods_get(
                                 user.as_str(),
                                 id,
+                                expand.as_deref(),
                                 select.as_deref(),
                             ),
                     )
@@ -2979,6 +3006,7 @@ impl SoftwareOathMethods {
             Owner::Users(_) => "users_software_oath_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -3078,6 +3106,7 @@ impl SoftwareOathMethods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -3208,6 +3237,7 @@ impl TemporaryAccessPassMethods {
             Owner::Users(_) => "users_temporary_access_pass_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -3310,6 +3340,7 @@ impl TemporaryAccessPassMethods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -3440,6 +3471,7 @@ impl WindowsHelloForBusinessMethods {
             Owner::Users(_) => "users_windows_hello_for_business_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -3529,7 +3561,7 @@ impl WindowsHelloForBusinessMethods {
     > {
         self.get_with(id, &crate::Query::new()).await
     }
-    /// As [`get`](Self::get), with query options (`$select`).
+    /// As [`get`](Self::get), with query options (`$select`, `$expand` of `device`).
     pub async fn get_with(
         &self,
         id: impl crate::Key,
@@ -3544,7 +3576,9 @@ impl WindowsHelloForBusinessMethods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &["device"])?;
         let select = query.select_param();
+        let expand = query.expand_param();
         match &self.owner {
             Owner::Me => {
                 self.client
@@ -3554,6 +3588,7 @@ impl WindowsHelloForBusinessMethods {
                             .progenitor()
                             .me_windows_hello_for_business_methods_get(
                                 id,
+                                expand.as_deref(),
                                 select.as_deref(),
                             ),
                     )
@@ -3569,6 +3604,7 @@ impl WindowsHelloForBusinessMethods {
                             .users_windows_hello_for_business_methods_get(
                                 user.as_str(),
                                 id,
+                                expand.as_deref(),
                                 select.as_deref(),
                             ),
                     )
