@@ -24,8 +24,11 @@
 //!
 //! A nullable property is `Option<T>` (absent when `None`; an explicit `null` reads as `None`
 //! and is written as absent, which means the same in OData); a non-nullable one is a required
-//! `T`. A struct-valued field that would make a type contain itself is boxed. Navigation
-//! properties are not fields: expanded ones (`$expand`) land in `additional_properties`.
+//! `T`. A struct-valued field that would make a type contain itself is boxed. Containment
+//! navigation properties are not fields. The non-containment ones the trimmed spec keeps (a
+//! slice entry's `expand`, such as the methods' `device`) are: `Option<Box<T>>` (or
+//! `Option<Vec<T>>`) holding what `$expand` returns inline, `None` otherwise, never in
+//! payloads.
 //!
 //! # Which types are emitted
 //!
