@@ -316,7 +316,11 @@ mod tests {
             )
             .replace("    \"passkeyType\",\n", "")
             .replace(
-                "\"microsoft.graph.fido2AuthenticationMethod\" = [\"publicKeyCredential\"]\n",
+                "\"microsoft.graph.fido2AuthenticationMethod\" = [\"displayName\", \"publicKeyCredential\"]\n",
+                "\"microsoft.graph.fido2AuthenticationMethod\" = [\"displayName\"]\n",
+            )
+            .replace(
+                "\"microsoft.graph.platformCredentialAuthenticationMethod\" = [\"displayName\"]\n",
                 "",
             )
             .replace(
