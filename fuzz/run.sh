@@ -9,5 +9,7 @@ cd "$(dirname "$0")"
 mkdir -p "corpus/$target"
 cp -n "seeds/$target"/* "corpus/$target"/ 2>/dev/null || true
 export RUSTC_BOOTSTRAP=1
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-fuzz}
+# The instrumented build stays in this checkout (fuzz/target-fuzz), apart from the normal
+# build; a target directory shared between checkouts mixes their binaries.
+export CARGO_TARGET_DIR="$PWD/target-fuzz"
 exec nice -n 10 cargo fuzz run "$target" "corpus/$target" -- -max_total_time="$secs" -print_final_stats=1

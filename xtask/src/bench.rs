@@ -110,7 +110,7 @@ impl Row {
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let root = files::workspace_root();
+    let root = files::workspace_root()?;
     let groups = if args.groups.is_empty() {
         vec![Group::Codegen, Group::Client, Group::Paging, Group::Build]
     } else {

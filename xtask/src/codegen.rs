@@ -40,7 +40,7 @@ pub fn run(args: CodegenArgs) -> anyhow::Result<()> {
 
 /// Read the spec, run the generator, and bring the outputs onto disk (or compare them).
 pub fn generate(mode: Mode) -> anyhow::Result<Vec<String>> {
-    generate_in(&files::workspace_root(), mode)
+    generate_in(&files::workspace_root()?, mode)
 }
 
 /// [`generate`] for the workspace at `root`.
@@ -95,5 +95,87 @@ mod tests {
         if let Err(e) = super::generate(crate::files::Mode::Check) {
             panic!("{e:#}");
         }
+    }
+
+    /// A copy of the checked-in `spec/` in a fresh directory, as a workspace root.
+    pub(crate) fn spec_copy(name: &str) -> std::path::PathBuf {
+        let root = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        copy_dir(
+            &crate::files::workspace_root().unwrap().join("spec"),
+            &root.join("spec"),
+        );
+        root
+    }
+
+    fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy_dir(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+
+    fn edit(root: &std::path::Path, rel: &str, from: &str, to: &str) {
+        let path = root.join(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.matches(from).count(), 1, "{from} in {rel}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    }
+
+    /// A carriage return in a description (`&#13;` in the metadata) or a permission note
+    /// must stay documentation through `trim` and `codegen` to the files as written: the
+    /// text after it was code at module level in the types crate and in an `impl` of
+    /// `api.rs`.
+    #[test]
+    fn carriage_returns_in_descriptions_stay_documentation() {
+        let root = spec_copy("inject");
+        let described = "spec/upstream/v1.0-described-2023-05.xml";
+        edit(
+            &root,
+            described,
+            "String=\"The phone number to text or call for authentication. ",
+            "String=\"The phone number.&#13;pub fn injected_type() {}&#13;",
+        );
+        edit(
+            &root,
+            described,
+            "String=\"The phone numbers registered to a user for authentication.\"",
+            "String=\"The phones.&#13;pub fn injected_api() {}\"",
+        );
+        edit(
+            &root,
+            "spec/permissions.toml",
+            "    \"an older version of the page listed only",
+            "    \"x\\r}\\rpub fn injected_note() {}\\rfn f() {\",\n    \"an older version of the page listed only",
+        );
+        crate::trim::run_in(&root, crate::trim::TrimArgs::slice_defaults(false)).unwrap();
+        super::generate_in(&root, crate::files::Mode::Write).unwrap();
+        let mut seen = 0;
+        for dir in super::OWNED_DIRS {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                let text = std::fs::read_to_string(&path).unwrap();
+                seen += text.matches("injected_").count();
+                let items = graph_codegen::written::skeleton_of(&path.display().to_string(), &text)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let injected: Vec<_> = items.iter().filter(|i| i.contains("injected_")).collect();
+                assert!(
+                    injected.is_empty(),
+                    "{}: description text written as code: {injected:?}",
+                    path.display()
+                );
+            }
+        }
+        assert!(
+            seen >= 3,
+            "the injected descriptions must reach the generated files"
+        );
+        let _ = std::fs::remove_dir_all(&root);
     }
 }

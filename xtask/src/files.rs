@@ -23,12 +23,39 @@ pub enum Mode {
     Check,
 }
 
-/// The workspace root (the parent of the xtask crate).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
+/// The workspace root of the checkout this command runs in, found at run time: the nearest
+/// directory with a `Cargo.toml` holding `[workspace]`, from `CARGO_MANIFEST_DIR` when cargo
+/// set it (`cargo xtask`, `cargo test`), else from the current directory.
+///
+/// Never the directory xtask was compiled in: two checkouts sharing a target directory share
+/// one xtask binary, which would then read and write the other checkout's files.
+pub fn workspace_root() -> anyhow::Result<PathBuf> {
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let (start, from) = match manifest_dir {
+        Some(dir) => (dir, "CARGO_MANIFEST_DIR"),
+        None => (
+            std::env::current_dir().context("cannot read the current directory")?,
+            "the current directory",
+        ),
+    };
+    find_workspace_root(&start).with_context(|| {
+        format!(
+            "no workspace Cargo.toml (one with `[workspace]`) in {} or above it ({from}); \
+             run `cargo xtask` inside the graph-phone checkout",
+            start.display()
+        )
+    })
+}
+
+/// The nearest of `start` and its ancestors whose `Cargo.toml` has a `[workspace]` table.
+pub fn find_workspace_root(start: &Path) -> Option<PathBuf> {
+    start.ancestors().find_map(|dir| {
+        let manifest = fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+        manifest
+            .lines()
+            .any(|l| l.trim() == "[workspace]")
+            .then(|| dir.to_path_buf())
+    })
 }
 
 /// `p` as a path relative to `root` with `/` separators (absolute paths outside `root` stay
@@ -125,16 +152,10 @@ pub fn ensure_files(
     Ok(changed)
 }
 
-/// `\r\n` and lone `\r` become `\n`; the file ends with exactly one newline.
+/// The library's newline rule ([`graph_codegen::written::normalize_newlines`]): the generator
+/// checks its Rust files as this writes them.
 fn normalize(text: &str) -> String {
-    let mut s = text.replace("\r\n", "\n").replace('\r', "\n");
-    while s.ends_with("\n\n") {
-        s.pop();
-    }
-    if !s.ends_with('\n') {
-        s.push('\n');
-    }
-    s
+    graph_codegen::written::normalize_newlines(text)
 }
 
 #[cfg(test)]

@@ -144,7 +144,7 @@ impl Status {
 
 /// Runs the command from the workspace root.
 pub fn run(args: SpecDiffArgs) -> anyhow::Result<Status> {
-    run_in(&files::workspace_root(), &args)
+    run_in(&files::workspace_root()?, &args)
 }
 
 /// Ends the process with the code of `result`, printing an error to standard error.
@@ -497,7 +497,7 @@ mod tests {
             Format::Markdown,
             Some(out.clone()),
         );
-        let status = run_in(&files::workspace_root(), &a);
+        let status = run_in(&files::workspace_root().unwrap(), &a);
         let _ = fs::remove_file(out);
         status
     }
@@ -534,7 +534,10 @@ mod tests {
             Format::Json,
             Some(out.clone()),
         );
-        assert_eq!(run_in(&files::workspace_root(), &a).unwrap(), Status::Clean);
+        assert_eq!(
+            run_in(&files::workspace_root().unwrap(), &a).unwrap(),
+            Status::Clean
+        );
         let text = fs::read_to_string(&out).unwrap();
         let _ = fs::remove_file(&out);
         assert!(
@@ -563,7 +566,10 @@ mod tests {
             None,
         );
         a.old = Some(bad.clone());
-        let e = format!("{:#}", run_in(&files::workspace_root(), &a).unwrap_err());
+        let e = format!(
+            "{:#}",
+            run_in(&files::workspace_root().unwrap(), &a).unwrap_err()
+        );
         let _ = fs::remove_dir_all(&dir);
         assert!(e.contains("bad.xml:"), "{e}");
         assert!(
@@ -583,7 +589,7 @@ mod tests {
         missing.old = Some(PathBuf::from("no/such/file.csdl"));
         let e = format!(
             "{:#}",
-            run_in(&files::workspace_root(), &missing).unwrap_err()
+            run_in(&files::workspace_root().unwrap(), &missing).unwrap_err()
         );
         assert!(e.contains("cannot read no/such/file.csdl"), "{e}");
     }
@@ -600,7 +606,10 @@ mod tests {
         a.old = None;
         a.base = Some("no-such-revision-xyz".into());
         a.new = PathBuf::from(SPEC);
-        let e = format!("{:#}", run_in(&files::workspace_root(), &a).unwrap_err());
+        let e = format!(
+            "{:#}",
+            run_in(&files::workspace_root().unwrap(), &a).unwrap_err()
+        );
         assert!(e.contains("git"), "{e}");
         assert!(e.contains("no-such-revision-xyz"), "{e}");
     }
@@ -628,6 +637,7 @@ mod tests {
         let _ = fs::remove_dir_all(&repo);
         fs::create_dir_all(repo.join("spec")).unwrap();
         let fixtures = files::workspace_root()
+            .unwrap()
             .join(FIXTURES)
             .join("property_removed");
         let git = |args: &[&str]| run_git(&repo, args);
@@ -642,7 +652,7 @@ mod tests {
             old: None,
             new: PathBuf::from(SPEC),
             base: Some("HEAD".into()),
-            slice: files::workspace_root().join("spec/slice.toml"),
+            slice: files::workspace_root().unwrap().join("spec/slice.toml"),
             old_clouds: None,
             new_clouds: PathBuf::from(CLOUDS),
             old_permissions: None,
@@ -668,7 +678,7 @@ mod tests {
     /// with the working tree's; two-file mode only with `--old-clouds`/`--old-permissions`.
     #[test]
     fn base_revision_compares_clouds_and_permissions() {
-        let ws = files::workspace_root();
+        let ws = files::workspace_root().unwrap();
         let repo =
             std::env::temp_dir().join(format!("spec-diff-git-extras-{}", std::process::id()));
         let _ = fs::remove_dir_all(&repo);

@@ -55,7 +55,7 @@ impl TrimArgs {
 }
 
 pub fn run(args: TrimArgs) -> anyhow::Result<()> {
-    run_in(&files::workspace_root(), args)
+    run_in(&files::workspace_root()?, args)
 }
 
 /// The command, with relative paths resolved against `root`.

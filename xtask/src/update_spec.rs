@@ -71,7 +71,7 @@ pub struct UpdateSpecArgs {
 }
 
 pub fn run(args: UpdateSpecArgs) -> anyhow::Result<()> {
-    run_in(&files::workspace_root(), &args)
+    run_in(&files::workspace_root()?, &args)
 }
 
 /// The command on the workspace at `root`.
@@ -273,7 +273,7 @@ mod tests {
 
     /// A temporary copy of spec/, with `edit` applied to its slice, permissions and overlay.
     fn scratch_repo(name: &str, edit: impl Fn(&str) -> String) -> PathBuf {
-        let repo = files::workspace_root();
+        let repo = files::workspace_root().unwrap();
         let root = std::env::temp_dir().join(format!("update-spec-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&root);
         copy_dir(&repo.join("spec"), &root.join("spec"));
@@ -291,7 +291,7 @@ mod tests {
     }
 
     fn args_2023(out: &Path) -> UpdateSpecArgs {
-        let repo = files::workspace_root();
+        let repo = files::workspace_root().unwrap();
         UpdateSpecArgs {
             metadata: repo.join("spec/upstream/v1.0-described-2023-05.xml"),
             descriptions: None,
@@ -316,7 +316,11 @@ mod tests {
             )
             .replace("    \"passkeyType\",\n", "")
             .replace(
-                "\"microsoft.graph.fido2AuthenticationMethod\" = [\"publicKeyCredential\"]\n",
+                "\"microsoft.graph.fido2AuthenticationMethod\" = [\"displayName\", \"publicKeyCredential\"]\n",
+                "\"microsoft.graph.fido2AuthenticationMethod\" = [\"displayName\"]\n",
+            )
+            .replace(
+                "\"microsoft.graph.platformCredentialAuthenticationMethod\" = [\"displayName\"]\n",
                 "",
             )
             .replace(
@@ -344,7 +348,7 @@ mod tests {
     /// regenerates and reports the real differences.
     #[test]
     fn update_spec_on_a_copy_reports_the_real_diff() {
-        let repo = files::workspace_root();
+        let repo = files::workspace_root().unwrap();
         let root = scratch_repo("edited", without_2026_navigations);
         let out = root.join("diff.md");
         let args = args_2023(&out);

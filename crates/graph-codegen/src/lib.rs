@@ -11,6 +11,7 @@
 
 pub mod csdl;
 pub mod diff;
+pub mod doc_text;
 pub mod emit;
 pub mod error;
 pub mod ir;
@@ -18,6 +19,7 @@ pub mod naming;
 pub mod permissions;
 mod pipeline;
 pub mod trim;
+pub mod written;
 
 pub use error::Error;
 pub use ir::{PathRequest, lower};
@@ -29,6 +31,6 @@ pub use trim::{Slice, trim};
 pub struct GeneratedFile {
     /// Path relative to the workspace root, `/`-separated.
     pub path: String,
-    /// Full contents, `\n` line endings.
+    /// Full contents, `\n` line endings, exactly as written ([`written::normalize_newlines`]).
     pub contents: String,
 }

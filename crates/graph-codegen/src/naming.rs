@@ -16,6 +16,11 @@
 //! stay with the word before them. A name that would start with a digit gets a leading `_`
 //! (fields) or `N` (types and variants).
 //!
+//! Names read from CSDL never need that rewriting: the reader refuses any `Name` that is not
+//! an ASCII OData SimpleIdentifier ([`crate::csdl::check_simple_identifier`]) with its
+//! `file:line:column`, so only `_` is dropped from them. The other rules serve the wire names
+//! the emitters add themselves (`@odata.type`).
+//!
 //! Two wire names that map to one identifier within one scope (the fields of a struct, the
 //! variants of an enum, the types of a module) are told apart by a [`Scope`]: the first
 //! claimant keeps the identifier, later ones get `_2`, `_3`... (snake case) or `2`, `3`...

@@ -82,8 +82,11 @@ fn cloud_models(inputs: &SpecInputs, slice: &Slice) -> Result<Vec<(Vec<String>, 
     Ok(out)
 }
 
-/// Everything `cargo xtask codegen` writes, in a stable order: the types crate, the client
-/// (with `spec/openapi.json`) and the emulator's permission table.
+/// Everything `cargo xtask codegen` writes, in a stable order (the types crate, the client
+/// with `spec/openapi.json`, the emulator's permission table), exactly as written
+/// ([`crate::written::normalize_newlines`]). Every Rust file is parsed as emitted and as
+/// written, and must declare the same items ([`crate::written::check_rust_file`]): an error
+/// names the file and the item otherwise.
 pub fn generate(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> {
     let (slice, model) = load_model(inputs)?;
     let overlay = Overlay::parse(&inputs.overlay, &inputs.overlay_path)?;
@@ -104,6 +107,13 @@ pub fn generate(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> {
     files.extend(client?);
     files.extend(crate::emit::emit_emulator(&model, &permissions)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    for file in &mut files {
+        let written = crate::written::normalize_newlines(&file.contents);
+        if file.path.ends_with(".rs") {
+            crate::written::check_rust_file(&file.path, &file.contents, &written)?;
+        }
+        file.contents = written;
+    }
     Ok(files)
 }
 

@@ -685,11 +685,11 @@ fn error_duplicate_names() {
 fn error_positions_count_characters_not_bytes() {
     // Two-byte and three-byte characters before the error each count as one column.
     let text = doc_with(
-        "      <EntityType Name=\"é€\"><Property Name=\"p\" Type=\"Edm.String\" Nullable=\"1\" /></EntityType>",
+        "      <EntityType Name=\"a\" BaseType=\"é€\"><Property Name=\"p\" Type=\"Edm.String\" Nullable=\"1\" /></EntityType>",
     );
     assert_eq!(
         read_err(&text),
-        "t.xml:5:29: attribute `Nullable` on `<Property>`: expected `true` or `false`, found `1`"
+        "t.xml:5:42: attribute `Nullable` on `<Property>`: expected `true` or `false`, found `1`"
     );
 }
 
@@ -888,4 +888,43 @@ fn deeply_nested_expressions_are_an_error_not_a_crash() {
     );
     let doc = csdl::read("t.xml", &doc_with(&body)).unwrap();
     assert_round_trip(&doc);
+}
+
+/// Names become Rust identifiers; one that is not an OData SimpleIdentifier is an error at
+/// its element, never rewritten (`phone-number` became `phone_number` before).
+#[test]
+fn error_names_that_are_not_simple_identifiers() {
+    let text = doc_with(
+        "      <ComplexType Name=\"a\">\n        <Property Name=\"phone-number\" Type=\"Edm.String\" />\n      </ComplexType>",
+    );
+    assert_eq!(
+        read_err(&text),
+        "t.xml:6:9: `Name` of `<Property>` is `phone-number`, not an OData SimpleIdentifier \
+         (it contains `-`, not a letter, digit or `_`); names become Rust identifiers and are \
+         never rewritten, so fix the document"
+    );
+    let long = "a".repeat(129);
+    for (name, problem) in [
+        ("9lives", "it starts with `9`, not a letter or `_`"),
+        ("", "it is empty"),
+        ("a&#13;b", "it contains `\\r`, not a letter, digit or `_`"),
+        ("caf\u{e9}", "it contains the non-ASCII character `\u{e9}`"),
+        (
+            long.as_str(),
+            "it has 129 characters, at most 128 are allowed",
+        ),
+    ] {
+        let text = doc_with(&format!("      <EnumType Name=\"{name}\" />"));
+        let err = read_err(&text);
+        assert!(
+            err.starts_with("t.xml:5:7: `Name` of `<EnumType>`"),
+            "{err}"
+        );
+        assert!(err.contains(problem), "{name}: {err}");
+    }
+    let ok = doc_with(&format!(
+        "      <EnumType Name=\"_a9{}\" />",
+        "b".repeat(125)
+    ));
+    csdl::read("t.xml", &ok).unwrap();
 }

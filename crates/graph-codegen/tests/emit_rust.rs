@@ -174,3 +174,62 @@ fn write_if_changed(path: &Path, contents: &str) {
         std::fs::write(path, contents).unwrap();
     }
 }
+
+/// A type, a property and an enum member described by `description` (XML-escaped here).
+fn described(description: &str) -> String {
+    let d = description
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('"', "&quot;")
+        .replace('\r', "&#13;")
+        .replace('\n', "&#10;")
+        .replace('\t', "&#9;");
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">
+  <edmx:DataServices>
+    <Schema Namespace="microsoft.graph" Alias="graph" xmlns="http://docs.oasis-open.org/odata/ns/edm">
+      <EnumType Name="color">
+        <Member Name="red" Value="0">
+          <Annotation Term="Org.OData.Core.V1.Description" String="{d}" />
+        </Member>
+      </EnumType>
+      <ComplexType Name="thing">
+        <Property Name="color" Type="graph.color">
+          <Annotation Term="Org.OData.Core.V1.Description" String="{d}" />
+        </Property>
+        <Annotation Term="Org.OData.Core.V1.Description" String="{d}" />
+        <Annotation Term="Org.OData.Core.V1.LongDescription" String="{d}" />
+      </ComplexType>
+    </Schema>
+  </edmx:DataServices>
+</edmx:Edmx>
+"#
+    )
+}
+
+/// Descriptions with every line terminator stay documentation in the file as written: it
+/// parses and declares exactly the items of a plain description.
+#[test]
+fn descriptions_with_line_terminators_add_no_item() {
+    use graph_codegen::written::{normalize_newlines, skeleton_of};
+    let plain = check("described", &described("Plain."));
+    let want = skeleton_of("plain", &plain).unwrap();
+    assert!(
+        want.contains(&"struct Thing / field color".to_owned()),
+        "{want:?}"
+    );
+    for sep in [
+        "\r", "\r\n", "\n", "\u{85}", "\u{2028}", "\u{2029}", "\u{0B}", "\u{0C}",
+    ] {
+        let text = format!("x{sep}}}{sep}pub fn injected() {{}}{sep}#[derive(Clone)]{sep}/// y");
+        let source = check("described", &described(&text));
+        let written = normalize_newlines(&source);
+        let got = skeleton_of("described", &written).unwrap_or_else(|e| panic!("{sep:?}: {e}"));
+        assert_eq!(got, want, "{sep:?}");
+        assert!(
+            written.contains("injected"),
+            "{sep:?}: the description is kept"
+        );
+    }
+}

@@ -127,7 +127,27 @@ fn trimmed_spec_holds_the_closure() {
         .iter()
         .find(|t| t.name == "microsoftAuthenticatorAuthenticationMethod")
         .unwrap();
-    assert!(ms.navigation_properties.is_empty(), "device is dropped");
+    // `expand = ["device"]` keeps the navigation and the device type (with its base and its
+    // properties' types), but none of the device's own navigation properties.
+    let navs: Vec<&str> = ms
+        .navigation_properties
+        .iter()
+        .map(|n| n.name.as_str())
+        .collect();
+    assert_eq!(navs, ["device"]);
+    let device = schema
+        .entity_types
+        .iter()
+        .find(|t| t.name == "device")
+        .expect("the device type is kept");
+    assert!(device.navigation_properties.is_empty());
+    assert!(device.properties.iter().any(|p| p.name == "displayName"));
+    assert!(
+        schema
+            .complex_types
+            .iter()
+            .any(|t| t.name == "alternativeSecurityId")
+    );
     let actions: Vec<&str> = schema.actions.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(actions, ["disableSmsSignIn", "enableSmsSignIn"]);
     assert!(
@@ -207,10 +227,28 @@ fn report_lists_decisions_and_what_is_left_out() {
     assert!(
         has(
             NoteKind::DroppedNavigation,
+            "microsoft.graph.device/memberOf"
+        ),
+        "{notes:#?}"
+    );
+    assert!(
+        !has(
+            NoteKind::DroppedNavigation,
             "microsoftAuthenticatorAuthenticationMethod/device"
         ),
         "{notes:#?}"
     );
+}
+
+/// An `expand` entry the metadata lacks is an error with close matches, like a navigation.
+#[test]
+fn missing_expand_is_an_error_with_close_matches() {
+    let text = read(SLICE).replacen("expand = [\"device\"]", "expand = [\"devices\"]", 1);
+    let s = Slice::parse(SLICE, &text).unwrap();
+    let full = doc("spec/upstream/v1.0-Prod.csdl");
+    let err = trim(&full, None, &s).unwrap_err().to_string();
+    assert!(err.contains("/devices: "), "{err}");
+    assert!(err.contains("close matches: device"), "{err}");
 }
 
 #[test]
@@ -329,4 +367,76 @@ fn trimmed_spec_lowers_with_every_slice_path() {
             .len(),
         11
     );
+}
+
+/// `name`, `output_dir` and every path of the slice stay inside the repository: the
+/// commands write `<output_dir>/<name>.csdl` and read the metadata files it names.
+#[test]
+fn slice_paths_outside_the_repository_are_errors_with_their_position() {
+    let slice = read(SLICE);
+    let line_of = |needle: &str| {
+        let at = slice.find(needle).unwrap_or_else(|| panic!("{needle}"));
+        slice[..at].matches('\n').count() + 1
+    };
+    let cases = [
+        (
+            "name = \"graph-phone\"",
+            "name = \"../graph-phone\"",
+            "name `../graph-phone` contains a path separator",
+            8,
+        ),
+        (
+            "name = \"graph-phone\"",
+            "name = \"..\"",
+            "name `..` is not a file name",
+            8,
+        ),
+        (
+            "output_dir = \"spec\"",
+            "output_dir = \"../elsewhere\"",
+            "output_dir `../elsewhere` leaves the repository (`..`)",
+            14,
+        ),
+        (
+            "output_dir = \"spec\"",
+            "output_dir = \"/tmp\"",
+            "output_dir `/tmp` is absolute",
+            14,
+        ),
+        (
+            "output_dir = \"spec\"",
+            "output_dir = \"spec/../..\"",
+            "leaves the repository",
+            14,
+        ),
+        (
+            "metadata = \"spec/upstream/v1.0-Prod.csdl\"",
+            "metadata = \"C:/x.csdl\"",
+            "source.metadata `C:/x.csdl` is absolute",
+            12,
+        ),
+        (
+            "descriptions = \"spec/upstream/v1.0-described-2023-05.xml\"",
+            "descriptions = \"spec\\\\x.xml\"",
+            "source.descriptions `spec\\\\x.xml` contains `\\`",
+            16,
+        ),
+        (
+            "metadata = \"spec/upstream/v1.0-Fairfax.csdl\"",
+            "metadata = \"../../etc/passwd\"",
+            "cloud.metadata `../../etc/passwd` leaves",
+            12,
+        ),
+    ];
+    for (from, to, message, column) in cases {
+        assert_eq!(slice.matches(from).count(), 1, "{from}");
+        let line = line_of(from);
+        let text = slice.replace(from, to);
+        let err = Slice::parse(SLICE, &text).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("{SLICE}: {line}:{column}: ")),
+            "{to}: {err}"
+        );
+        assert!(err.contains(message), "{to}: {err}");
+    }
 }

@@ -771,3 +771,82 @@ fn a_user_handle_does_not_print_its_user() {
     assert!(!shown.contains("kim"), "{shown}");
     assert!(shown.contains("<redacted>"), "{shown}");
 }
+
+/// `$expand=device` on the three gets whose pages document it: the device is read into the
+/// item's `device` field, with `$select` too; an operation that does not offer it fails
+/// before sending.
+#[tokio::test]
+async fn expand_device_on_the_gets_that_offer_it() {
+    let emu = emulator(None).await;
+    let app = client(&emu, "app-rw");
+    let alice = app.user(ALICE);
+    let tenant = Tenant::example();
+    let stored = |segment: &str| {
+        let kind = graph_phone_emulator::MethodKind::ALL
+            .into_iter()
+            .find(|k| k.segment() == segment)
+            .unwrap();
+        tenant.users[0].methods[&kind][0].clone()
+    };
+    let expand = Query::new().expand(["device"]);
+    let with_select = Query::new().select(["displayName"]).expand(["device"]);
+
+    let m = stored("microsoftAuthenticatorMethods");
+    let id = m["id"].as_str().unwrap().to_owned();
+    let methods = alice.microsoft_authenticator_methods();
+    assert!(methods.get(id.as_str()).await.unwrap().device.is_none());
+    let got = methods.get_with(id.as_str(), &expand).await.unwrap();
+    let device = got.device.expect("expanded");
+    assert_eq!(device.id, m["device"]["id"].as_str().unwrap());
+    assert_eq!(
+        device.display_name.as_deref(),
+        m["device"]["displayName"].as_str()
+    );
+    assert!(
+        !format!("{device:?}").contains("Alice"),
+        "device names are redacted"
+    );
+    let got = methods.get_with(id.as_str(), &with_select).await.unwrap();
+    assert!(got.device.is_some() && got.device_tag.is_none());
+
+    let w = stored("windowsHelloForBusinessMethods");
+    let got = alice
+        .windows_hello_for_business_methods()
+        .get_with(w["id"].as_str().unwrap(), &expand)
+        .await
+        .unwrap();
+    assert_eq!(
+        got.device.unwrap().operating_system.as_deref(),
+        Some("Windows")
+    );
+
+    let p = stored("platformCredentialMethods");
+    let got = alice
+        .platform_credential_methods()
+        .get_with(p["id"].as_str().unwrap(), &expand)
+        .await
+        .unwrap();
+    assert_eq!(got.device.unwrap().id, p["device"]["id"].as_str().unwrap());
+    let ok = requests(&emu).len();
+
+    let err = methods.list_page(&expand).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput { field: "$expand", reason } if reason.contains("offers no `$expand`")),
+        "{err:?}"
+    );
+    let err = alice
+        .phone_methods()
+        .get_with(PhoneMethodId::Mobile, &expand)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+    let err = methods
+        .get_with(id.as_str(), &Query::new().expand(["owner"]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput { reason, .. } if reason.contains("offers `$expand` of device, not `owner`")),
+        "{err:?}"
+    );
+    assert_eq!(requests(&emu).len(), ok, "refused before sending");
+}

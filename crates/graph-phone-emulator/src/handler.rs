@@ -370,6 +370,8 @@ fn prefers_unknown_enum_members(headers: &HeaderMap) -> bool {
 #[derive(Debug, Default)]
 struct Query {
     select: Option<Vec<String>>,
+    /// `$expand`: navigation properties, checked against the resource by [`View::expand`].
+    expand: Option<Vec<String>>,
     top: Option<usize>,
     skiptoken: Option<String>,
     count: bool,
@@ -380,7 +382,6 @@ struct Query {
 const UNSUPPORTED_OPTIONS: &[&str] = &[
     "$filter",
     "$orderby",
-    "$expand",
     "$search",
     "$skip",
     "$format",
@@ -449,6 +450,19 @@ impl Query {
                         )));
                     }
                     q.select = Some(props);
+                }
+                "$expand" => {
+                    // Spaces around the names, as for `$select` (`+` is a space).
+                    let navs: Vec<String> = value
+                        .split(',')
+                        .map(|s| s.trim_matches(' ').to_string())
+                        .collect();
+                    if navs.iter().any(String::is_empty) {
+                        return Err(ApiError::bad_request(format!(
+                            "Invalid $expand value '{value}'."
+                        )));
+                    }
+                    q.expand = Some(navs);
                 }
                 "$top" => {
                     collection_only()?;
@@ -657,7 +671,14 @@ impl Shared {
                     .flatten()
                     .find(|m| id_matches(m, id))
                     .ok_or_else(|| not_found_item(id))?;
-                view.item(own_collection_json(*kind, found))
+                let device = view
+                    .expand(Some(*kind))?
+                    .then(|| found.get("device").cloned().unwrap_or(Value::Null));
+                let mut success = view.item(own_collection_json(*kind, found))?;
+                if let (Some(device), Some(Value::Object(body))) = (device, &mut success.body) {
+                    body.insert("device".into(), device);
+                }
+                Ok(success)
             }
             (Target::Collection(Coll::Methods), _) => {
                 view.list(all_methods(tenant, target, masked))
@@ -784,6 +805,37 @@ impl View<'_> {
         }
     }
 
+    /// Whether the read expands `device`: the only navigation the get pages of Microsoft
+    /// Authenticator, Windows Hello for Business and platform credential methods document
+    /// for `$expand`. Anything else asked for is a 400 naming it; lists and the other
+    /// resources offer no `$expand` (the metadata's description: the device "is returned
+    /// only on a single GET and when you specify ?$expand").
+    fn expand(&self, kind: Option<MethodKind>) -> Result<bool, ApiError> {
+        let Some(expand) = &self.query.expand else {
+            return Ok(false);
+        };
+        let offers_device = matches!(
+            kind,
+            Some(
+                MethodKind::MicrosoftAuthenticatorMethods
+                    | MethodKind::WindowsHelloForBusinessMethods
+                    | MethodKind::PlatformCredentialMethods
+            )
+        );
+        if !offers_device {
+            return Err(ApiError::bad_request(
+                "Query option '$expand' is not supported by this resource.",
+            ));
+        }
+        if let Some(other) = expand.iter().find(|n| *n != "device") {
+            return Err(ApiError::bad_request(format!(
+                "Could not find a navigation property named '{other}' on type 'microsoft.graph.{}'.",
+                self.type_name()
+            )));
+        }
+        Ok(true)
+    }
+
     /// The validated `$select` list (`None` for all properties).
     fn select(&self) -> Result<Option<&[String]>, ApiError> {
         let Some(select) = &self.query.select else {
@@ -846,6 +898,11 @@ impl View<'_> {
     }
 
     fn item(&self, item: JsonObject) -> Result<Success, ApiError> {
+        let kind = match self.route.coll() {
+            Coll::Kind(k) => Some(k),
+            _ => None,
+        };
+        self.expand(kind)?;
         let select = self.select()?;
         let mut body = Map::new();
         body.insert("@odata.context".into(), Value::from(self.context(true)));
@@ -858,6 +915,7 @@ impl View<'_> {
     }
 
     fn list(&self, items: Vec<JsonObject>) -> Result<Success, ApiError> {
+        self.expand(None)?;
         let select = self.select()?;
         let offset = match &self.query.skiptoken {
             None => 0,

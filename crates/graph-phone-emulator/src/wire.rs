@@ -67,9 +67,11 @@ pub(crate) fn phone_json(phone: &PhoneMethod, masked: bool) -> JsonObject {
     }
 }
 
-/// A stored method of another kind as Graph returns it: secrets are always null.
+/// A stored method of another kind as Graph returns it: secrets are always null, and the
+/// stored `device` (a navigation) only with `$expand=device` (added by the handler).
 pub(crate) fn other_json(kind: MethodKind, stored: &JsonObject) -> JsonObject {
     let mut map = stored.clone();
+    map.remove("device");
     for secret in kind.secret_properties() {
         map.insert((*secret).to_string(), Value::Null);
     }

@@ -397,3 +397,48 @@ fn fuzz_unknown_property_float_round_trips_exactly() {
     assert!(first == second, "{}", String::from_utf8_lossy(&written));
     assert_eq!(first.additional_properties["fifbig"], json!(1844672.5e-300));
 }
+
+/// Device display names are personal data ("Alice's phone", "ALICE-LAPTOP"): redacted in
+/// `Debug`, in the method and in its expanded `device`, also through the polymorphic enum.
+#[test]
+fn debug_redacts_device_display_names() {
+    let device = json!({
+        "id": "d1", "displayName": "ALICE-LAPTOP", "deviceId": "4c2a7c1e-0000-4000-8000-000000000001",
+        "operatingSystem": "Windows", "physicalIds": ["[USER-GID]:alice-hw-serial"], "systemLabels": [],
+        "alternativeSecurityIds": [{"type": 2, "key": "YWxpY2Uta2V5"}]
+    });
+    let methods = [
+        json!({"@odata.type": "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod",
+               "id": "m1", "displayName": "Alice's phone", "deviceTag": "SoftwareTokenActivated",
+               "device": device}),
+        json!({"@odata.type": "#microsoft.graph.windowsHelloForBusinessAuthenticationMethod",
+               "id": "m2", "displayName": "ALICE-LAPTOP", "keyStrength": "normal", "device": device}),
+        json!({"@odata.type": "#microsoft.graph.platformCredentialAuthenticationMethod",
+               "id": "m3", "displayName": "Alice's MacBook", "platform": "macOS", "device": device}),
+        json!({"@odata.type": "#microsoft.graph.fido2AuthenticationMethod",
+               "id": "m4", "displayName": "Alice's YubiKey"}),
+    ];
+    for method in methods {
+        let read: AuthenticationMethod = serde_json::from_value(method.clone()).unwrap();
+        // The expanded device is read into its field and written back.
+        let written = serde_json::to_value(&read).unwrap();
+        assert_eq!(written.get("device"), method.get("device"), "{written}");
+        for output in [format!("{read:?}"), format!("{read:#?}")] {
+            for personal in ["Alice", "ALICE", "alice"] {
+                assert!(!output.contains(personal), "{personal} leaked in {output}");
+            }
+            assert!(
+                output.contains("display_name: Some(<redacted>)"),
+                "{output}"
+            );
+        }
+        if method.get("device").is_some() {
+            let shown = format!("{read:?}");
+            assert!(shown.contains("device: Some(Device {"), "{shown}");
+            assert!(
+                shown.contains("Windows"),
+                "other device fields still show: {shown}"
+            );
+        }
+    }
+}

@@ -6,5 +6,5 @@ mod read;
 mod write;
 
 pub use model::*;
-pub use read::read;
+pub use read::{check_simple_identifier, read};
 pub use write::write;

@@ -659,9 +659,23 @@ impl<'a> Parser<'a> {
         name: &str,
         value: Option<Cow<'_, str>>,
     ) -> Result<String, Error> {
-        value
+        let value = value
             .map(Cow::into_owned)
-            .ok_or_else(|| self.missing(el, name))
+            .ok_or_else(|| self.missing(el, name))?;
+        if name == "Name"
+            && let Err(problem) = check_simple_identifier(&value)
+        {
+            return Err(self.error(
+                el.pos,
+                format!(
+                    "`Name` of `<{}>` is `{}`, not an OData SimpleIdentifier ({problem}); \
+                     names become Rust identifiers and are never rewritten, so fix the document",
+                    el.qname(),
+                    value.escape_debug()
+                ),
+            ));
+        }
+        Ok(value)
     }
 
     fn missing(&self, el: &Elem<'_>, name: &str) -> Error {
@@ -1562,6 +1576,47 @@ impl<'a> Parser<'a> {
             )),
         }
     }
+}
+
+/// Checks a `Name` against the SimpleIdentifier rule of OData CSDL XML 4.01 (the
+/// `SimpleIdentifier` type of its `edm.xsd`: 1 to 128 characters, the first `_` or a letter
+/// (Unicode categories L, Nl), the others also digits (Nd), marks (Mn, Mc), connector
+/// punctuation (Pc) or format characters (Cf)).
+///
+/// The generator turns names into Rust identifiers by splitting words on ASCII letters and
+/// digits (see `naming`), so it accepts only the ASCII subset (every name in Graph's
+/// metadata) rather than rewrite a name silently.
+pub fn check_simple_identifier(name: &str) -> Result<(), String> {
+    let count = name.chars().count();
+    if count == 0 {
+        return Err("it is empty".into());
+    }
+    if count > 128 {
+        return Err(format!(
+            "it has {count} characters, at most 128 are allowed"
+        ));
+    }
+    for (i, c) in name.chars().enumerate() {
+        if c == '_' || c.is_ascii_alphabetic() || (i > 0 && c.is_ascii_digit()) {
+            continue;
+        }
+        if !c.is_ascii() {
+            return Err(format!(
+                "it contains the non-ASCII character `{}`, which the generator does not map \
+                 to a Rust identifier",
+                c.escape_debug()
+            ));
+        }
+        return Err(if i == 0 {
+            format!("it starts with `{}`, not a letter or `_`", c.escape_debug())
+        } else {
+            format!(
+                "it contains `{}`, not a letter, digit or `_`",
+                c.escape_debug()
+            )
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

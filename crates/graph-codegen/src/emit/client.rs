@@ -124,7 +124,7 @@ pub fn typify_name(schema: &str) -> String {
 }
 
 /// `spec` with the constraints of its query parameters' schemas (`pattern`, `minimum`,
-/// `maximum`) removed, for progenitor: typify would turn a constrained string into a model
+/// `maximum`; shared and inline) removed, for progenitor: typify would turn a constrained string into a model
 /// type of its own (`MeEmailMethodsListSelect`), and the parameters stay plain `&str` and
 /// `i32`. The constraints are the server's to enforce (the emulator does) and stay in
 /// `spec/openapi.json`.
@@ -136,17 +136,43 @@ pub fn without_parameter_constraints(
         message: format!("re-reading the document for progenitor: {e}"),
     };
     let mut value = serde_json::to_value(spec).map_err(err)?;
+    let unconstrain = |param: &mut serde_json::Value| {
+        if let Some(schema) = param
+            .get_mut("schema")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            for key in ["pattern", "minimum", "maximum"] {
+                schema.remove(key);
+            }
+        }
+    };
+    // Shared parameters (`$select`, `$top`) and those written inline in an operation
+    // (`$expand`).
     if let Some(params) = value
         .pointer_mut("/components/parameters")
         .and_then(serde_json::Value::as_object_mut)
     {
-        for param in params.values_mut() {
-            if let Some(schema) = param
-                .get_mut("schema")
-                .and_then(serde_json::Value::as_object_mut)
-            {
-                for key in ["pattern", "minimum", "maximum"] {
-                    schema.remove(key);
+        params.values_mut().for_each(unconstrain);
+    }
+    if let Some(paths) = value
+        .pointer_mut("/paths")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for item in paths
+            .values_mut()
+            .filter_map(serde_json::Value::as_object_mut)
+        {
+            for op in item.values_mut() {
+                if let Some(params) = op
+                    .get_mut("parameters")
+                    .and_then(serde_json::Value::as_array_mut)
+                {
+                    params
+                        .iter_mut()
+                        .filter(|p| {
+                            p.get("in").and_then(serde_json::Value::as_str) == Some("query")
+                        })
+                        .for_each(unconstrain);
                 }
             }
         }
@@ -306,8 +332,10 @@ fn rust_path(path: &str) -> Result<TokenStream, Error> {
         })
 }
 
+/// `#[doc = " line"]` attributes, one per line (split on every line terminator,
+/// [`crate::doc_text::doc_lines`]).
 fn doc_attrs(text: &str) -> TokenStream {
-    let lines = text.lines().map(|l| {
+    let lines = crate::doc_text::doc_lines(text).into_iter().map(|l| {
         let l = if l.is_empty() {
             String::new()
         } else {
@@ -894,6 +922,7 @@ fn operation_methods(
                 #doc_page
                 pub async fn list_page(&self, query: &crate::Query) -> ::std::result::Result<crate::Page<#item>, crate::Error> {
                     #prologue
+                    query.check_expand(op, &[])?;
                     let select = query.select_param();
                     let top = query.top_param();
                     #call
@@ -913,10 +942,35 @@ fn operation_methods(
             let item = item_type(&first.target)?;
             let doc = op_doc(api, permissions, ops, "");
             let with = format_ident!("{}_with", name);
-            let doc_with = doc_attrs(&format!(
-                "As [`{verb}`](Self::{verb}), with query options (`$select`)."
-            ));
-            let call = call_match(ops, roots, &quote!(#key_arg select.as_deref()), &quote!());
+            let expand = &first.expand;
+            let doc_with = doc_attrs(&if expand.is_empty() {
+                format!("As [`{verb}`](Self::{verb}), with query options (`$select`).")
+            } else {
+                format!(
+                    "As [`{verb}`](Self::{verb}), with query options (`$select`, `$expand` of {}).",
+                    expand
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            });
+            let (expand_let, expand_arg) = if expand.is_empty() {
+                (quote!(), quote!())
+            } else {
+                (
+                    quote!(let expand = query.expand_param();),
+                    quote!(expand.as_deref(),),
+                )
+            };
+            // progenitor orders query parameters by name: `$expand` before `$select`, both
+            // `Option<&str>` (the HTTP tests check which one is sent).
+            let call = call_match(
+                ops,
+                roots,
+                &quote!(#key_arg #expand_arg select.as_deref()),
+                &quote!(),
+            );
             let id_arg = if keyed { quote!(id,) } else { quote!() };
             quote! {
                 #doc
@@ -927,7 +981,9 @@ fn operation_methods(
                 #doc_with
                 pub async fn #with(&self, #key_param query: &crate::Query) -> ::std::result::Result<#item, crate::Error> {
                     #prologue
+                    query.check_expand(op, &[#(#expand),*])?;
                     let select = query.select_param();
+                    #expand_let
                     #call
                 }
             }

@@ -236,6 +236,10 @@ pub struct Operation {
     pub deprecated: Option<String>,
     /// The clouds of [`CLOUDS`] that have it.
     pub clouds: Vec<String>,
+    /// The navigation properties a get may `$expand` (`device`): the target type's
+    /// non-containment navigation properties the trimmed spec keeps (a slice entry's
+    /// `expand`). Empty for every other operation.
+    pub expand: Vec<String>,
 }
 
 impl Operation {
@@ -1168,6 +1172,7 @@ impl<'a> Builder<'a> {
             description,
             deprecated,
             clouds: Vec::new(),
+            expand: Vec::new(),
         };
         let keyed_item = path.collection;
         if path.collection && caps.readable {
@@ -1199,7 +1204,7 @@ impl<'a> Builder<'a> {
             ));
         }
         if caps.readable {
-            out.push(mk(
+            let mut get = mk(
                 OperationKind::Get,
                 "get",
                 &item_path,
@@ -1210,7 +1215,14 @@ impl<'a> Builder<'a> {
                 Some(path.target.clone()),
                 None,
                 deprecated.clone(),
-            ));
+            );
+            get.expand = target
+                .navigation
+                .iter()
+                .filter(|n| !n.contains_target)
+                .map(|n| n.name.clone())
+                .collect();
+            out.push(get);
         }
         if caps.updatable && self.has_payload(target) {
             out.push(mk(
@@ -1650,6 +1662,28 @@ fn operation_json(op: &Operation, select: Option<&str>) -> Value {
     }
     if op.kind == OperationKind::List {
         params.push(json!({ "$ref": "#/components/parameters/top" }));
+    }
+    if op.kind == OperationKind::Get && !op.expand.is_empty() {
+        // As strict as `$select`: the names the operation offers, separated by commas,
+        // spaces around them allowed.
+        let names = op.expand.join("|");
+        let one = format!("({names})");
+        let listed = op
+            .expand
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>();
+        params.push(json!({
+            "name": "$expand",
+            "in": "query",
+            "description": format!(
+                "Expand related entities: {}, separated by commas, sent once",
+                listed.join(", ")
+            ),
+            "style": "form",
+            "explode": false,
+            "schema": { "type": "string", "pattern": format!("^ *{one}( *, *{one})* *$") },
+        }));
     }
     obj.insert("parameters".into(), Value::Array(params));
     if let Some(body) = &op.request {

@@ -24,8 +24,11 @@
 //!
 //! A nullable property is `Option<T>` (absent when `None`; an explicit `null` reads as `None`
 //! and is written as absent, which means the same in OData); a non-nullable one is a required
-//! `T`. A struct-valued field that would make a type contain itself is boxed. Navigation
-//! properties are not fields: expanded ones (`$expand`) land in `additional_properties`.
+//! `T`. A struct-valued field that would make a type contain itself is boxed. Containment
+//! navigation properties are not fields. The non-containment ones the trimmed spec keeps (a
+//! slice entry's `expand`, such as the methods' `device`) are: `Option<Box<T>>` (or
+//! `Option<Vec<T>>`) holding what `$expand` returns inline, `None` otherwise, never in
+//! payloads.
 //!
 //! # Which types are emitted
 //!
@@ -394,6 +397,11 @@ impl<'a> Plan<'a> {
             fields.push(field.read_tokens());
             debug.push(field.debug_tokens(false));
         }
+        for nav in def.navigation.iter().filter(|n| !n.contains_target) {
+            let (field, debug_field) = self.expanded_field(def, nav, &mut scope)?;
+            fields.push(field);
+            debug.push(debug_field);
+        }
         fields.push(additional_properties_field());
         debug.push(additional_properties_debug());
         let derive_default = if all_default {
@@ -417,6 +425,49 @@ impl<'a> Plan<'a> {
 
             #debug_impl
         })
+    }
+
+    /// The field of a navigation property the trimmed spec keeps on a model type (a
+    /// `[[navigation]]` entry's `expand`): the related entity as `$expand` returns it
+    /// inline, `None` unless requested. Never in create or update payloads.
+    fn expanded_field(
+        &self,
+        def: &TypeDef,
+        nav: &crate::ir::NavigationDef,
+        scope: &mut Scope,
+    ) -> Result<(TokenStream, TokenStream), Error> {
+        let element = format!("{}/{}", def.name, nav.name);
+        let target = self
+            .names
+            .get(&nav.target)
+            .ok_or_else(|| unknown(&element, &nav.target))?;
+        let target = ident(target);
+        let field_name = scope.claim(&naming::field_name(&nav.name));
+        let field = ident(&field_name);
+        let wire = &nav.name;
+        let ty = if nav.collection {
+            quote!(Option<Vec<#target>>)
+        } else {
+            quote!(Option<Box<#target>>)
+        };
+        let mut text = format!(
+            "The related `{wire}` when the read asked for it with `$expand={wire}`; `None` \
+             otherwise."
+        );
+        if let Some(description) = &nav.doc.description {
+            text.push_str("\n\n");
+            text.push_str(description);
+        }
+        let doc = doc_attrs(&text);
+        let debug_name = field_name.trim_start_matches("r#").to_owned();
+        Ok((
+            quote! {
+                #doc
+                #[serde(rename = #wire, default, skip_serializing_if = "Option::is_none")]
+                pub #field: #ty,
+            },
+            quote!(.field(#debug_name, &self.#field)),
+        ))
     }
 
     fn payload_items(&self, def: &TypeDef, kind: Payload) -> Result<TokenStream, Error> {
@@ -1000,23 +1051,26 @@ fn enum_doc(def: &EnumDef) -> TokenStream {
     doc_attrs(&text)
 }
 
-/// `#[doc = " line"]` attributes, one per line, with text escaped for rustdoc Markdown.
+/// `#[doc = " line"]` attributes, one per line (split on every line terminator,
+/// [`crate::doc_text::doc_lines`]), with text escaped for rustdoc Markdown.
 fn doc_attrs(text: &str) -> TokenStream {
-    let lines = text.trim().lines().map(|line| {
-        let line = line
-            .trim_end()
-            .replace('[', "\\[")
-            .replace(']', "\\]")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;");
-        // Links the emitter writes itself survive escaping.
-        let line = line.replace("\\[`", "[`").replace("`\\]", "`]");
-        if line.is_empty() {
-            String::new()
-        } else {
-            format!(" {line}")
-        }
-    });
+    let lines = crate::doc_text::doc_lines(text.trim())
+        .into_iter()
+        .map(|line| {
+            let line = line
+                .trim_end()
+                .replace('[', "\\[")
+                .replace(']', "\\]")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            // Links the emitter writes itself survive escaping.
+            let line = line.replace("\\[`", "[`").replace("`\\]", "`]");
+            if line.is_empty() {
+                String::new()
+            } else {
+                format!(" {line}")
+            }
+        });
     quote!(#(#[doc = #lines])*)
 }
 

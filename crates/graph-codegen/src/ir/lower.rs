@@ -9,6 +9,7 @@ use crate::csdl::{
     Annotation, Document, OperationKind, Pos, ScalarKind, StructuredKind, StructuredType, TypeRef,
     Value,
 };
+use crate::doc_text::normalize_line_breaks;
 use crate::error::Error;
 use crate::ir::model::*;
 use crate::ir::resolve::{FastMap, Item, Names, OutOfLine, close_matches, suggestion};
@@ -684,9 +685,9 @@ impl Cx<'_, '_> {
         let mut doc = Doc::default();
         for a in self.all(inline, head, member) {
             if self.term_is(a, CORE, "Description") {
-                doc.description = a.value.as_str().map(str::to_string);
+                doc.description = a.value.as_str().map(normalize_line_breaks);
             } else if self.term_is(a, CORE, "LongDescription") {
-                doc.long_description = a.value.as_str().map(str::to_string);
+                doc.long_description = a.value.as_str().map(normalize_line_breaks);
             } else if self.term_is(a, CORE, "Revisions") {
                 let Value::Collection(items) = &a.value else {
                     continue;
@@ -704,7 +705,9 @@ impl Cx<'_, '_> {
                         _ => None,
                     };
                     doc.deprecation = Some(Deprecation {
-                        description: text("Description").unwrap_or_default(),
+                        description: text("Description")
+                            .map(|t| normalize_line_breaks(&t))
+                            .unwrap_or_default(),
                         date: text("Date"),
                         removal_date: text("RemovalDate"),
                         version: text("Version"),

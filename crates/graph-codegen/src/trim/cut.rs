@@ -361,6 +361,33 @@ pub fn trim_with(
             }
             kept_ops.extend(found);
         }
+        // Navigation properties offered with `$expand`: kept, with their target type (kept
+        // whole, as a property type would be; its own navigation properties are dropped).
+        for x in &entry.expand {
+            let Some((decl, expanded)) = find_nav(&target, x) else {
+                let all = nav_names(&target);
+                let m = close_matches(x, all.iter().map(String::as_str));
+                missing(
+                    format!("{}/{x}", entry.name),
+                    format!("{target} in {source} has no navigation property {x} to expand"),
+                    m,
+                    &mut report,
+                )?;
+                continue;
+            };
+            let expanded_target = names.qualify(&expanded.type_ref.name).into_owned();
+            if structured(&expanded_target).is_none() {
+                return Err(names.error(
+                    expanded.pos,
+                    format!(
+                        "navigation property {x} refers to unknown type {}",
+                        expanded.type_ref.name
+                    ),
+                ));
+            }
+            allowed.entry(decl).or_default().insert(x.clone());
+            reached.push(expanded_target);
+        }
         reached.push(target);
     }
     for d in &slice.decisions {

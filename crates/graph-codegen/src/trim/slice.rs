@@ -2,6 +2,7 @@
 //! project covers. See the comments in `spec/slice.toml` for the format.
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::error::Error;
 
@@ -62,6 +63,9 @@ pub struct NavigationEntry {
     /// `update`, `delete`), sorted; `None` offers all the metadata allows. See
     /// [`Slice::restrict`].
     pub operations: Option<Vec<String>>,
+    /// Navigation properties of its target type kept for `$expand` (`device`): the trim
+    /// keeps them with their target type, whose own navigation properties it drops.
+    pub expand: Vec<String>,
 }
 
 /// The operations a `[[navigation]]` entry's `operations` list may name.
@@ -79,8 +83,8 @@ pub struct Decision {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSlice {
-    name: String,
-    output_dir: Option<String>,
+    name: Spanned<String>,
+    output_dir: Option<Spanned<String>>,
     source: RawSource,
     scope: RawScope,
     #[serde(default)]
@@ -94,16 +98,16 @@ struct RawSlice {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCloud {
-    name: String,
+    name: Spanned<String>,
     serves: Vec<String>,
-    metadata: String,
+    metadata: Spanned<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSource {
-    metadata: String,
-    descriptions: Option<String>,
+    metadata: Spanned<String>,
+    descriptions: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -121,6 +125,8 @@ struct RawNavigation {
     #[serde(default)]
     actions: Vec<String>,
     operations: Option<Vec<String>>,
+    #[serde(default)]
+    expand: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -129,6 +135,59 @@ struct RawDecision {
     entry: String,
     include: bool,
     reason: String,
+}
+
+/// `line:column: ` of the byte offset `at` of `text` (columns count characters).
+fn position(text: &str, at: usize) -> String {
+    let before = &text[..at.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .chars()
+        .count()
+        + 1;
+    format!("{line}:{col}: ")
+}
+
+/// A path read from a spec file must name something inside the repository: relative, `/`
+/// separators, no `..` (nor `.`) component, no empty component, no NUL.
+pub fn check_repository_path(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Err("is empty".into());
+    }
+    if path.starts_with('/') || path.as_bytes().get(1) == Some(&b':') {
+        return Err("is absolute".into());
+    }
+    if path.contains('\\') {
+        return Err("contains `\\`".into());
+    }
+    if path.contains('\0') {
+        return Err("contains a NUL character".into());
+    }
+    for part in path.trim_end_matches('/').split('/') {
+        match part {
+            ".." => return Err("leaves the repository (`..`)".into()),
+            "." | "" => return Err("has an empty or `.` component".into()),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// A file name the commands put in a directory: no separator, not `.` or `..`.
+pub fn check_file_stem(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("is empty".into());
+    }
+    if name.contains(['/', '\\']) {
+        return Err("contains a path separator".into());
+    }
+    if name == "." || name == ".." {
+        return Err("is not a file name".into());
+    }
+    if name.chars().any(char::is_control) {
+        return Err("contains a control character".into());
+    }
+    Ok(())
 }
 
 impl Slice {
@@ -140,19 +199,43 @@ impl Slice {
         };
         let raw: RawSlice = toml::from_str(text).map_err(|e| {
             let msg = e.message().trim_end_matches('.').to_string();
-            let at = match e.span() {
-                Some(span) => {
-                    let before = &text[..span.start.min(text.len())];
-                    let line = before.matches('\n').count() + 1;
-                    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-                    format!("{line}:{col}: ")
-                }
-                None => String::new(),
-            };
+            let at = e
+                .span()
+                .map_or_else(String::new, |span| position(text, span.start));
             err(format!(
                 "{at}{msg}; see the comments at the top of the slice file for the expected fields"
             ))
         })?;
+        // Every path and file name stays inside the repository: the commands write
+        // `<output_dir>/<name>.csdl` and `spec/clouds/<cloud>.csdl`, and read the metadata.
+        let checked_path = |field: &str, value: &Spanned<String>| {
+            check_repository_path(value.get_ref()).map_err(|problem| {
+                err(format!(
+                    "{}{field} `{}` {problem}; use a relative path inside the repository, \
+                     with `/` separators and no `..`",
+                    position(text, value.span().start),
+                    value.get_ref().escape_debug()
+                ))
+            })
+        };
+        if let Some(dir) = &raw.output_dir {
+            checked_path("output_dir", dir)?;
+        }
+        checked_path("source.metadata", &raw.source.metadata)?;
+        if let Some(descriptions) = &raw.source.descriptions {
+            checked_path("source.descriptions", descriptions)?;
+        }
+        if let Err(problem) = check_file_stem(raw.name.get_ref()) {
+            return Err(err(format!(
+                "{}name `{}` {problem}; the trimmed spec is `<output_dir>/<name>.csdl`, so use \
+                 a file name without a directory, for example `graph-phone`",
+                position(text, raw.name.span().start),
+                raw.name.get_ref().escape_debug()
+            )));
+        }
+        for c in &raw.cloud {
+            checked_path("cloud.metadata", &c.metadata)?;
+        }
         let mut base = raw.scope.base.split('/').map(str::trim);
         let base_type = base.next().unwrap_or_default().to_string();
         let base_segments: Vec<String> = base.map(str::to_string).collect();
@@ -182,6 +265,15 @@ impl Slice {
                         "navigation `{}` lists unknown operation `{op}`; use some of {}",
                         n.name,
                         OPERATIONS.join(", ")
+                    )));
+                }
+            }
+            for x in &n.expand {
+                if x.is_empty() || x.contains('/') || n.actions.contains(x) {
+                    return Err(err(format!(
+                        "navigation `{}` lists expand `{x}`; name one navigation property of \
+                         its target type (not an action)",
+                        n.name
                     )));
                 }
             }
@@ -219,35 +311,37 @@ impl Slice {
         }
         let mut clouds = Vec::new();
         for c in raw.cloud {
-            if c.name.is_empty()
-                || !c
-                    .name
+            let name_at = position(text, c.name.span().start);
+            let (name, metadata) = (c.name.into_inner(), c.metadata.into_inner());
+            if name.is_empty()
+                || !name
                     .chars()
                     .all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
             {
                 return Err(err(format!(
-                    "cloud.name `{}` must be a file stem of letters, digits and `-`",
-                    c.name
+                    "{name_at}cloud.name `{}` must be a file stem of letters, digits and `-`",
+                    name.escape_debug()
                 )));
             }
             if c.serves.is_empty() {
                 return Err(err(format!(
-                    "cloud `{}` serves no cloud; name at least one, for example `china`",
-                    c.name
+                    "{name_at}cloud `{name}` serves no cloud; name at least one, for example `china`"
                 )));
             }
             clouds.push(CloudSource {
-                name: c.name,
+                name,
                 serves: c.serves,
-                metadata: c.metadata,
+                metadata,
             });
         }
         Ok(Slice {
             file: file.to_string(),
-            name: raw.name,
-            output_dir: raw.output_dir.unwrap_or_else(|| "spec".to_string()),
-            metadata: raw.source.metadata,
-            descriptions: raw.source.descriptions,
+            name: raw.name.into_inner(),
+            output_dir: raw
+                .output_dir
+                .map_or_else(|| "spec".to_string(), Spanned::into_inner),
+            metadata: raw.source.metadata.into_inner(),
+            descriptions: raw.source.descriptions.map(Spanned::into_inner),
             namespace: raw.scope.namespace,
             roots: raw.scope.roots,
             base_type,
@@ -258,6 +352,7 @@ impl Slice {
                 .map(|n| NavigationEntry {
                     name: n.name,
                     actions: n.actions,
+                    expand: n.expand,
                     operations: n.operations.map(|mut ops| {
                         ops.sort();
                         ops.dedup();

@@ -685,6 +685,7 @@ impl EmailMethods {
             Owner::Users(_) => "users_email_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -784,6 +785,7 @@ impl EmailMethods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -912,6 +914,7 @@ impl ExternalAuthenticationMethods {
             Owner::Users(_) => "users_external_authentication_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -1016,6 +1019,7 @@ impl ExternalAuthenticationMethods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -1147,6 +1151,7 @@ impl Fido2Methods {
             Owner::Users(_) => "users_fido2_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -1246,6 +1251,7 @@ impl Fido2Methods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -1376,6 +1382,7 @@ impl Methods {
             Owner::Users(_) => "users_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -1460,6 +1467,7 @@ impl Methods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -1579,6 +1587,7 @@ impl MicrosoftAuthenticatorMethods {
             Owner::Users(_) => "users_microsoft_authenticator_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -1668,7 +1677,7 @@ impl MicrosoftAuthenticatorMethods {
     > {
         self.get_with(id, &crate::Query::new()).await
     }
-    /// As [`get`](Self::get), with query options (`$select`).
+    /// As [`get`](Self::get), with query options (`$select`, `$expand` of `device`).
     pub async fn get_with(
         &self,
         id: impl crate::Key,
@@ -1683,7 +1692,9 @@ impl MicrosoftAuthenticatorMethods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &["device"])?;
         let select = query.select_param();
+        let expand = query.expand_param();
         match &self.owner {
             Owner::Me => {
                 self.client
@@ -1693,6 +1704,7 @@ impl MicrosoftAuthenticatorMethods {
                             .progenitor()
                             .me_microsoft_authenticator_methods_get(
                                 id,
+                                expand.as_deref(),
                                 select.as_deref(),
                             ),
                     )
@@ -1708,6 +1720,7 @@ impl MicrosoftAuthenticatorMethods {
                             .users_microsoft_authenticator_methods_get(
                                 user.as_str(),
                                 id,
+                                expand.as_deref(),
                                 select.as_deref(),
                             ),
                     )
@@ -1818,6 +1831,7 @@ impl Operations {
             Owner::Users(_) => "users_operations_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -1911,6 +1925,7 @@ impl Operations {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -2036,6 +2051,7 @@ impl PasswordMethods {
             Owner::Users(_) => "users_password_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -2139,6 +2155,7 @@ impl PasswordMethods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -2273,6 +2290,7 @@ impl PhoneMethods {
             Owner::Users(_) => "users_phone_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -2376,6 +2394,7 @@ impl PhoneMethods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -2812,6 +2831,7 @@ impl PlatformCredentialMethods {
             Owner::Users(_) => "users_platform_credential_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -2898,7 +2918,7 @@ impl PlatformCredentialMethods {
     > {
         self.get_with(id, &crate::Query::new()).await
     }
-    /// As [`get`](Self::get), with query options (`$select`).
+    /// As [`get`](Self::get), with query options (`$select`, `$expand` of `device`).
     pub async fn get_with(
         &self,
         id: impl crate::Key,
@@ -2913,7 +2933,9 @@ impl PlatformCredentialMethods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &["device"])?;
         let select = query.select_param();
+        let expand = query.expand_param();
         match &self.owner {
             Owner::Me => {
                 self.client
@@ -2921,7 +2943,11 @@ impl PlatformCredentialMethods {
                         self
                             .client
                             .progenitor()
-                            .me_platform_credential_methods_get(id, select.as_deref()),
+                            .me_platform_credential_methods_get(
+                                id,
+                                expand.as_deref(),
+                                select.as_deref(),
+                            ),
                     )
                     .await
             }
@@ -2935,6 +2961,7 @@ impl PlatformCredentialMethods {
                             .users_platform_credential_methods_get(
                                 user.as_str(),
                                 id,
+                                expand.as_deref(),
                                 select.as_deref(),
                             ),
                     )
@@ -3041,6 +3068,7 @@ impl SoftwareOathMethods {
             Owner::Users(_) => "users_software_oath_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -3140,6 +3168,7 @@ impl SoftwareOathMethods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -3270,6 +3299,7 @@ impl TemporaryAccessPassMethods {
             Owner::Users(_) => "users_temporary_access_pass_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -3372,6 +3402,7 @@ impl TemporaryAccessPassMethods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         match &self.owner {
             Owner::Me => {
@@ -3504,6 +3535,7 @@ impl WindowsHelloForBusinessMethods {
             Owner::Users(_) => "users_windows_hello_for_business_methods_list",
         };
         self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
         let select = query.select_param();
         let top = query.top_param();
         match &self.owner {
@@ -3593,7 +3625,7 @@ impl WindowsHelloForBusinessMethods {
     > {
         self.get_with(id, &crate::Query::new()).await
     }
-    /// As [`get`](Self::get), with query options (`$select`).
+    /// As [`get`](Self::get), with query options (`$select`, `$expand` of `device`).
     pub async fn get_with(
         &self,
         id: impl crate::Key,
@@ -3608,7 +3640,9 @@ impl WindowsHelloForBusinessMethods {
         };
         self.client.runtime().ensure_available(op)?;
         let id = crate::key::checked(&id)?;
+        query.check_expand(op, &["device"])?;
         let select = query.select_param();
+        let expand = query.expand_param();
         match &self.owner {
             Owner::Me => {
                 self.client
@@ -3618,6 +3652,7 @@ impl WindowsHelloForBusinessMethods {
                             .progenitor()
                             .me_windows_hello_for_business_methods_get(
                                 id,
+                                expand.as_deref(),
                                 select.as_deref(),
                             ),
                     )
@@ -3633,6 +3668,7 @@ impl WindowsHelloForBusinessMethods {
                             .users_windows_hello_for_business_methods_get(
                                 user.as_str(),
                                 id,
+                                expand.as_deref(),
                                 select.as_deref(),
                             ),
                     )

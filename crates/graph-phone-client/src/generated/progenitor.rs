@@ -585,11 +585,13 @@ Sends a `GET` request to `/me/authentication/microsoftAuthenticatorMethods/{micr
 
 Arguments:
 - `microsoft_authenticator_authentication_method_id`: The id of the microsoftAuthenticatorAuthenticationMethod
+- `expand`: Expand related entities: `device`, separated by commas, sent once
 - `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of microsoftAuthenticatorAuthenticationMethod: createdDateTime, deviceTag, displayName, id, phoneAppVersion
 */
     pub async fn me_microsoft_authenticator_methods_get<'a>(
         &'a self,
         microsoft_authenticator_authentication_method_id: &'a str,
+        expand: Option<&'a str>,
         select: Option<&'a str>,
     ) -> Result<
         ResponseValue<::graph_phone_types::MicrosoftAuthenticatorAuthenticationMethod>,
@@ -608,6 +610,7 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
+            .query(&progenitor_client::QueryParam::new("$expand", &expand))
             .query(&progenitor_client::QueryParam::new("$select", &select))
             .headers(header_map)
             .build()?;
@@ -1227,11 +1230,13 @@ Sends a `GET` request to `/me/authentication/platformCredentialMethods/{platform
 
 Arguments:
 - `platform_credential_authentication_method_id`: The id of the platformCredentialAuthenticationMethod
+- `expand`: Expand related entities: `device`, separated by commas, sent once
 - `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of platformCredentialAuthenticationMethod: createdDateTime, displayName, id, keyStrength, platform
 */
     pub async fn me_platform_credential_methods_get<'a>(
         &'a self,
         platform_credential_authentication_method_id: &'a str,
+        expand: Option<&'a str>,
         select: Option<&'a str>,
     ) -> Result<
         ResponseValue<::graph_phone_types::PlatformCredentialAuthenticationMethod>,
@@ -1250,6 +1255,7 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
+            .query(&progenitor_client::QueryParam::new("$expand", &expand))
             .query(&progenitor_client::QueryParam::new("$select", &select))
             .headers(header_map)
             .build()?;
@@ -1543,11 +1549,13 @@ Sends a `GET` request to `/me/authentication/windowsHelloForBusinessMethods/{win
 
 Arguments:
 - `windows_hello_for_business_authentication_method_id`: The id of the windowsHelloForBusinessAuthenticationMethod
+- `expand`: Expand related entities: `device`, separated by commas, sent once
 - `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of windowsHelloForBusinessAuthenticationMethod: createdDateTime, displayName, id, keyStrength
 */
     pub async fn me_windows_hello_for_business_methods_get<'a>(
         &'a self,
         windows_hello_for_business_authentication_method_id: &'a str,
+        expand: Option<&'a str>,
         select: Option<&'a str>,
     ) -> Result<
         ResponseValue<::graph_phone_types::WindowsHelloForBusinessAuthenticationMethod>,
@@ -1567,6 +1575,7 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
+            .query(&progenitor_client::QueryParam::new("$expand", &expand))
             .query(&progenitor_client::QueryParam::new("$select", &select))
             .headers(header_map)
             .build()?;
@@ -2097,12 +2106,14 @@ Sends a `GET` request to `/users/{user-id}/authentication/microsoftAuthenticator
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
 - `microsoft_authenticator_authentication_method_id`: The id of the microsoftAuthenticatorAuthenticationMethod
+- `expand`: Expand related entities: `device`, separated by commas, sent once
 - `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of microsoftAuthenticatorAuthenticationMethod: createdDateTime, deviceTag, displayName, id, phoneAppVersion
 */
     pub async fn users_microsoft_authenticator_methods_get<'a>(
         &'a self,
         user_id: &'a str,
         microsoft_authenticator_authentication_method_id: &'a str,
+        expand: Option<&'a str>,
         select: Option<&'a str>,
     ) -> Result<
         ResponseValue<::graph_phone_types::MicrosoftAuthenticatorAuthenticationMethod>,
@@ -2122,6 +2133,7 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
+            .query(&progenitor_client::QueryParam::new("$expand", &expand))
             .query(&progenitor_client::QueryParam::new("$select", &select))
             .headers(header_map)
             .build()?;
@@ -2785,12 +2797,14 @@ Sends a `GET` request to `/users/{user-id}/authentication/platformCredentialMeth
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
 - `platform_credential_authentication_method_id`: The id of the platformCredentialAuthenticationMethod
+- `expand`: Expand related entities: `device`, separated by commas, sent once
 - `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of platformCredentialAuthenticationMethod: createdDateTime, displayName, id, keyStrength, platform
 */
     pub async fn users_platform_credential_methods_get<'a>(
         &'a self,
         user_id: &'a str,
         platform_credential_authentication_method_id: &'a str,
+        expand: Option<&'a str>,
         select: Option<&'a str>,
     ) -> Result<
         ResponseValue<::graph_phone_types::PlatformCredentialAuthenticationMethod>,
@@ -2810,6 +2824,7 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
+            .query(&progenitor_client::QueryParam::new("$expand", &expand))
             .query(&progenitor_client::QueryParam::new("$select", &select))
             .headers(header_map)
             .build()?;
@@ -3121,12 +3136,14 @@ Sends a `GET` request to `/users/{user-id}/authentication/windowsHelloForBusines
 Arguments:
 - `user_id`: The object id or userPrincipalName of the user, one path segment
 - `windows_hello_for_business_authentication_method_id`: The id of the windowsHelloForBusinessAuthenticationMethod
+- `expand`: Expand related entities: `device`, separated by commas, sent once
 - `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of windowsHelloForBusinessAuthenticationMethod: createdDateTime, displayName, id, keyStrength
 */
     pub async fn users_windows_hello_for_business_methods_get<'a>(
         &'a self,
         user_id: &'a str,
         windows_hello_for_business_authentication_method_id: &'a str,
+        expand: Option<&'a str>,
         select: Option<&'a str>,
     ) -> Result<
         ResponseValue<::graph_phone_types::WindowsHelloForBusinessAuthenticationMethod>,
@@ -3146,6 +3163,7 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
+            .query(&progenitor_client::QueryParam::new("$expand", &expand))
             .query(&progenitor_client::QueryParam::new("$select", &select))
             .headers(header_map)
             .build()?;

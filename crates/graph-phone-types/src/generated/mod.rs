@@ -3,6 +3,54 @@
 #![allow(deprecated)]
 #![allow(clippy::large_enum_variant)]
 
+/// The `alternativeSecurityId` complex type.
+///
+/// Graph complex type `microsoft.graph.alternativeSecurityId`.
+#[derive(
+    Clone,
+    PartialEq,
+    Default,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct AlternativeSecurityId {
+    /// For internal use only
+    #[serde(
+        rename = "identityProvider",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub identity_provider: Option<String>,
+    /// For internal use only
+    #[serde(rename = "key", default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<crate::support::Base64>,
+    /// For internal use only
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<i32>,
+    /// Properties this crate does not know, kept as read and written back.
+    #[serde(flatten)]
+    pub additional_properties: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl crate::support::ODataTyped for AlternativeSecurityId {
+    const ODATA_TYPE: &'static str = "#microsoft.graph.alternativeSecurityId";
+}
+
+impl ::std::fmt::Debug for AlternativeSecurityId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("AlternativeSecurityId")
+            .field("identity_provider", &self.identity_provider)
+            .field("key", &self.key)
+            .field("type", &self.r#type)
+            .field(
+                "additional_properties",
+                &crate::support::KeysOnly(&self.additional_properties),
+            )
+            .finish()
+    }
+}
+
 /// The `attestationLevel` enum type.
 ///
 /// Graph enum type; unknown members are kept (`microsoft.graph.attestationLevel`).
@@ -962,6 +1010,282 @@ impl ::schemars::JsonSchema for AuthenticationPhoneType {
     }
 }
 
+/// The `device` entity type.
+///
+/// Graph entity type `microsoft.graph.device`.
+#[derive(
+    Clone,
+    PartialEq,
+    Default,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct Device {
+    /// The unique idenfier for an entity. Read-only.
+    #[serde(rename = "id")]
+    pub id: String,
+    /// Date and time when this object was deleted. Always null when the object hasn't been deleted.
+    #[serde(
+        rename = "deletedDateTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub deleted_date_time: Option<::jiff::Timestamp>,
+    /// true if the account is enabled; otherwise, false. Required. Default is true.  Supports $filter (eq, ne, not, in). Only callers in Global Administrator and Cloud Device Administrator roles can set this property.
+    #[serde(rename = "accountEnabled", default, skip_serializing_if = "Option::is_none")]
+    pub account_enabled: Option<bool>,
+    /// For internal use only. Not nullable. Supports $filter (eq, not, ge, le).
+    #[serde(
+        rename = "alternativeSecurityIds",
+        default,
+        deserialize_with = "crate::support::nullable_vec"
+    )]
+    pub alternative_security_ids: Vec<AlternativeSecurityId>,
+    /// The timestamp type represents date and time information using ISO 8601 format and is always in UTC time. For example, midnight UTC on Jan 1, 2014 is 2014-01-01T00:00:00Z. Read-only. Supports $filter (eq, ne, not, ge, le, and eq on null values) and $orderBy.
+    #[serde(
+        rename = "approximateLastSignInDateTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub approximate_last_sign_in_date_time: Option<::jiff::Timestamp>,
+    /// The timestamp when the device is no longer deemed compliant. The timestamp type represents date and time information using ISO 8601 format and is always in UTC time. For example, midnight UTC on Jan 1, 2014 is 2014-01-01T00:00:00Z. Read-only.
+    #[serde(
+        rename = "complianceExpirationDateTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub compliance_expiration_date_time: Option<::jiff::Timestamp>,
+    /// User-defined property set by Intune to automatically add devices to groups and simplify managing devices.
+    #[serde(rename = "deviceCategory", default, skip_serializing_if = "Option::is_none")]
+    pub device_category: Option<String>,
+    /// Unique identifier set by Azure Device Registration Service at the time of registration. This is an alternate key that can be used to reference the device object. Supports $filter (eq, ne, not, startsWith).
+    #[serde(rename = "deviceId", default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// For internal use only. Set to null.
+    #[serde(rename = "deviceMetadata", default, skip_serializing_if = "Option::is_none")]
+    pub device_metadata: Option<String>,
+    /// Ownership of the device. This property is set by Intune. Possible values are: unknown, company, personal.
+    #[serde(
+        rename = "deviceOwnership",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub device_ownership: Option<String>,
+    /// For internal use only.
+    #[serde(rename = "deviceVersion", default, skip_serializing_if = "Option::is_none")]
+    pub device_version: Option<i32>,
+    /// The display name for the device. Required. Supports $filter (eq, ne, not, ge, le, in, startsWith, and eq on null values), $search, and $orderBy.
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Enrollment profile applied to the device. For example, Apple Device Enrollment Profile, Device enrollment - Corporate device identifiers, or Windows Autopilot profile name. This property is set by Intune.
+    #[serde(
+        rename = "enrollmentProfileName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enrollment_profile_name: Option<String>,
+    /// The `enrollmentType` property.
+    #[serde(rename = "enrollmentType", default, skip_serializing_if = "Option::is_none")]
+    pub enrollment_type: Option<String>,
+    /// true if the device complies with Mobile Device Management (MDM) policies; otherwise, false. Read-only. This can only be updated by Intune for any device OS type or by an approved MDM app for Windows OS devices. Supports $filter (eq, ne, not).
+    #[serde(rename = "isCompliant", default, skip_serializing_if = "Option::is_none")]
+    pub is_compliant: Option<bool>,
+    /// true if the device is managed by a Mobile Device Management (MDM) app; otherwise, false. This can only be updated by Intune for any device OS type or by an approved MDM app for Windows OS devices. Supports $filter (eq, ne, not).
+    #[serde(rename = "isManaged", default, skip_serializing_if = "Option::is_none")]
+    pub is_managed: Option<bool>,
+    /// The `isManagementRestricted` property.
+    #[serde(
+        rename = "isManagementRestricted",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_management_restricted: Option<bool>,
+    /// The `isRooted` property.
+    #[serde(rename = "isRooted", default, skip_serializing_if = "Option::is_none")]
+    pub is_rooted: Option<bool>,
+    /// The `managementType` property.
+    #[serde(rename = "managementType", default, skip_serializing_if = "Option::is_none")]
+    pub management_type: Option<String>,
+    /// The `manufacturer` property.
+    #[serde(rename = "manufacturer", default, skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<String>,
+    /// Application identifier used to register device into MDM. Read-only. Supports $filter (eq, ne, not, startsWith).
+    #[serde(rename = "mdmAppId", default, skip_serializing_if = "Option::is_none")]
+    pub mdm_app_id: Option<String>,
+    /// The `model` property.
+    #[serde(rename = "model", default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The last time at which the object was synced with the on-premises directory. The Timestamp type represents date and time information using ISO 8601 format and is always in UTC time. For example, midnight UTC on Jan 1, 2014 is 2014-01-01T00:00:00Z Read-only. Supports $filter (eq, ne, not, ge, le, in).
+    #[serde(
+        rename = "onPremisesLastSyncDateTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub on_premises_last_sync_date_time: Option<::jiff::Timestamp>,
+    /// The `onPremisesSecurityIdentifier` property.
+    #[serde(
+        rename = "onPremisesSecurityIdentifier",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub on_premises_security_identifier: Option<String>,
+    /// true if this object is synced from an on-premises directory; false if this object was originally synced from an on-premises directory but is no longer synced; null if this object has never been synced from an on-premises directory (default). Read-only. Supports $filter (eq, ne, not, in, and eq on null values).
+    #[serde(
+        rename = "onPremisesSyncEnabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub on_premises_sync_enabled: Option<bool>,
+    /// The type of operating system on the device. Required. Supports $filter (eq, ne, not, ge, le, startsWith, and eq on null values).
+    #[serde(
+        rename = "operatingSystem",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub operating_system: Option<String>,
+    /// The version of the operating system on the device. Required. Supports $filter (eq, ne, not, ge, le, startsWith, and eq on null values).
+    #[serde(
+        rename = "operatingSystemVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub operating_system_version: Option<String>,
+    /// For internal use only. Not nullable. Supports $filter (eq, not, ge, le, startsWith,/$count eq 0, /$count ne 0).
+    #[serde(
+        rename = "physicalIds",
+        default,
+        deserialize_with = "crate::support::nullable_vec"
+    )]
+    pub physical_ids: Vec<String>,
+    /// The profile type of the device. Possible values: RegisteredDevice (default), SecureVM, Printer, Shared, IoT.
+    #[serde(rename = "profileType", default, skip_serializing_if = "Option::is_none")]
+    pub profile_type: Option<String>,
+    /// Date and time of when the device was registered. The timestamp type represents date and time information using ISO 8601 format and is always in UTC time. For example, midnight UTC on Jan 1, 2014 is 2014-01-01T00:00:00Z. Read-only.
+    #[serde(
+        rename = "registrationDateTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub registration_date_time: Option<::jiff::Timestamp>,
+    /// List of labels applied to the device by the system. Supports $filter (/$count eq 0, /$count ne 0).
+    #[serde(
+        rename = "systemLabels",
+        default,
+        deserialize_with = "crate::support::nullable_vec"
+    )]
+    pub system_labels: Vec<String>,
+    /// Type of trust for the joined device. Read-only. Possible values:  Workplace (indicates bring your own personal devices), AzureAd (Cloud only joined devices), ServerAd (on-premises domain joined devices joined to Azure AD). For more details, see Introduction to device management in Azure Active Directory
+    #[serde(rename = "trustType", default, skip_serializing_if = "Option::is_none")]
+    pub trust_type: Option<String>,
+    /// Properties this crate does not know, kept as read and written back.
+    #[serde(flatten)]
+    pub additional_properties: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl crate::support::ODataTyped for Device {
+    const ODATA_TYPE: &'static str = "#microsoft.graph.device";
+}
+
+impl ::std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("Device")
+            .field("id", &self.id)
+            .field("deleted_date_time", &self.deleted_date_time)
+            .field("account_enabled", &self.account_enabled)
+            .field("alternative_security_ids", &self.alternative_security_ids)
+            .field(
+                "approximate_last_sign_in_date_time",
+                &self.approximate_last_sign_in_date_time,
+            )
+            .field(
+                "compliance_expiration_date_time",
+                &self.compliance_expiration_date_time,
+            )
+            .field("device_category", &self.device_category)
+            .field("device_id", &self.device_id)
+            .field("device_metadata", &self.device_metadata)
+            .field("device_ownership", &self.device_ownership)
+            .field("device_version", &self.device_version)
+            .field("display_name", &crate::support::Redact::redacted(&self.display_name))
+            .field("enrollment_profile_name", &self.enrollment_profile_name)
+            .field("enrollment_type", &self.enrollment_type)
+            .field("is_compliant", &self.is_compliant)
+            .field("is_managed", &self.is_managed)
+            .field("is_management_restricted", &self.is_management_restricted)
+            .field("is_rooted", &self.is_rooted)
+            .field("management_type", &self.management_type)
+            .field("manufacturer", &self.manufacturer)
+            .field("mdm_app_id", &self.mdm_app_id)
+            .field("model", &self.model)
+            .field(
+                "on_premises_last_sync_date_time",
+                &self.on_premises_last_sync_date_time,
+            )
+            .field(
+                "on_premises_security_identifier",
+                &self.on_premises_security_identifier,
+            )
+            .field("on_premises_sync_enabled", &self.on_premises_sync_enabled)
+            .field("operating_system", &self.operating_system)
+            .field("operating_system_version", &self.operating_system_version)
+            .field("physical_ids", &crate::support::Redact::redacted(&self.physical_ids))
+            .field("profile_type", &self.profile_type)
+            .field("registration_date_time", &self.registration_date_time)
+            .field("system_labels", &self.system_labels)
+            .field("trust_type", &self.trust_type)
+            .field(
+                "additional_properties",
+                &crate::support::KeysOnly(&self.additional_properties),
+            )
+            .finish()
+    }
+}
+
+/// The `directoryObject` entity type.
+///
+/// Graph entity type `microsoft.graph.directoryObject`.
+#[derive(
+    Clone,
+    PartialEq,
+    Default,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct DirectoryObject {
+    /// The unique idenfier for an entity. Read-only.
+    #[serde(rename = "id")]
+    pub id: String,
+    /// Date and time when this object was deleted. Always null when the object hasn't been deleted.
+    #[serde(
+        rename = "deletedDateTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub deleted_date_time: Option<::jiff::Timestamp>,
+    /// Properties this crate does not know, kept as read and written back.
+    #[serde(flatten)]
+    pub additional_properties: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl crate::support::ODataTyped for DirectoryObject {
+    const ODATA_TYPE: &'static str = "#microsoft.graph.directoryObject";
+}
+
+impl ::std::fmt::Debug for DirectoryObject {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("DirectoryObject")
+            .field("id", &self.id)
+            .field("deleted_date_time", &self.deleted_date_time)
+            .field(
+                "additional_properties",
+                &crate::support::KeysOnly(&self.additional_properties),
+            )
+            .finish()
+    }
+}
+
 /// The `emailAuthenticationMethod` entity type.
 ///
 /// Graph entity type `microsoft.graph.emailAuthenticationMethod`.
@@ -1149,7 +1473,7 @@ impl ::std::fmt::Debug for Fido2AuthenticationMethod {
             .field("aa_guid", &self.aa_guid)
             .field("attestation_certificates", &self.attestation_certificates)
             .field("attestation_level", &self.attestation_level)
-            .field("display_name", &self.display_name)
+            .field("display_name", &crate::support::Redact::redacted(&self.display_name))
             .field("model", &self.model)
             .field("passkey_type", &self.passkey_type)
             .field(
@@ -1379,6 +1703,11 @@ pub struct MicrosoftAuthenticatorAuthenticationMethod {
         skip_serializing_if = "Option::is_none"
     )]
     pub phone_app_version: Option<String>,
+    /// The related `device` when the read asked for it with `$expand=device`; `None` otherwise.
+    ///
+    /// The registered device on which Microsoft Authenticator resides. This property is null if the device is not registered for passwordless Phone Sign-In.
+    #[serde(rename = "device", default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<Box<Device>>,
     /// Properties this crate does not know, kept as read and written back.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<String, ::serde_json::Value>,
@@ -1395,8 +1724,9 @@ impl ::std::fmt::Debug for MicrosoftAuthenticatorAuthenticationMethod {
             .field("id", &self.id)
             .field("created_date_time", &self.created_date_time)
             .field("device_tag", &self.device_tag)
-            .field("display_name", &self.display_name)
+            .field("display_name", &crate::support::Redact::redacted(&self.display_name))
             .field("phone_app_version", &self.phone_app_version)
+            .field("device", &self.device)
             .field(
                 "additional_properties",
                 &crate::support::KeysOnly(&self.additional_properties),
@@ -1650,6 +1980,9 @@ pub struct PlatformCredentialAuthenticationMethod {
     /// The `platform` property.
     #[serde(rename = "platform", default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<AuthenticationMethodPlatform>,
+    /// The related `device` when the read asked for it with `$expand=device`; `None` otherwise.
+    #[serde(rename = "device", default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<Box<Device>>,
     /// Properties this crate does not know, kept as read and written back.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<String, ::serde_json::Value>,
@@ -1665,9 +1998,10 @@ impl ::std::fmt::Debug for PlatformCredentialAuthenticationMethod {
             .field("odata_type", &self.odata_type)
             .field("id", &self.id)
             .field("created_date_time", &self.created_date_time)
-            .field("display_name", &self.display_name)
+            .field("display_name", &crate::support::Redact::redacted(&self.display_name))
             .field("key_strength", &self.key_strength)
             .field("platform", &self.platform)
+            .field("device", &self.device)
             .field(
                 "additional_properties",
                 &crate::support::KeysOnly(&self.additional_properties),
@@ -2018,6 +2352,11 @@ pub struct WindowsHelloForBusinessAuthenticationMethod {
     /// Key strength of this Windows Hello for Business key. Possible values are: normal, weak, unknown.
     #[serde(rename = "keyStrength", default, skip_serializing_if = "Option::is_none")]
     pub key_strength: Option<AuthenticationMethodKeyStrength>,
+    /// The related `device` when the read asked for it with `$expand=device`; `None` otherwise.
+    ///
+    /// The registered device on which this Windows Hello for Business key resides. Supports $expand. When you get a user's Windows Hello for Business registration information, this property is returned only on a single GET and when you specify ?$expand. For example, GET /users/admin@contoso.com/authentication/windowsHelloForBusinessMethods/_jpuR-TGZtk6aQCLF3BQjA2?$expand=device.
+    #[serde(rename = "device", default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<Box<Device>>,
     /// Properties this crate does not know, kept as read and written back.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<String, ::serde_json::Value>,
@@ -2033,8 +2372,9 @@ impl ::std::fmt::Debug for WindowsHelloForBusinessAuthenticationMethod {
             .field("odata_type", &self.odata_type)
             .field("id", &self.id)
             .field("created_date_time", &self.created_date_time)
-            .field("display_name", &self.display_name)
+            .field("display_name", &crate::support::Redact::redacted(&self.display_name))
             .field("key_strength", &self.key_strength)
+            .field("device", &self.device)
             .field(
                 "additional_properties",
                 &crate::support::KeysOnly(&self.additional_properties),
