@@ -151,8 +151,8 @@ mod tests {
         edit(
             &root,
             "spec/permissions.toml",
-            "    \"an older version of the page listed only",
-            "    \"x\\r}\\rpub fn injected_note() {}\\rfn f() {\",\n    \"an older version of the page listed only",
+            "    \"one phone per phoneType; a mobile is required before an alternateMobile\"",
+            "    \"x\\r}\\rpub fn injected_note() {}\\rfn f() {\",\n    \"one phone per phoneType; a mobile is required before an alternateMobile\"",
         );
         crate::trim::run_in(&root, crate::trim::TrimArgs::slice_defaults(false)).unwrap();
         super::generate_in(&root, crate::files::Mode::Write).unwrap();
