@@ -36,28 +36,8 @@ fn attribute(text: &str) -> String {
 
 fn csdl(description: &str) -> String {
     let d = attribute(description);
-    format!(
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">
-  <edmx:DataServices>
-    <Schema Namespace="microsoft.graph" Alias="graph" xmlns="http://docs.oasis-open.org/odata/ns/edm">
-      <EnumType Name="color">
-        <Member Name="red" Value="0">
-          <Annotation Term="Org.OData.Core.V1.Description" String="{d}" />
-        </Member>
-      </EnumType>
-      <ComplexType Name="thing">
-        <Property Name="color" Type="graph.color">
-          <Annotation Term="Org.OData.Core.V1.Description" String="{d}" />
-        </Property>
-        <Annotation Term="Org.OData.Core.V1.Description" String="{d}" />
-        <Annotation Term="Org.OData.Core.V1.LongDescription" String="{d}" />
-      </ComplexType>
-    </Schema>
-  </edmx:DataServices>
-</edmx:Edmx>
-"#
-    )
+    // The document the emitter tests use (crates/graph-codegen/tests/emit_rust.rs).
+    include_str!("../../crates/graph-codegen/tests/described.csdl").replace("{d}", &d)
 }
 
 /// The emitted module for `description`, and the text the reader kept for it.
