@@ -439,31 +439,8 @@ impl Query {
                 }
             };
             match lower.as_str() {
-                "$select" => {
-                    let props: Vec<String> = value
-                        .split(',')
-                        .map(|s| s.trim_matches(' ').to_string())
-                        .collect();
-                    if props.iter().any(String::is_empty) {
-                        return Err(ApiError::bad_request(format!(
-                            "Invalid $select value '{value}'."
-                        )));
-                    }
-                    q.select = Some(props);
-                }
-                "$expand" => {
-                    // Spaces around the names, as for `$select` (`+` is a space).
-                    let navs: Vec<String> = value
-                        .split(',')
-                        .map(|s| s.trim_matches(' ').to_string())
-                        .collect();
-                    if navs.iter().any(String::is_empty) {
-                        return Err(ApiError::bad_request(format!(
-                            "Invalid $expand value '{value}'."
-                        )));
-                    }
-                    q.expand = Some(navs);
-                }
+                "$select" => q.select = Some(name_list("$select", &value)?),
+                "$expand" => q.expand = Some(name_list("$expand", &value)?),
                 "$top" => {
                     collection_only()?;
                     q.top = Some(parse_top(&value)?);
@@ -738,6 +715,21 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 /// A stored method as its own collection serves it: with `@odata.type` where the
 /// documentation shows it ([`wire::tagged_in_own_collection`]).
+/// The comma-separated names of `$select` or `$expand`: spaces around each name trimmed
+/// (`+` in the query string is a space), an empty name is 400.
+fn name_list(option: &str, value: &str) -> Result<Vec<String>, ApiError> {
+    let names: Vec<String> = value
+        .split(',')
+        .map(|s| s.trim_matches(' ').to_string())
+        .collect();
+    if names.iter().any(String::is_empty) {
+        return Err(ApiError::bad_request(format!(
+            "Invalid {option} value '{value}'."
+        )));
+    }
+    Ok(names)
+}
+
 fn own_collection_json(kind: MethodKind, stored: &JsonObject) -> JsonObject {
     let item = wire::other_json(kind, stored);
     if wire::tagged_in_own_collection(kind) {
