@@ -370,21 +370,6 @@ impl MethodKind {
             _ => &[],
         }
     }
-
-    /// The family name used by the fine-grained `UserAuthMethod-{family}.*` permissions.
-    pub fn permission_family(self) -> &'static str {
-        match self {
-            Self::EmailMethods => "Email",
-            Self::Fido2Methods => "Passkey",
-            Self::MicrosoftAuthenticatorMethods => "MicrosoftAuthApp",
-            Self::PasswordMethods => "Password",
-            Self::SoftwareOathMethods => "SoftwareOATH",
-            Self::TemporaryAccessPassMethods => "TAP",
-            Self::WindowsHelloForBusinessMethods => "WindowsHello",
-            Self::PlatformCredentialMethods => "PlatformCred",
-            Self::ExternalAuthenticationMethods => "External",
-        }
-    }
 }
 
 /// A national cloud; tokens may be bound to one.
