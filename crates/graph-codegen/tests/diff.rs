@@ -8,6 +8,7 @@ use graph_codegen::csdl;
 use graph_codegen::diff::{
     Change, ChangeKind, Class, ElementKind, SpecDiff, diff, diff_with, lower_available,
 };
+use graph_codegen::diff::release::{Version, insert_unreleased};
 use graph_codegen::emit::Overlay;
 use graph_codegen::trim::{Slice, TrimOptions, trim_with};
 
@@ -247,7 +248,7 @@ const FIXTURE_PATHS: &[&str] = &[
 /// One fixture directory: lower `old.xml` and `new.xml`, diff, snapshot the Markdown, and
 /// check that the changes are exactly those of `expected.txt`, one per line as
 /// `<class> <element> <change> <name>` (the JSON names).
-fn check(dir: &Path) {
+fn check(dir: &Path) -> String {
     let case = dir.file_name().unwrap().to_str().unwrap();
     let load = |file: &str| {
         let path = dir.join(file);
@@ -292,6 +293,58 @@ fn check(dir: &Path) {
     assert_eq!(json["version"], 1);
     assert_eq!(json["changes"].as_array().unwrap().len(), d.changes.len());
     assert_eq!(json["counts"]["breaking"], d.counts.breaking);
+
+    check_release(case, &d)
+}
+
+/// The release proposal and changelog entry of a fixture's diff: the level of its most
+/// severe change (before and after 1.0), one bullet per change under the section of its
+/// class, naming its generated Rust items. Returns the entry.
+fn check_release(case: &str, d: &SpecDiff) -> String {
+    let v = |s: &str| s.parse::<Version>().unwrap();
+    let (zero, one) = (d.propose_release(v("0.4.2")), d.propose_release(v("1.4.2")));
+    let (expected_zero, expected_one) = match d.worst() {
+        Some(Class::Breaking) => ("0.5.0", "2.0.0"),
+        Some(Class::Additive) => ("0.5.0", "1.5.0"),
+        Some(Class::Documentation) => ("0.4.3", "1.4.3"),
+        None => ("0.4.2", "1.4.2"),
+    };
+    assert_eq!((zero.next, one.next), (v(expected_zero), v(expected_one)), "{case}");
+    let entry = d.changelog_entry();
+    let bullets: Vec<&str> = entry.lines().filter(|l| l.starts_with("- ")).collect();
+    assert_eq!(bullets.len(), d.changes.len(), "{case}:\n{entry}");
+    for (class, section) in [
+        (Class::Breaking, "### Changed"),
+        (Class::Additive, "### Added"),
+    ] {
+        assert_eq!(
+            entry.lines().any(|l| l == section),
+            d.counts.get(class) > 0,
+            "{case}: {section}\n{entry}"
+        );
+    }
+    assert_eq!(
+        entry.matches("**Breaking**").count(),
+        d.counts.breaking,
+        "{case}:\n{entry}"
+    );
+    for c in &d.changes {
+        for item in &c.rust_items {
+            assert!(entry.contains(&format!("`{item}`")), "{case}: {item}\n{entry}");
+        }
+    }
+    // The entry merges into a changelog's Unreleased section as it is.
+    let changelog = "# Changelog\n\n## [Unreleased]\n\n## [0.4.2] - 2026-01-01\n";
+    let merged = insert_unreleased(changelog, "CHANGELOG.md", &entry).unwrap();
+    assert_eq!(
+        merged,
+        format!(
+            "# Changelog\n\n## [Unreleased]\n\n{}## [0.4.2] - 2026-01-01\n",
+            if entry.is_empty() { String::new() } else { format!("{entry}\n") }
+        ),
+        "{case}"
+    );
+    format!("## {case}: {}\n\n{entry}", zero.summary())
 }
 
 #[test]
@@ -304,9 +357,15 @@ fn fixtures() {
         .collect();
     dirs.sort();
     assert!(dirs.len() >= 17, "{dirs:?}");
+    let mut entries = String::new();
     for dir in &dirs {
-        check(dir);
+        entries.push_str(&check(dir));
+        entries.push('\n');
     }
+    // The proposed release and changelog entry of every fixture, for review.
+    insta::with_settings!({ snapshot_path => "snapshots/diff", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("release_entries", entries);
+    });
 }
 
 fn sample(class: Class, group: &str, name: &str, change: ChangeKind) -> Change {

@@ -54,10 +54,18 @@
 //!   operation's permissions), an entry added additive.
 //!
 //! The renderers need no change for them: `aspect`, `old` and `new` are free-form text.
+//!
+//! # Release proposal
+//!
+//! [`release`] turns a diff into the release it asks for under the version policy
+//! ([`SpecDiff::propose_release`]: breaking -> a new major, or minor while at 0.x; additive
+//! -> minor; documentation -> patch) and a Keep a Changelog entry listing the changes and the
+//! generated items they touch ([`SpecDiff::changelog_entry`]), for a human to review.
 
 mod availability;
 mod compare;
 mod permissions;
+pub mod release;
 mod render;
 mod rust;
 
@@ -377,6 +385,18 @@ impl SpecDiff {
     /// class (breaking first) grouped by type. Stable: the same diff gives the same text.
     pub fn to_markdown(&self) -> String {
         render::markdown(self)
+    }
+
+    /// The release this diff asks for from version `current`, by the version policy
+    /// ([`release`]): the level of the most severe change.
+    pub fn propose_release(&self, current: release::Version) -> release::Proposal {
+        release::propose(current, self.worst())
+    }
+
+    /// The proposed changelog entry ([`release::changelog_entry`]): Keep a Changelog sections
+    /// for `## [Unreleased]`, empty when nothing changed.
+    pub fn changelog_entry(&self) -> String {
+        release::changelog_entry(self)
     }
 
     /// The JSON report (pretty-printed, with a trailing newline). Field names are stable; see

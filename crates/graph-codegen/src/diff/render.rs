@@ -80,7 +80,7 @@ fn bullet(out: &mut String, c: &Change) {
 }
 
 /// The reason with a capital letter and a full stop.
-fn sentence(s: &str) -> String {
+pub(super) fn sentence(s: &str) -> String {
     let mut chars = s.chars();
     let mut out = match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
@@ -93,7 +93,7 @@ fn sentence(s: &str) -> String {
 }
 
 /// A code span that survives backticks inside.
-fn code(s: &str) -> String {
+pub(super) fn code(s: &str) -> String {
     if s.contains('`') {
         format!("`` {s} ``")
     } else {
@@ -102,7 +102,7 @@ fn code(s: &str) -> String {
 }
 
 /// Prose on one line, shortened, with Markdown and HTML syntax escaped, in quotes.
-fn text(s: &str) -> String {
+pub(super) fn text(s: &str) -> String {
     let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
     let short: String = if one_line.chars().count() > MAX_TEXT {
         let cut: String = one_line.chars().take(MAX_TEXT).collect();
