@@ -14,6 +14,11 @@
 //! of the revision against the working tree; in two-file mode, only when `--old-clouds` or
 //! `--old-permissions` is given.
 //!
+//! The Markdown report ends with the release the diff asks for under the version policy
+//! (README, "Versioning"): the next version of the published crates, from
+//! `[workspace.package] version` in `Cargo.toml`, and the proposed changelog entry
+//! ([`graph_codegen::diff::release`]).
+//!
 //! Exit codes: 0 when the diff was produced and `--fail-on` is not met, 1 when there are
 //! changes of the `--fail-on` class or a more severe one, 2 on any error (unreadable file,
 //! invalid CSDL with its `file:line:column`, unknown git revision).
@@ -25,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
+use graph_codegen::diff::release::{self, Version};
 use graph_codegen::diff::{self, Class, SpecDiff};
 use graph_codegen::emit::Overlay;
 use graph_codegen::permissions::Permissions;
@@ -266,7 +272,9 @@ pub fn run_in(root: &Path, args: &SpecDiffArgs) -> anyhow::Result<Status> {
 
     let report = compare(&old, &new, overlay.as_ref())?;
     let text = match args.format {
-        Format::Markdown => report.to_markdown(),
+        Format::Markdown => {
+            report.to_markdown() + &release_markdown(&report, current_version(root))
+        }
         Format::Json => report.to_json(),
     };
     match &args.out {
@@ -305,6 +313,42 @@ pub fn run_in(root: &Path, args: &SpecDiffArgs) -> anyhow::Result<Status> {
         }
         _ => Ok(Status::Clean),
     }
+}
+
+/// The version the published crates share: `[workspace.package] version` of the workspace's
+/// `Cargo.toml`.
+pub fn current_version(root: &Path) -> anyhow::Result<Version> {
+    let manifest = files::read(root, "Cargo.toml")?;
+    Ok(release::workspace_version(&manifest, "Cargo.toml")?)
+}
+
+/// The end of the Markdown report: the release the diff asks for from `current` and the
+/// proposed changelog entry, for `## [Unreleased]` of CHANGELOG.md. A version that cannot be
+/// read is said, not guessed.
+pub fn release_markdown(report: &SpecDiff, current: anyhow::Result<Version>) -> String {
+    let mut out = String::from("\n### Proposed release\n\n");
+    let current = match current {
+        Ok(v) => v,
+        Err(e) => {
+            out.push_str(&format!("No proposal: {e:#}.\n"));
+            return out;
+        }
+    };
+    let proposal = report.propose_release(current);
+    let entry = report.changelog_entry();
+    if entry.is_empty() {
+        out.push_str(&format!(
+            "`{current}`: no change, no release (version policy: README, \"Versioning\").\n"
+        ));
+        return out;
+    }
+    out.push_str(&format!(
+        "{} (version policy: README, \"Versioning\"). The changelog entry for \
+         `## [Unreleased]` of CHANGELOG.md (`cargo xtask update-spec --changelog` adds it), \
+         to review and edit:\n\n~~~markdown\n{entry}~~~\n",
+        proposal.summary()
+    ));
+    out
 }
 
 /// Reads, lowers and diffs both sides: the spec (the paths compared are those of both slice
@@ -522,6 +566,55 @@ mod tests {
         assert_eq!(Status::Clean.code(), 0);
         assert_eq!(Status::Failed.code(), 1);
         assert_ne!(ERROR_CODE, Status::Failed.code());
+    }
+
+    /// The Markdown report ends with the release the diff asks for, from the workspace's
+    /// version, and the changelog entry.
+    #[test]
+    fn markdown_report_proposes_the_release() {
+        let root = files::workspace_root().unwrap();
+        let out = std::env::temp_dir().join(format!("spec-diff-release-{}.md", std::process::id()));
+        let a = args(
+            "description_changed/old.xml",
+            "description_changed/new.xml",
+            FailOn::Never,
+            Format::Markdown,
+            Some(out.clone()),
+        );
+        run_in(&root, &a).unwrap();
+        let text = fs::read_to_string(&out).unwrap();
+        let _ = fs::remove_file(&out);
+        let current = current_version(&root).unwrap();
+        let next = Version {
+            patch: current.patch + 1,
+            ..current
+        };
+        assert!(
+            text.contains(&format!(
+                "\n### Proposed release\n\n{current} -> {next} (patch: documentation changes only)"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("~~~markdown\n### Fixed\n\n- Documentation: type `microsoft.graph.phoneAuthenticationMethod` description changed"),
+            "{text}"
+        );
+
+        let empty = SpecDiff::new("a", "b", Vec::new());
+        let v = Version {
+            major: 1,
+            minor: 2,
+            patch: 3,
+        };
+        assert_eq!(
+            release_markdown(&empty, Ok(v)),
+            "\n### Proposed release\n\n`1.2.3`: no change, no release (version policy: README, \"Versioning\").\n"
+        );
+        let missing = release_markdown(&empty, Err(anyhow::anyhow!("Cargo.toml: no `version`")));
+        assert!(
+            missing.ends_with("No proposal: Cargo.toml: no `version`.\n"),
+            "{missing}"
+        );
     }
 
     #[test]

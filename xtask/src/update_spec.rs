@@ -4,7 +4,7 @@
 //! cargo xtask update-spec --metadata ~/Downloads/v1.0-Prod.csdl \
 //!     [--descriptions FILE] [--fairfax FILE] [--mooncake FILE] \
 //!     [--upstream-commit SHA] [--upstream-date YYYY-MM-DD] [--allow-missing] \
-//!     [--format markdown|json] [--out diff.md]
+//!     [--format markdown|json] [--out diff.md] [--changelog]
 //! ```
 //!
 //! 1. Captures the current spec (trimmed spec, slice, national clouds, permissions) in memory.
@@ -16,7 +16,12 @@
 //! 3. Re-trims exactly as `cargo xtask trim` does ([`crate::trim::run_in`]).
 //! 4. Regenerates exactly as `cargo xtask codegen` does ([`crate::codegen::generate_in`]).
 //! 5. Prints the spec diff (also when regeneration failed, before its error) of the new spec against the captured one
-//!    ([`crate::spec_diff::compare`]), availability and permissions included.
+//!    ([`crate::spec_diff::compare`]), availability and permissions included, and the
+//!    release it asks for: the next version by the version policy (README, "Versioning")
+//!    and the proposed changelog entry ([`graph_codegen::diff::release`]).
+//! 6. With `--changelog`, and when regeneration succeeded, merges that entry into the
+//!    `## [Unreleased]` section of `CHANGELOG.md`: a proposal, reviewed and edited in the pull
+//!    request like the rest. The version in `Cargo.toml` is left to the release.
 //!
 //! Relative paths are relative to the workspace root, as for `cargo xtask trim`.
 
@@ -25,6 +30,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use graph_codegen::Slice;
+use graph_codegen::diff::release;
 use graph_codegen::emit::Overlay;
 use graph_codegen::trim::FileStamp;
 
@@ -68,7 +74,13 @@ pub struct UpdateSpecArgs {
     /// Write the spec diff to this file instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Add the proposed changelog entry to the `## [Unreleased]` section of CHANGELOG.md
+    /// (when regeneration succeeded).
+    #[arg(long)]
+    changelog: bool,
 }
+
+const CHANGELOG: &str = "CHANGELOG.md";
 
 pub fn run(args: UpdateSpecArgs) -> anyhow::Result<()> {
     run_in(&files::workspace_root()?, &args)
@@ -109,6 +121,12 @@ pub fn run_in(root: &Path, args: &UpdateSpecArgs) -> anyhow::Result<()> {
             Ok((bytes, dest.clone()))
         })
         .collect::<anyhow::Result<_>>()?;
+
+    // With --changelog, the version and the changelog must be usable before anything changes.
+    if args.changelog {
+        spec_diff::current_version(root)?;
+        release::insert_unreleased(&files::read(root, CHANGELOG)?, CHANGELOG, "")?;
+    }
 
     let before = Side::working_tree(root)?;
     let before = Side {
@@ -155,8 +173,10 @@ pub fn run_in(root: &Path, args: &UpdateSpecArgs) -> anyhow::Result<()> {
         .map(|text| Overlay::parse(&text, "spec/overlay.toml"))
         .transpose()?;
     let report = spec_diff::compare(&before, &after, overlay.as_ref())?;
+    let current = spec_diff::current_version(root);
+    let proposal = current.as_ref().ok().map(|v| report.propose_release(*v));
     let text = match args.format {
-        Format::Markdown => report.to_markdown(),
+        Format::Markdown => report.to_markdown() + &spec_diff::release_markdown(&report, current),
         Format::Json => report.to_json(),
     };
     match &args.out {
@@ -171,6 +191,25 @@ pub fn run_in(root: &Path, args: &UpdateSpecArgs) -> anyhow::Result<()> {
         "spec diff: {} breaking, {} additive, {} documentation",
         report.counts.breaking, report.counts.additive, report.counts.documentation
     );
+    if let Some(proposal) = &proposal {
+        eprintln!("proposed release: {}", proposal.summary());
+    }
+    if args.changelog {
+        if generated.is_ok() {
+            let changelog = files::read(root, CHANGELOG)?;
+            let merged =
+                release::insert_unreleased(&changelog, CHANGELOG, &report.changelog_entry())?;
+            if merged != changelog {
+                fs::write(root.join(CHANGELOG), merged)
+                    .with_context(|| format!("cannot write {CHANGELOG}"))?;
+                eprintln!("updated {CHANGELOG} (Unreleased): review and edit the entry");
+            }
+        } else {
+            eprintln!(
+                "{CHANGELOG} not changed: regeneration failed; once fixed, `cargo xtask spec-diff --base HEAD` prints the entry"
+            );
+        }
+    }
     generated
         .map(drop)
         .context("regenerating (cargo xtask codegen) failed; edit spec/slice.toml (the diff shows what the new metadata lacks) and run `cargo xtask codegen`")
@@ -302,7 +341,22 @@ mod tests {
             allow_missing: true,
             format: Format::Markdown,
             out: Some(out.to_path_buf()),
+            changelog: true,
         }
+    }
+
+    /// A changelog with a hand-written entry under Unreleased, and a workspace manifest at
+    /// version 0.3.1, in the scratch copy.
+    const SCRATCH_CHANGELOG: &str = "# Changelog\n\n## [Unreleased]\n\n### Fixed\n\n\
+        - A hand-written fix.\n\n## [0.3.1] - 2026-01-01\n\n### Added\n\n- Things.\n";
+
+    fn with_release_files(root: &Path) {
+        fs::write(
+            root.join("Cargo.toml"),
+            "[workspace]\nmembers = []\n\n[workspace.package]\nversion = \"0.3.1\"\n",
+        )
+        .unwrap();
+        fs::write(root.join(CHANGELOG), SCRATCH_CHANGELOG).unwrap();
     }
 
     /// The slice without the two navigation properties the 2023 metadata lacks, the
@@ -350,10 +404,12 @@ mod tests {
     fn update_spec_on_a_copy_reports_the_real_diff() {
         let repo = files::workspace_root().unwrap();
         let root = scratch_repo("edited", without_2026_navigations);
+        with_release_files(&root);
         let out = root.join("diff.md");
         let args = args_2023(&out);
         let result = run_in(&root, &args);
         let report = fs::read_to_string(&out).unwrap_or_default();
+        let changelog = fs::read_to_string(root.join(CHANGELOG)).unwrap();
         let prod = fs::read(root.join("spec/upstream/v1.0-Prod.csdl")).unwrap();
         let fairfax = fs::read(root.join("spec/upstream/v1.0-Fairfax.csdl")).unwrap();
         let readme = fs::read_to_string(root.join(UPSTREAM_README)).unwrap();
@@ -399,6 +455,34 @@ mod tests {
             "{report}"
         );
         assert!(report.contains("#### `spec/clouds/usgov.csdl`"), "{report}");
+
+        // The release it asks for (breaking, at 0.x: a new minor), and the entry, merged into
+        // Unreleased next to the hand-written one.
+        assert!(
+            report.contains(
+                "### Proposed release\n\n0.3.1 -> 0.4.0 (minor: breaking changes, while at 0.x)"
+            ),
+            "{report}"
+        );
+        let (unreleased, released) = changelog.split_once("## [0.3.1]").unwrap();
+        assert_eq!(
+            released,
+            SCRATCH_CHANGELOG.split_once("## [0.3.1]").unwrap().1,
+            "released entries are untouched"
+        );
+        let breaking = "- **Breaking**: navigation property `platformCredentialMethods` of \
+                        `microsoft.graph.authentication` removed";
+        assert!(unreleased.contains(breaking), "{changelog}");
+        assert!(
+            unreleased.contains("### Changed\n\n- **Breaking**: "),
+            "{changelog}"
+        );
+        assert!(
+            unreleased.contains("### Fixed\n\n- A hand-written fix.\n"),
+            "{changelog}"
+        );
+        // The entry is the one the report shows.
+        assert!(report.contains(breaking), "{report}");
     }
 
     /// When the slice names what the new metadata lacks, regeneration fails, after the diff
@@ -406,9 +490,13 @@ mod tests {
     #[test]
     fn update_spec_prints_the_diff_before_a_regeneration_error() {
         let root = scratch_repo("unedited", str::to_string);
+        with_release_files(&root);
         let out = root.join("diff.md");
         let result = run_in(&root, &args_2023(&out));
         let report = fs::read_to_string(&out).unwrap_or_default();
+        let changelog = fs::read_to_string(root.join(CHANGELOG)).unwrap();
+        // Not merged: the regeneration the entry describes did not happen.
+        assert_eq!(changelog, SCRATCH_CHANGELOG);
         let _ = fs::remove_dir_all(&root);
         let e = format!("{:#}", result.unwrap_err());
         assert!(e.contains("edit spec/slice.toml"), "{e}");

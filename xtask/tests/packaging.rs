@@ -26,7 +26,13 @@ fn root() -> PathBuf {
 fn packages() -> Vec<Value> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["metadata", "--no-deps", "--format-version", "1", "--offline"])
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
         .current_dir(root())
         .output()
         .unwrap();
@@ -64,7 +70,9 @@ fn each_published_crate_carries_the_root_licence() {
     let licence = std::fs::read_to_string(root().join("LICENSE")).unwrap();
     assert!(licence.starts_with("MIT License"));
     for p in published() {
-        let dir = Path::new(p["manifest_path"].as_str().unwrap()).parent().unwrap();
+        let dir = Path::new(p["manifest_path"].as_str().unwrap())
+            .parent()
+            .unwrap();
         let copy = std::fs::read_to_string(dir.join("LICENSE")).unwrap_or_default();
         assert!(
             copy == licence,
@@ -78,17 +86,27 @@ fn each_published_crate_carries_the_root_licence() {
 fn published_crates_have_complete_metadata() {
     for p in published() {
         let name = p["name"].as_str().unwrap();
-        for field in ["description", "license", "readme", "documentation", "rust_version"] {
+        for field in [
+            "description",
+            "license",
+            "readme",
+            "documentation",
+            "rust_version",
+        ] {
             assert!(p[field].is_string(), "{name}: no `{field}`");
         }
         assert_eq!(p["license"], "MIT", "{name}");
         for field in ["keywords", "categories"] {
             let n = p[field].as_array().map_or(0, Vec::len);
-            assert!((1..=5).contains(&n), "{name}: {n} {field} (crates.io takes 1 to 5)");
+            assert!(
+                (1..=5).contains(&n),
+                "{name}: {n} {field} (crates.io takes 1 to 5)"
+            );
         }
         assert_eq!(
             // `docs.rs` is a dotted key: the table `docs`, then `rs`.
-            p["metadata"]["docs"]["rs"]["all-features"], true,
+            p["metadata"]["docs"]["rs"]["all-features"],
+            true,
             "{name}: [package.metadata.docs.rs] all-features = true"
         );
         // No placeholder: the field comes back when the project has a public home.
@@ -105,7 +123,11 @@ fn internal_dependencies_ask_for_the_shared_version() {
     let version = published[0]["version"].as_str().unwrap().to_owned();
     for p in &published {
         let name = p["name"].as_str().unwrap();
-        assert_eq!(p["version"], version.as_str(), "{name}: not the shared version");
+        assert_eq!(
+            p["version"],
+            version.as_str(),
+            "{name}: not the shared version"
+        );
         for dep in p["dependencies"].as_array().unwrap() {
             if dep["path"].is_null() {
                 continue;
@@ -124,7 +146,10 @@ fn internal_dependencies_ask_for_the_shared_version() {
 fn the_changelog_has_the_current_version() {
     let version = published()[0]["version"].as_str().unwrap().to_owned();
     let changelog = std::fs::read_to_string(root().join("CHANGELOG.md")).unwrap();
-    assert!(changelog.contains("\n## [Unreleased]\n"), "no Unreleased section");
+    assert!(
+        changelog.contains("\n## [Unreleased]\n"),
+        "no Unreleased section"
+    );
     assert!(
         changelog.contains(&format!("\n## [{version}] - ")),
         "CHANGELOG.md has no `## [{version}] - DATE` entry for the current version"

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use graph_codegen::PathRequest;
 use graph_codegen::csdl;
+use graph_codegen::diff::release::{Version, insert_unreleased};
 use graph_codegen::diff::{
     Change, ChangeKind, Class, ElementKind, SpecDiff, diff, diff_with, lower_available,
 };
-use graph_codegen::diff::release::{Version, insert_unreleased};
 use graph_codegen::emit::Overlay;
 use graph_codegen::trim::{Slice, TrimOptions, trim_with};
 
@@ -309,7 +309,11 @@ fn check_release(case: &str, d: &SpecDiff) -> String {
         Some(Class::Documentation) => ("0.4.3", "1.4.3"),
         None => ("0.4.2", "1.4.2"),
     };
-    assert_eq!((zero.next, one.next), (v(expected_zero), v(expected_one)), "{case}");
+    assert_eq!(
+        (zero.next, one.next),
+        (v(expected_zero), v(expected_one)),
+        "{case}"
+    );
     let entry = d.changelog_entry();
     let bullets: Vec<&str> = entry.lines().filter(|l| l.starts_with("- ")).collect();
     assert_eq!(bullets.len(), d.changes.len(), "{case}:\n{entry}");
@@ -330,7 +334,10 @@ fn check_release(case: &str, d: &SpecDiff) -> String {
     );
     for c in &d.changes {
         for item in &c.rust_items {
-            assert!(entry.contains(&format!("`{item}`")), "{case}: {item}\n{entry}");
+            assert!(
+                entry.contains(&format!("`{item}`")),
+                "{case}: {item}\n{entry}"
+            );
         }
     }
     // The entry merges into a changelog's Unreleased section as it is.
@@ -340,7 +347,11 @@ fn check_release(case: &str, d: &SpecDiff) -> String {
         merged,
         format!(
             "# Changelog\n\n## [Unreleased]\n\n{}## [0.4.2] - 2026-01-01\n",
-            if entry.is_empty() { String::new() } else { format!("{entry}\n") }
+            if entry.is_empty() {
+                String::new()
+            } else {
+                format!("{entry}\n")
+            }
         ),
         "{case}"
     );

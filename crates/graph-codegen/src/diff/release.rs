@@ -152,7 +152,12 @@ impl Proposal {
             (Class::Additive, _) => "additive changes, none breaking",
             (Class::Documentation, _) => "documentation changes only",
         };
-        format!("{} -> {} ({}: {why})", self.current, self.next, bump.as_str())
+        format!(
+            "{} -> {} ({}: {why})",
+            self.current,
+            self.next,
+            bump.as_str()
+        )
     }
 }
 
@@ -179,7 +184,14 @@ pub fn propose(current: Version, worst: Option<Class>) -> Proposal {
 }
 
 /// The sections of a changelog entry, in Keep a Changelog's order.
-pub const SECTIONS: [&str; 6] = ["Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"];
+pub const SECTIONS: [&str; 6] = [
+    "Added",
+    "Changed",
+    "Deprecated",
+    "Removed",
+    "Fixed",
+    "Security",
+];
 
 /// The section a change goes under: breaking changes under `Changed` (each marked
 /// **Breaking**), additive ones under `Added`, new deprecations under `Deprecated`, other
@@ -310,7 +322,12 @@ pub fn insert_unreleased(
             None => sections.push((name, bullets)),
         }
     }
-    let rank = |name: &str| SECTIONS.iter().position(|s| *s == name).unwrap_or(SECTIONS.len());
+    let rank = |name: &str| {
+        SECTIONS
+            .iter()
+            .position(|s| *s == name)
+            .unwrap_or(SECTIONS.len())
+    };
     sections.sort_by_key(|(name, _)| rank(name));
 
     let mut out: Vec<String> = lines[..=start].iter().map(|l| l.to_string()).collect();
@@ -379,7 +396,9 @@ pub fn workspace_version(manifest: &str, file: &str) -> Result<Version, Changelo
         .ok_or_else(|| {
             err("no `version` string in `[workspace.package]` (the published crates' shared version)".into())
         })?;
-    version.parse().map_err(|e: VersionError| err(e.to_string()))
+    version
+        .parse()
+        .map_err(|e: VersionError| err(e.to_string()))
 }
 
 #[cfg(test)]
@@ -401,7 +420,17 @@ mod tests {
             }
         );
         assert_eq!(v("12.30.7").to_string(), "12.30.7");
-        for bad in ["", "1", "1.2", "1.2.3.4", "1.2.x", "01.2.3", "1.2.3-rc.1", "1..3", " 1.2.3"] {
+        for bad in [
+            "",
+            "1",
+            "1.2",
+            "1.2.3.4",
+            "1.2.x",
+            "01.2.3",
+            "1.2.3-rc.1",
+            "1..3",
+            " 1.2.3",
+        ] {
             let e = bad.parse::<Version>().unwrap_err();
             assert_eq!(e.value, bad);
             assert!(e.to_string().contains("MAJOR.MINOR.PATCH"), "{e}");
@@ -420,11 +449,21 @@ mod tests {
         let cases = [
             ("0.1.0", Some(Class::Breaking), Some(Bump::Minor), "0.2.0"),
             ("0.1.3", Some(Class::Additive), Some(Bump::Minor), "0.2.0"),
-            ("0.1.3", Some(Class::Documentation), Some(Bump::Patch), "0.1.4"),
+            (
+                "0.1.3",
+                Some(Class::Documentation),
+                Some(Bump::Patch),
+                "0.1.4",
+            ),
             ("0.1.3", None, None, "0.1.3"),
             ("1.4.2", Some(Class::Breaking), Some(Bump::Major), "2.0.0"),
             ("1.4.2", Some(Class::Additive), Some(Bump::Minor), "1.5.0"),
-            ("1.4.2", Some(Class::Documentation), Some(Bump::Patch), "1.4.3"),
+            (
+                "1.4.2",
+                Some(Class::Documentation),
+                Some(Bump::Patch),
+                "1.4.3",
+            ),
             ("1.4.2", None, None, "1.4.2"),
         ];
         for (current, worst, bump, next) in cases {
@@ -477,7 +516,8 @@ mod tests {
 
     #[test]
     fn a_changelog_without_unreleased_is_an_error() {
-        let e = insert_unreleased("# C\n\n## [0.1.0] - 2026-12-04\n", "CHANGELOG.md", "").unwrap_err();
+        let e =
+            insert_unreleased("# C\n\n## [0.1.0] - 2026-12-04\n", "CHANGELOG.md", "").unwrap_err();
         assert_eq!(
             e.to_string(),
             "CHANGELOG.md: no `## [Unreleased]` heading: add one above the latest release"
@@ -487,7 +527,10 @@ mod tests {
     #[test]
     fn the_workspace_version_is_read_from_the_manifest() {
         let manifest = "[workspace]\nmembers = []\n\n[workspace.package]\nversion = \"0.3.1\"\n";
-        assert_eq!(workspace_version(manifest, "Cargo.toml").unwrap(), v("0.3.1"));
+        assert_eq!(
+            workspace_version(manifest, "Cargo.toml").unwrap(),
+            v("0.3.1")
+        );
         let e = workspace_version("[workspace]\n", "Cargo.toml").unwrap_err();
         assert!(e.to_string().starts_with("Cargo.toml: no `version`"), "{e}");
         let e = workspace_version("[workspace.package]\nversion = \"1.0\"\n", "Cargo.toml")
