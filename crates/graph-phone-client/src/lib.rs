@@ -117,7 +117,8 @@
 //!   speaks plain HTTP only, which is all the loopback emulator needs
 //!   (`default-features = false`).
 //! - `azure-identity`: `AzureCredential`, a [`TokenProvider`] over any azure_identity
-//!   credential.
+//!   credential; its documentation shows the client credentials flow and the Azure CLI
+//!   credential (`examples/azure_identity.rs`).
 
 #![deny(missing_docs)]
 
@@ -144,6 +145,17 @@ pub use graph_phone_types::*;
 /// The hand-written runtime (`graph-phone-runtime`); its common items are re-exported at
 /// the crate root.
 pub use graph_phone_runtime as runtime;
+/// A [`TokenProvider`] over an azure_identity credential (client secret, Azure CLI,
+/// managed identity, ...).
+///
+/// # Example: client credentials or the Azure CLI
+///
+/// `examples/azure_identity.rs` (run it with
+/// `cargo run -p graph-phone-client --features azure-identity --example azure_identity`):
+///
+/// ```no_run
+#[doc = include_str!("../examples/azure_identity.rs")]
+/// ```
 #[cfg(feature = "azure-identity")]
 pub use graph_phone_runtime::AzureCredential;
 /// The attribute a [`TokenProvider`] implementation needs: `#[graph_phone_client::async_trait]`.

@@ -1,16 +1,4 @@
 //! Adapter from azure_core's `TokenCredential` (feature `azure-identity`).
-//!
-//! Every azure_identity credential (`ClientSecretCredential`, `ManagedIdentityCredential`,
-//! `DeveloperToolsCredential`, ...) implements `azure_core::credentials::TokenCredential`,
-//! so depending on azure_core alone keeps this feature light: add azure_identity to your
-//! own crate, build the credential for the right authority
-//! ([`crate::Cloud::login_authority`]) and wrap it:
-//!
-//! ```ignore
-//! let credential = azure_identity::DeveloperToolsCredential::new(None)?;
-//! let tokens = CachingTokenProvider::new(AzureCredential::new(credential));
-//! let runtime = GraphRuntime::builder(Cloud::Global).token_provider(tokens).build()?;
-//! ```
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -21,8 +9,20 @@ use crate::token::{AccessToken, TokenError, TokenProvider};
 
 /// A [`TokenProvider`] backed by an azure_core `TokenCredential`.
 ///
-/// azure_identity credentials cache tokens themselves; wrapping this in
-/// [`crate::CachingTokenProvider`] adds the runtime's refresh skew and single-flight.
+/// Every azure_identity credential (`ClientSecretCredential`, `AzureCliCredential`,
+/// `ManagedIdentityCredential`, `DeveloperToolsCredential`, ...) implements
+/// `azure_core::credentials::TokenCredential`, so this feature depends on azure_core alone:
+/// add azure_identity (1.x, the same azure_core major) to your own crate, build the
+/// credential for your cloud's authority ([`crate::Cloud::login_authority`]) and wrap it.
+///
+/// This adapter asks the credential on every call. `AzureCliCredential` runs `az` each
+/// time and others cache on their own, so wrap it in [`crate::CachingTokenProvider`]: it
+/// keeps each token until [`crate::DEFAULT_REFRESH_SKEW`] before it expires, and one caller
+/// refreshes while the others wait.
+///
+/// A complete, compiled example with the client credentials flow and the Azure CLI
+/// credential is in graph-phone-client: its re-export of `AzureCredential` and its
+/// `examples/azure_identity.rs`.
 #[derive(Clone, Debug)]
 pub struct AzureCredential {
     credential: Arc<dyn TokenCredential>,

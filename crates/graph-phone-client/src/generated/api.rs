@@ -2242,7 +2242,7 @@ impl PhoneMethods {
     ///
     /// Note: returns at most three phones, one per phoneType.
     ///
-    /// Note: older copies of the page marked China operated by 21Vianet as unavailable.
+    /// Note: older versions of the page (its history: microsoftgraph/microsoft-graph-docs-contrib, api-reference/v1.0/api/authentication-list-phonemethods.md) marked China operated by 21Vianet as unavailable.
     ///
     /// Source: [List phoneMethods](https://learn.microsoft.com/graph/api/authentication-list-phonemethods).
     pub fn list(
@@ -2367,7 +2367,7 @@ impl PhoneMethods {
     ///
     /// Note: the Authentication Administrator role only sees masked phone numbers.
     ///
-    /// Note: older versions of the page marked China operated by 21Vianet as unavailable and listed no fine-grained permissions.
+    /// Note: older versions of the page (its history: microsoftgraph/microsoft-graph-docs-contrib, api-reference/v1.0/api/phoneauthenticationmethod-get.md) marked China operated by 21Vianet as unavailable and listed no fine-grained permissions.
     ///
     /// Source: [Get phoneAuthenticationMethod](https://learn.microsoft.com/graph/api/phoneauthenticationmethod-get).
     pub async fn get(
@@ -2451,7 +2451,7 @@ impl PhoneMethods {
     /// Personal Microsoft accounts are not supported.
     /// Documented national clouds: global, usgov-l4, usgov-l5-dod, china.
     ///
-    /// Note: self-service is not supported: the newest page documents only POST /users/{id | userPrincipalName}/authentication/phoneMethods and says users can't add a phone authentication method to their own account; older versions of the page (<https://learn.microsoft.com/graph/api/authentication-post-phonemethods>) also documented POST /me/authentication/phoneMethods, one listing UserAuthenticationMethod.ReadWrite for acting on self, another listing only UserAuthenticationMethod.ReadWrite.All and saying users without a supported role cannot add their own phone method.
+    /// Note: self-service is not supported: the newest page documents only POST /users/{id | userPrincipalName}/authentication/phoneMethods and says users can't add a phone authentication method to their own account; older versions of the page (its history: microsoftgraph/microsoft-graph-docs-contrib, api-reference/v1.0/api/authentication-post-phonemethods.md) also documented POST /me/authentication/phoneMethods, one listing UserAuthenticationMethod.ReadWrite for acting on self, another listing only UserAuthenticationMethod.ReadWrite.All and saying users without a supported role cannot add their own phone method.
     ///
     /// Note: the page's delegated row also lists UserAuthenticationMethod.ReadWrite and UserAuthMethod-Phone.ReadWrite (without .All) although self-service is not supported.
     ///
@@ -2515,7 +2515,7 @@ impl PhoneMethods {
     /// Personal Microsoft accounts are not supported.
     /// Documented national clouds: global, usgov-l4, usgov-l5-dod, china.
     ///
-    /// Note: self-service is not supported: the newest page documents only /users/{id | userPrincipalName}; older pages and the metadata also have /me.
+    /// Note: self-service is not supported: the newest page documents only /users/{id | userPrincipalName}; older versions of the page (its history: microsoftgraph/microsoft-graph-docs-contrib, api-reference/v1.0/api/phoneauthenticationmethod-update.md) and the metadata (v1.0-Prod.csdl in microsoftgraph/msgraph-metadata) also have /me.
     ///
     /// Note: the page's delegated row also lists UserAuthenticationMethod.ReadWrite and UserAuthMethod-Phone.ReadWrite (without .All) although self-service is not supported.
     ///
@@ -2576,7 +2576,7 @@ impl PhoneMethods {
     /// Personal Microsoft accounts are not supported.
     /// Documented national clouds: global, usgov-l4, usgov-l5-dod, china.
     ///
-    /// Note: older copies of the page marked China operated by 21Vianet as unavailable.
+    /// Note: older versions of the page (its history: microsoftgraph/microsoft-graph-docs-contrib, api-reference/v1.0/api/phoneauthenticationmethod-delete.md) marked China operated by 21Vianet as unavailable.
     ///
     /// Note: a phone that is the user's default MFA method cannot be deleted.
     ///
@@ -2637,7 +2637,7 @@ impl PhoneMethods {
     ///
     /// Note: mobile phones only.
     ///
-    /// Note: the China (Mooncake) metadata has no disableSmsSignIn action either.
+    /// Note: the China metadata (v1.0-Mooncake.csdl in microsoftgraph/msgraph-metadata) has no disableSmsSignIn action either.
     ///
     /// Note: users acting on their own methods must have completed multi-factor authentication in the last 10 minutes.
     ///
@@ -2698,7 +2698,7 @@ impl PhoneMethods {
     ///
     /// Note: mobile phones only; the number must be unique in the SMS sign-in system and the user enabled by policy.
     ///
-    /// Note: the China (Mooncake) metadata has no enableSmsSignIn action either.
+    /// Note: the China metadata (v1.0-Mooncake.csdl in microsoftgraph/msgraph-metadata) has no enableSmsSignIn action either.
     ///
     /// Note: users acting on their own methods must have completed multi-factor authentication in the last 10 minutes.
     ///
