@@ -13,7 +13,7 @@
 //!   `additional_properties`, every enum keeps unknown members, and a polymorphic type such
 //!   as [`AuthenticationMethod`] keeps an unknown subtype's whole object.
 //! - Create (`...Create`) and update (`...Update`) payloads hold only writable properties;
-//!   update fields are [`support::Patch`] so only what was set is sent.
+//!   update fields are [`Patch`] so only what was set is sent.
 //! - `Debug` never prints personal data or secrets (phone numbers, email addresses,
 //!   passwords, secret keys, Temporary Access Passes) nor the values of unknown properties.
 
@@ -24,3 +24,4 @@ mod generated;
 pub mod support;
 
 pub use generated::*;
+pub use support::Patch;

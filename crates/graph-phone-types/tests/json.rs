@@ -220,6 +220,28 @@ fn update_payloads_are_tri_state() {
     assert_eq!(Patch::<i32>::from(None), Patch::Null);
 }
 
+/// `From` sets a value: a `T`, a `&str` into `Patch<String>`, through `.into()` in a field
+/// too; the root re-export is the support module's type.
+#[test]
+fn patch_values_come_from_plain_values() {
+    let text: graph_phone_types::Patch<String> = Patch::from("+1 2065550100");
+    assert_eq!(text, Patch::Value("+1 2065550100".to_owned()));
+    assert_eq!(
+        Patch::from("+1 2065550100".to_owned()),
+        Patch::Value("+1 2065550100".to_owned())
+    );
+    assert_eq!(Patch::from(7_i64), Patch::Value(7));
+    let update = PhoneAuthenticationMethodUpdate {
+        phone_number: "+1 2065550100".into(),
+        phone_type: AuthenticationPhoneType::Office.into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        serde_json::to_string(&update).unwrap(),
+        r#"{"phoneNumber":"+1 2065550100","phoneType":"office"}"#
+    );
+}
+
 #[test]
 fn create_payloads_carry_odata_type_and_only_writable_properties() {
     let create = PhoneAuthenticationMethodCreate {
