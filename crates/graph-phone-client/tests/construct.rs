@@ -198,23 +198,24 @@ async fn every_builder_setting_reaches_the_runtime() {
         .list_page(&Default::default())
         .await
         .unwrap();
-    let seen = server.seen.lock().unwrap();
-    assert_eq!(seen.len(), 1);
-    let header = |name: &str| seen[0].get(name).and_then(|v| v.to_str().ok());
-    assert_eq!(header("user-agent"), Some("construct-test/1"));
-    assert_eq!(header("authorization"), Some("Bearer recorded-token"));
-    assert_eq!(header("prefer"), None);
-    assert_eq!(
-        *tokens.0.lock().unwrap(),
-        [["https://graph.microsoft.us/UserAuthenticationMethod.Read.All"]]
-    );
+    {
+        let seen = server.seen.lock().unwrap();
+        assert_eq!(seen.len(), 1);
+        let header = |name: &str| seen[0].get(name).and_then(|v| v.to_str().ok());
+        assert_eq!(header("user-agent"), Some("construct-test/1"));
+        assert_eq!(header("authorization"), Some("Bearer recorded-token"));
+        assert_eq!(header("prefer"), None);
+        assert_eq!(
+            *tokens.0.lock().unwrap(),
+            [["https://graph.microsoft.us/UserAuthenticationMethod.Read.All"]]
+        );
+    }
 
     // A reqwest client of the caller's is used as given.
     let http = reqwest::Client::builder()
         .user_agent("caller-client/1")
         .build()
         .unwrap();
-    drop(seen);
     let client = GraphClient::builder(Cloud::Global)
         .base_url(&server.base)
         .token_provider(StaticToken::new("token"))
