@@ -99,7 +99,8 @@ impl GraphClientBuilder {
     }
 
     /// Timeouts; default [`Timeouts::default`]. A zero duration is refused by
-    /// [`Self::build`]; [`Duration::MAX`](std::time::Duration::MAX) means no limit. See [`RuntimeBuilder::timeouts`].
+    /// [`Self::build`]; [`Duration::MAX`](std::time::Duration::MAX) means no limit. See
+    /// [`RuntimeBuilder::timeouts`].
     pub fn timeouts(self, timeouts: Timeouts) -> Self {
         self.map(|b| b.timeouts(timeouts))
     }

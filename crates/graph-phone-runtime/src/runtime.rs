@@ -520,8 +520,8 @@ impl GraphRuntime {
         Some(value)
     }
 
-    /// Everything before the first attempt (the operation is in the table): availability, `api-version` removal, origin
-    /// check, `Prefer`, token (bounded by `deadline`).
+    /// Everything before the first attempt of an operation of the table: availability,
+    /// `api-version` removal, origin check, `Prefer`, token (bounded by `deadline`).
     async fn prepare(
         &self,
         request: &mut Request,
