@@ -2,15 +2,16 @@
 //! read -> lower -> emit, snapshot the Rust, and compile all of it.
 //!
 //! Add a case by adding a fixture. Paths are requested for every containment chain from the
-//! container (up to three hops); `user` and `authentication` are path containers and
-//! `phoneNumber`, `emailAddress` and `password` are sensitive wherever a fixture has them.
+//! container (up to three hops); `user` and `authentication` are path containers,
+//! `phoneNumber`, `emailAddress` and `password` are sensitive wherever a fixture has them, and
+//! `phoneNumber` is required on create (`create_required`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use graph_codegen::csdl;
-use graph_codegen::emit::Overlay;
 use graph_codegen::emit::rust::emit_types_source;
+use graph_codegen::emit::{CreateRequired, Overlay};
 use graph_codegen::ir::{self, Model, PathRequest};
 
 fn fixtures() -> Vec<(String, String)> {
@@ -66,6 +67,9 @@ fn requests(model: &Model) -> Vec<PathRequest> {
     out
 }
 
+/// The create page the fixtures' `create_required` entries cite.
+const CREATE_PAGE: &str = "https://learn.microsoft.com/graph/api/authentication-post-phonemethods";
+
 fn overlay(model: &Model) -> Overlay {
     let mut overlay = Overlay::default();
     for container in ["microsoft.graph.user", "microsoft.graph.authentication"] {
@@ -80,6 +84,17 @@ fn overlay(model: &Model) -> Overlay {
                     .sensitive
                     .entry(def.name.clone())
                     .or_default()
+                    .insert(prop.name.clone());
+            }
+            if prop.name == "phoneNumber" {
+                overlay
+                    .create_required
+                    .entry(def.name.clone())
+                    .or_insert_with(|| CreateRequired {
+                        page: CREATE_PAGE.to_owned(),
+                        ..Default::default()
+                    })
+                    .properties
                     .insert(prop.name.clone());
             }
         }

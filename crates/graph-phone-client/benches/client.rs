@@ -173,12 +173,11 @@ async fn emulator_getters() -> (graph_phone_emulator::RunningEmulator, Getter, G
         .await
         .unwrap();
     let base = emu.base_url();
-    let client = GraphClient::new(
-        GraphClient::builder(Cloud::Custom {
-            base_url: base.clone(),
-        })
-        .token_provider(StaticToken::new("app-read")),
-    )
+    let client = GraphClient::builder(Cloud::Custom {
+        base_url: base.clone(),
+    })
+    .token_provider(StaticToken::new("app-read"))
+    .build()
     .unwrap();
     let generated = Getter::Generated(client.user("alice@contoso.com").phone_methods());
     let hand_written = Getter::HandWritten {
@@ -241,12 +240,11 @@ async fn page(name: &str) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let client = GraphClient::new(
-        GraphClient::builder(Cloud::Custom {
-            base_url: format!("http://{addr}/v1.0"),
-        })
-        .token_provider(StaticToken::new("t")),
-    )
+    let client = GraphClient::builder(Cloud::Custom {
+        base_url: format!("http://{addr}/v1.0"),
+    })
+    .token_provider(StaticToken::new("t"))
+    .build()
     .unwrap();
     let http = reqwest::Client::new();
     let url = format!("http://{addr}/v1.0/me/authentication/phoneMethods");

@@ -131,12 +131,11 @@ fn child(mode: &str, total: usize) {
             .expect("bind");
         let addr = listener.local_addr().expect("address");
         tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-        let client = GraphClient::new(
-            GraphClient::builder(Cloud::Custom {
-                base_url: format!("http://{addr}/v1.0"),
-            })
-            .token_provider(StaticToken::new("t")),
-        )
+        let client = GraphClient::builder(Cloud::Custom {
+            base_url: format!("http://{addr}/v1.0"),
+        })
+        .token_provider(StaticToken::new("t"))
+        .build()
         .expect("client");
         let stream = client.me().phone_methods().list();
         let count = match mode {

@@ -78,7 +78,7 @@ async fn main() -> anyhow::Result<()> {
         }
         _ => usage(),
     };
-    let client = GraphClient::new(builder)?;
+    let client = builder.build()?;
     let mut phones = Vec::new();
     let mut listing = std::pin::pin!(client.user(user).phone_methods().list());
     while let Some(next) = listing.next().await {

@@ -16,14 +16,14 @@
 //! ```no_run
 //! use futures::{StreamExt, TryStreamExt};
 //! use graph_phone_client::{
-//!     AuthenticationPhoneType, Cloud, Error, GraphClient, PhoneAuthenticationMethodCreate,
-//!     PhoneMethodId, Query, StaticToken,
+//!     AuthenticationPhoneType, Cloud, Error, GraphClient, Patch, PhoneAuthenticationMethodCreate,
+//!     PhoneAuthenticationMethodUpdate, PhoneMethodId, Query, StaticToken,
 //! };
 //!
 //! # async fn demo() -> Result<(), graph_phone_client::Error> {
-//! let client = GraphClient::new(
-//!     GraphClient::builder(Cloud::Global).token_provider(StaticToken::new("eyJ0...")),
-//! )?;
+//! let client = GraphClient::builder(Cloud::Global)
+//!     .token_provider(StaticToken::new("eyJ0..."))
+//!     .build()?;
 //! let phones = client.user("kim@contoso.com").phone_methods();
 //!
 //! // Every item, following @odata.nextLink. `try_collect` stops at the first error, an
@@ -41,11 +41,20 @@
 //! let mobile = phones.get(PhoneMethodId::Mobile).await?;
 //! phones.enable_sms_sign_in(PhoneMethodId::Mobile).await?;
 //! let created = phones
-//!     .create(&PhoneAuthenticationMethodCreate {
-//!         phone_number: Some("+1 2065550100".into()),
-//!         phone_type: Some(AuthenticationPhoneType::AlternateMobile),
-//!         ..Default::default()
-//!     })
+//!     .create(&PhoneAuthenticationMethodCreate::new(
+//!         "+1 2065550100", // validated before sending
+//!         AuthenticationPhoneType::AlternateMobile,
+//!     ))
+//!     .await?;
+//! // Updates send only what is set.
+//! phones
+//!     .update(
+//!         PhoneMethodId::AlternateMobile,
+//!         &PhoneAuthenticationMethodUpdate {
+//!             phone_number: Patch::from("+1 2065550111"),
+//!             ..Default::default()
+//!         },
+//!     )
 //!     .await?;
 //! phones.delete(PhoneMethodId::AlternateMobile).await?;
 //!
@@ -59,7 +68,13 @@
 //! Against the local emulator (`graph-phone-emulator`), use
 //! `Cloud::Custom { base_url: emulator.base_url() }`; to exercise another cloud's
 //! availability rules against it, keep that cloud and set
-//! [`RuntimeBuilder::base_url`].
+//! [`GraphClientBuilder::base_url`].
+//!
+//! [`GraphClient::builder`] is the only way to a [`GraphClient`], and its
+//! [`build`](GraphClientBuilder::build) always installs [`OPERATIONS`]. The progenitor
+//! client's own constructors are public, but the runtime refuses every operation its
+//! table lacks ([`Error::UnknownOperation`], nothing sent), so a client built around a
+//! runtime without the table cannot skip a national cloud's checks.
 //!
 //! # What every operation does
 //!
@@ -74,7 +89,7 @@
 //!   this client as themselves; the generated enums keep them), reads bodies up to a cap
 //!   (16 MiB, error bodies 64 KiB), bounds the whole call, token wait included, by
 //!   [`Timeouts::overall`], and accepts any 2xx as success. Listings stop at a `nextLink`
-//!   loop and after 1000 pages. All of these are set on the [`RuntimeBuilder`]; the
+//!   loop and after 1000 pages. All of these are set on the [`GraphClientBuilder`]; the
 //!   runtime's crate documentation (`graph_phone_runtime`) lists the defaults.
 //! - Returns the typed [`Error`]: a Graph error carries status, code, innermost code,
 //!   request-id and client-request-id. Errors, `Debug` output and traces never contain the
@@ -132,7 +147,7 @@ pub mod permissions;
 mod query;
 pub mod wire;
 
-pub use client::GraphClient;
+pub use client::{GraphClient, GraphClientBuilder};
 pub use generated::api::{self, OPERATIONS};
 pub use generated::progenitor;
 pub use key::Key;
@@ -140,6 +155,9 @@ pub use query::Query;
 
 /// The generated models (`graph-phone-types`), also re-exported at the crate root.
 pub use graph_phone_types as types;
+/// One field of an update payload (`graph_phone_types::support::Patch`): unchanged, `null`
+/// or a value; `Patch::from("+1 2065550100")` and `.into()` set a value.
+pub use graph_phone_types::support::Patch;
 pub use graph_phone_types::*;
 
 /// The hand-written runtime (`graph-phone-runtime`); its common items are re-exported at

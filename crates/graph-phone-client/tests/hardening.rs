@@ -14,9 +14,9 @@ use axum::response::{IntoResponse, Response};
 use futures::{StreamExt, TryStreamExt};
 use graph_phone_client::types::support::Patch;
 use graph_phone_client::{
-    AccessToken, AuthenticationPhoneType, Cloud, Error, GraphClient,
+    AccessToken, AuthenticationPhoneType, Cloud, Error, GraphClient, GraphClientBuilder,
     PhoneAuthenticationMethodCreate, PhoneAuthenticationMethodUpdate, PhoneMethodId, RetryPolicy,
-    RuntimeBuilder, StaticToken, Timeouts, TokenError, TokenProvider,
+    StaticToken, Timeouts, TokenError, TokenProvider,
 };
 
 const BOUND: Duration = Duration::from_secs(60);
@@ -69,7 +69,7 @@ fn json(status: u16, body: serde_json::Value) -> Response {
         .into_response()
 }
 
-fn builder(server: &Server) -> RuntimeBuilder {
+fn builder(server: &Server) -> GraphClientBuilder {
     GraphClient::builder(Cloud::Custom {
         base_url: server.base.clone(),
     })
@@ -78,7 +78,7 @@ fn builder(server: &Server) -> RuntimeBuilder {
 }
 
 fn client(server: &Server) -> GraphClient {
-    GraphClient::new(builder(server)).unwrap()
+    builder(server).build().unwrap()
 }
 
 fn update() -> PhoneAuthenticationMethodUpdate {
@@ -129,11 +129,10 @@ async fn every_2xx_is_a_success_with_the_same_typed_result() {
             .await
             .unwrap_or_else(|e| panic!("disableSmsSignIn answered {status}: {e:?}"));
         let created = phones
-            .create(&PhoneAuthenticationMethodCreate {
-                phone_number: Some("+1 2065550100".into()),
-                phone_type: Some(AuthenticationPhoneType::Mobile),
-                ..Default::default()
-            })
+            .create(&PhoneAuthenticationMethodCreate::new(
+                "+1 2065550100",
+                AuthenticationPhoneType::Mobile,
+            ))
             .await
             .unwrap_or_else(|e| panic!("create answered 200: {e:?}"));
         assert_eq!(created.id, MOBILE_ID);
@@ -258,11 +257,14 @@ impl TokenProvider for Hung {
 #[tokio::test]
 async fn a_hung_token_provider_times_out_through_the_generated_client() {
     let server = serve(|_, _| json(200, phone_json())).await;
-    let client = GraphClient::new(builder(&server).token_provider(Hung).timeouts(Timeouts {
-        overall: Duration::from_millis(200),
-        ..Timeouts::default()
-    }))
-    .unwrap();
+    let client = builder(&server)
+        .token_provider(Hung)
+        .timeouts(Timeouts {
+            overall: Duration::from_millis(200),
+            ..Timeouts::default()
+        })
+        .build()
+        .unwrap();
     let result = tokio::time::timeout(
         BOUND,
         client
@@ -285,7 +287,10 @@ async fn the_generated_client_sends_prefer_include_unknown_enum_members() {
     let server = serve(|_, _| json(200, phone_json())).await;
     let phones = client(&server).user("kim@contoso.com").phone_methods();
     phones.get(PhoneMethodId::Mobile).await.unwrap();
-    let off = GraphClient::new(builder(&server).include_unknown_enum_members(false)).unwrap();
+    let off = builder(&server)
+        .include_unknown_enum_members(false)
+        .build()
+        .unwrap();
     off.user("kim@contoso.com")
         .phone_methods()
         .get(PhoneMethodId::Mobile)

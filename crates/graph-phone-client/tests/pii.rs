@@ -54,11 +54,10 @@ async fn no_pii_in_debug_errors_or_traces() {
     let mut shown = format!("{items:?} {:?} {:?}", app, phones);
     // An error that echoes input: creating a second mobile for alice.
     let err = phones
-        .create(&PhoneAuthenticationMethodCreate {
-            phone_number: Some("+1 2065550177".into()),
-            phone_type: Some(AuthenticationPhoneType::Mobile),
-            ..Default::default()
-        })
+        .create(&PhoneAuthenticationMethodCreate::new(
+            "+1 2065550177",
+            AuthenticationPhoneType::Mobile,
+        ))
         .await
         .unwrap_err();
     assert!(

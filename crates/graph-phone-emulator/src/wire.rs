@@ -232,22 +232,28 @@ pub(crate) fn parse_phone_body(bytes: &[u8], path_id: Option<&str>) -> Result<Ph
     };
     let (body, extra) = match path_id {
         None => {
+            // The generated create type requires both properties, so a body without one
+            // (or with `null`) does not read into it. Graph names the missing property;
+            // so that every other problem still comes first, as for a complete body (a
+            // wrong JSON type, then an unknown phone type), such a body is read as the
+            // update type: the same properties, each optional.
+            let absent = |name: &str| map.get(name).is_none_or(Value::is_null);
+            if let Some(name) = ["phoneNumber", "phoneType"].into_iter().find(|n| absent(n)) {
+                let partial: PhoneAuthenticationMethodUpdate =
+                    serde_json::from_value(Value::Object(map)).map_err(unreadable)?;
+                if let Patch::Value(t) = partial.phone_type {
+                    phone_type(t)?;
+                }
+                return Err(ApiError::bad_request(format!(
+                    "The property '{name}' is required."
+                )));
+            }
             let create: PhoneAuthenticationMethodCreate =
                 serde_json::from_value(Value::Object(map)).map_err(unreadable)?;
             let body = PhoneBody {
-                phone_type: create.phone_type.map(phone_type).transpose()?,
-                phone_number: create.phone_number,
+                phone_type: Some(phone_type(create.phone_type)?),
+                phone_number: Some(create.phone_number),
             };
-            if body.phone_number.is_none() {
-                return Err(ApiError::bad_request(
-                    "The property 'phoneNumber' is required.",
-                ));
-            }
-            if body.phone_type.is_none() {
-                return Err(ApiError::bad_request(
-                    "The property 'phoneType' is required.",
-                ));
-            }
             (body, create.additional_properties)
         }
         Some(_) => {
@@ -341,6 +347,99 @@ mod tests {
             .collect();
         table.sort();
         assert_eq!(table, expected);
+    }
+
+    /// A create body without `phoneNumber` or `phoneType` (or with `null`) gets Graph's
+    /// error naming the property, after every other problem, in the same order as for a
+    /// complete body: the generated create type requiring both changes nothing here.
+    #[test]
+    fn create_bodies_missing_a_required_property_get_the_same_errors() {
+        let required = |name: &str| format!("The property '{name}' is required.");
+        let unreadable = "Cannot read the request body as microsoft.graph.phoneAuthenticationMethod: invalid type";
+        for (body, status, code, message) in [
+            (r#"{}"#, 400, "BadRequest", required("phoneNumber")),
+            (
+                r#"{"phoneType":"mobile"}"#,
+                400,
+                "BadRequest",
+                required("phoneNumber"),
+            ),
+            (
+                r#"{"phoneNumber":null,"phoneType":"mobile"}"#,
+                400,
+                "BadRequest",
+                required("phoneNumber"),
+            ),
+            (
+                r#"{"phoneNumber":"+1 5550002"}"#,
+                400,
+                "BadRequest",
+                required("phoneType"),
+            ),
+            (
+                r#"{"phoneNumber":"+1 5550002","phoneType":null}"#,
+                400,
+                "BadRequest",
+                required("phoneType"),
+            ),
+            // Before the read-only check and the unknown-property check.
+            (
+                r#"{"phoneNumber":"+1 5550002","id":"x"}"#,
+                400,
+                "BadRequest",
+                required("phoneType"),
+            ),
+            (
+                r#"{"phoneType":"mobile","colour":"red"}"#,
+                400,
+                "BadRequest",
+                required("phoneNumber"),
+            ),
+            // After the JSON types and the phone type's members.
+            (
+                r#"{"phoneType":"pager"}"#,
+                400,
+                "BadRequest",
+                "Requested value 'pager' was not found.".into(),
+            ),
+            (r#"{"phoneType":5}"#, 400, "BadRequest", unreadable.into()),
+            (
+                r#"{"phoneNumber":5,"phoneType":"mobile"}"#,
+                400,
+                "BadRequest",
+                unreadable.into(),
+            ),
+            (
+                r#"{"phoneNumber":"+1 5550002","phoneType":5}"#,
+                400,
+                "BadRequest",
+                unreadable.into(),
+            ),
+            (
+                r#"{"phoneNumber":"+1 5550002","phoneType":"mobile","id":"x"}"#,
+                400,
+                "readOnlyProperty",
+                "The property 'id' is read-only and cannot be set.".into(),
+            ),
+        ] {
+            let Err(e) = parse_phone_body(body.as_bytes(), None) else {
+                panic!("{body} was accepted");
+            };
+            assert_eq!(
+                (e.status.as_u16(), e.code.as_str()),
+                (status, code),
+                "{body}: {}",
+                e.message
+            );
+            assert!(e.message.starts_with(&message), "{body}: {}", e.message);
+        }
+        let body = parse_phone_body(
+            br#"{"phoneNumber":"+1 5550002","phoneType":"office"}"#,
+            None,
+        )
+        .unwrap();
+        assert_eq!(body.phone_number.as_deref(), Some("+1 5550002"));
+        assert!(body.phone_type.is_some());
     }
 
     #[test]

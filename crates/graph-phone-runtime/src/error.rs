@@ -70,6 +70,18 @@ pub enum Error {
         cloud: &'static str,
     },
 
+    /// The operation is not in the runtime's operation table
+    /// ([`crate::RuntimeBuilder::operations`]), so its availability in the configured
+    /// cloud cannot be checked; nothing was sent. A progenitor client over a runtime built
+    /// without the generated table gets this for every call.
+    #[error(
+        "operation {operation} is not in the runtime's operation table, so its availability in the configured cloud cannot be checked; nothing was sent (build the client with GraphClient::builder(cloud).build())"
+    )]
+    UnknownOperation {
+        /// Operation id, as the caller gave it.
+        operation: String,
+    },
+
     /// An input failed validation before any request was sent. `reason` names what is
     /// wrong without repeating the value.
     #[error("invalid {field}: {reason}")]

@@ -65,7 +65,11 @@
 //!    Without `call`, progenitor's own `Error<E>` comes back and [`from_progenitor`]
 //!    converts it with less detail.
 //! 5. Operation metadata is data: emit a `&'static [OperationSpec]` (operation id,
-//!    method, path template, [`Idempotency`], [`CloudSet`], success status) from `spec/`. Creates
+//!    method, path template, [`Idempotency`], [`CloudSet`], success status) from `spec/`.
+//!    The runtime fails closed: an operation id its table lacks is refused with
+//!    [`Error::UnknownOperation`] before anything is sent (hooks, [`GraphRuntime::send`],
+//!    paging), so a client built around a runtime without the table cannot skip the
+//!    availability check. Creates
 //!    (`POST` to a collection) are [`Idempotency::NonIdempotent`]; `GET`, `PATCH`,
 //!    `DELETE` and the SMS sign-in actions are [`Idempotency::Idempotent`].
 //! 6. Lists: have progenitor decode the first page as a type that deserializes through

@@ -234,9 +234,12 @@ impl RuntimeBuilder {
         self
     }
 
-    /// The generated operation table (availability, idempotency, path templates).
-    /// Operations missing from it are treated as available, idempotent unless `POST`,
-    /// and traced with the path template `<unknown>`.
+    /// The generated operation table (availability, idempotency, path templates). The
+    /// runtime sends only the operations it names: any other fails with
+    /// [`Error::UnknownOperation`] before anything is sent (in the hooks, in
+    /// [`GraphRuntime::send`] and when paging), so that a national cloud's availability
+    /// rules cannot be skipped. `graph-phone-client` installs its own table; build its
+    /// client with `GraphClient::builder(cloud).build()`.
     pub fn operations(mut self, table: &'static [OperationSpec]) -> Self {
         self.operations = table;
         self
@@ -346,14 +349,14 @@ impl RuntimeBuilder {
     }
 }
 
-/// Per-call operation context.
+/// Per-call operation context: the operation's entry in the runtime's table.
 #[derive(Clone, Debug)]
 pub(crate) struct OpCtx {
-    /// The operation id: the table's `&'static str` when the table has it.
+    /// The operation id, the table's `&'static str`.
     pub(crate) id: Cow<'static, str>,
     path_template: &'static str,
     idempotency: Idempotency,
-    spec: Option<&'static OperationSpec>,
+    spec: &'static OperationSpec,
 }
 
 /// Result of the retry loop.
@@ -439,26 +442,30 @@ impl GraphRuntime {
         self.inner.operations.get(operation_id).copied()
     }
 
-    /// [`crate::ensure_available`] for `operation_id` in the configured cloud. Unknown
-    /// operations pass.
+    /// [`crate::ensure_available`] for `operation_id` in the configured cloud. An
+    /// operation the table does not have fails with [`Error::UnknownOperation`]: its
+    /// availability cannot be known.
     pub fn ensure_available(&self, operation_id: &str) -> Result<(), Error> {
-        match self.operation(operation_id) {
-            Some(op) => op.ensure_available(&self.inner.cloud),
-            None => Ok(()),
-        }
+        self.op_ctx(operation_id)
+            .and_then(|op| op.spec.ensure_available(&self.inner.cloud))
     }
 
-    pub(crate) fn op_ctx(&self, operation_id: &str, method: &Method) -> OpCtx {
-        let spec = self.operation(operation_id);
-        OpCtx {
-            id: spec.map_or_else(
-                || Cow::Owned(operation_id.to_owned()),
-                |s| Cow::Borrowed(s.id),
-            ),
-            path_template: spec.map_or("<unknown>", |s| s.path_template),
-            idempotency: spec.map_or_else(|| Idempotency::from_method(method), |s| s.idempotency),
+    /// The context of `operation_id`, or [`Error::UnknownOperation`] when the table does
+    /// not have it: the runtime fails closed, so that a client built without the table
+    /// (progenitor's `Client::new` over a bare runtime) cannot skip the availability
+    /// check of a national cloud.
+    pub(crate) fn op_ctx(&self, operation_id: &str) -> Result<OpCtx, Error> {
+        let spec = self
+            .operation(operation_id)
+            .ok_or_else(|| Error::UnknownOperation {
+                operation: operation_id.to_owned(),
+            })?;
+        Ok(OpCtx {
+            id: Cow::Borrowed(spec.id),
+            path_template: spec.path_template,
+            idempotency: spec.idempotency,
             spec,
-        }
+        })
     }
 
     /// Obtains a token and sets `Authorization: Bearer ...` (marked sensitive).
@@ -513,17 +520,15 @@ impl GraphRuntime {
         Some(value)
     }
 
-    /// Everything before the first attempt: availability, `api-version` removal, origin
-    /// check, `Prefer`, token (bounded by `deadline`).
+    /// Everything before the first attempt of an operation of the table: availability,
+    /// `api-version` removal, origin check, `Prefer`, token (bounded by `deadline`).
     async fn prepare(
         &self,
         request: &mut Request,
         op: &OpCtx,
         deadline: Option<Instant>,
     ) -> Result<(), Error> {
-        if let Some(spec) = op.spec {
-            spec.ensure_available(&self.inner.cloud)?;
-        }
+        op.spec.ensure_available(&self.inner.cloud)?;
         request.headers_mut().remove(API_VERSION_NAME);
         if self.inner.limits.include_unknown_enum_members {
             add_preference(request.headers_mut(), INCLUDE_UNKNOWN_ENUM_MEMBERS);
@@ -540,8 +545,9 @@ impl GraphRuntime {
         self.authorize(request, op, deadline).await
     }
 
-    /// The progenitor `pre` hook: checks availability in the configured cloud (nothing is
-    /// sent if the operation does not exist there), removes the `api-version` header,
+    /// The progenitor `pre` hook: refuses an operation the runtime's table does not have
+    /// ([`Error::UnknownOperation`]), checks availability in the configured cloud (nothing
+    /// is sent if the operation does not exist there), removes the `api-version` header,
     /// refuses URLs outside the base URL's origin and sets the `Authorization` header.
     ///
     /// Errors become `progenitor_client::Error::Custom`; inside [`GraphRuntime::call`]
@@ -551,13 +557,19 @@ impl GraphRuntime {
         request: &mut Request,
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        let op = self.op_ctx(info.operation_id, request.method());
         let mut started = Instant::now();
-        with_call_state(|s| {
-            s.operation = Some(op.id.clone());
-            started = *s.started.get_or_insert(started);
-        });
-        match self.prepare(request, &op, self.deadline(started)).await {
+        with_call_state(|s| started = *s.started.get_or_insert(started));
+        let prepared = match self.op_ctx(info.operation_id) {
+            Ok(op) => {
+                with_call_state(|s| s.operation = Some(op.id.clone()));
+                self.prepare(request, &op, self.deadline(started)).await
+            }
+            Err(e) => {
+                with_call_state(|s| s.operation = Some(Cow::Owned(info.operation_id.to_owned())));
+                Err(e)
+            }
+        };
+        match prepared {
             Ok(()) => Ok(()),
             Err(e) => {
                 let text = e.to_string();
@@ -594,7 +606,16 @@ impl GraphRuntime {
         mut request: Request,
         info: &OperationInfo,
     ) -> reqwest::Result<Response> {
-        let op = self.op_ctx(info.operation_id, request.method());
+        let op = match self.op_ctx(info.operation_id) {
+            Ok(op) => op,
+            Err(e) => {
+                with_call_state(|s| {
+                    s.operation = Some(Cow::Owned(info.operation_id.to_owned()));
+                    s.error = Some(e);
+                });
+                return Err(refused(&self.inner.http));
+            }
+        };
         let mut started = Instant::now();
         with_call_state(|s| started = *s.started.get_or_insert(started));
         if !request.headers().contains_key(AUTHORIZATION)
@@ -674,13 +695,15 @@ impl GraphRuntime {
     }
 
     /// Sends a request built outside progenitor (paging uses it) through the whole
-    /// pipeline: availability, token, `client-request-id`, retries, tracing. A non-2xx
-    /// answer becomes [`Error::Graph`] or [`Error::ThrottledOutOfRetries`].
+    /// pipeline: the operation table (an `operation_id` it lacks is
+    /// [`Error::UnknownOperation`], nothing sent), availability, token,
+    /// `client-request-id`, retries, tracing. A non-2xx answer becomes [`Error::Graph`] or
+    /// [`Error::ThrottledOutOfRetries`].
     ///
     /// The success response's body is not read: read it with a cap (as
     /// [`GraphRuntime::fetch_page`] does with [`RuntimeBuilder::max_body_bytes`]).
     pub async fn send(&self, mut request: Request, operation_id: &str) -> Result<Response, Error> {
-        let op = self.op_ctx(operation_id, request.method());
+        let op = self.op_ctx(operation_id)?;
         let started = Instant::now();
         self.prepare(&mut request, &op, self.deadline(started))
             .await?;
@@ -1082,9 +1105,8 @@ impl GraphRuntime {
         let body = self
             .read_success_body(response, &op.id, status.as_u16())
             .await?;
-        let expected = op
-            .spec
-            .and_then(|s| StatusCode::from_u16(s.success_status).ok())
+        let expected = StatusCode::from_u16(op.spec.success_status)
+            .ok()
             .filter(StatusCode::is_success);
         let status = match expected {
             Some(expected) if expected == StatusCode::NO_CONTENT => expected,

@@ -137,6 +137,85 @@ async fn china_refuses_sms_actions_before_sending() {
     assert_eq!(server.hits().len(), 1);
 }
 
+/// The runtime fails closed: an operation its table does not have (every operation, for a
+/// runtime built without the generated table) is refused before anything is sent, through
+/// the progenitor hooks, `exec` alone, `send` and paging alike, so that a client built
+/// around a bare runtime cannot skip a national cloud's availability rules.
+#[tokio::test]
+async fn operations_missing_from_the_table_are_refused_before_sending() {
+    use graph_phone_runtime::progenitor_client::{OperationInfo, ResponseValue};
+    let server = TestServer::start().await;
+    for _ in 0..4 {
+        server.push(Reply::empty(204));
+    }
+    let bare = GraphRuntime::builder(Cloud::China)
+        .base_url(server.base())
+        .token_provider(StaticToken::new(TOKEN))
+        .build()
+        .unwrap();
+    let unknown = |err: &Error, id: &str| matches!(err, Error::UnknownOperation { operation } if operation == id);
+    let err = bare
+        .call(client_for(&bare).enable_sms("u", PhoneMethodId::Mobile.as_str()))
+        .await
+        .unwrap_err();
+    assert!(unknown(&err, ENABLE_SMS), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains(ENABLE_SMS) && text.contains("GraphClient::builder(cloud).build()"),
+        "{text}"
+    );
+    // Without `call`, progenitor's own error carries the same text.
+    let raw = client_for(&bare)
+        .enable_sms("u", PhoneMethodId::Mobile.as_str())
+        .await
+        .unwrap_err();
+    assert!(raw.to_string().contains("operation table"), "{raw}");
+    let info = OperationInfo {
+        operation_id: ENABLE_SMS,
+    };
+    let request = bare
+        .http_client()
+        .post(format!(
+            "{}/me/authentication/phoneMethods/m/enableSmsSignIn",
+            server.base()
+        ))
+        .build()
+        .unwrap();
+    let err = bare
+        .call(async {
+            let response = bare.exec_hook(request, &info).await?;
+            Ok::<_, graph_phone_runtime::progenitor_client::Error<()>>(ResponseValue::empty(
+                response,
+            ))
+        })
+        .await
+        .unwrap_err();
+    assert!(unknown(&err, ENABLE_SMS), "{err:?}");
+    let err = bare.send(get(&bare, "/me"), LIST).await.unwrap_err();
+    assert!(unknown(&err, LIST), "{err:?}");
+    let link = format!(
+        "{}/users/u/authentication/phoneMethods?$skiptoken=2",
+        server.base()
+    );
+    let err = bare
+        .fetch_page::<serde_json::Value>(LIST, &link)
+        .await
+        .unwrap_err();
+    assert!(unknown(&err, LIST), "{err:?}");
+    assert!(matches!(
+        bare.ensure_available(GET),
+        Err(Error::UnknownOperation { .. })
+    ));
+    // With the table, an id it lacks is refused the same way.
+    let rt = runtime(&server.base());
+    let err = rt
+        .send(get(&rt, "/me"), "users.other.list")
+        .await
+        .unwrap_err();
+    assert!(unknown(&err, "users.other.list"), "{err:?}");
+    assert!(server.hits().is_empty(), "nothing may be sent");
+}
+
 #[tokio::test]
 async fn without_call_progenitor_errors_still_convert() {
     let server = TestServer::start().await;

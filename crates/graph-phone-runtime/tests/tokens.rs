@@ -158,6 +158,7 @@ async fn token_failure_is_typed_and_sends_nothing() {
     let rt = GraphRuntime::builder(Cloud::Global)
         .base_url(server.base())
         .token_provider(Failing)
+        .operations(OPERATIONS)
         .build()
         .unwrap();
     let err = rt

@@ -13,7 +13,41 @@
 //!   `additional_properties`, every enum keeps unknown members, and a polymorphic type such
 //!   as [`AuthenticationMethod`] keeps an unknown subtype's whole object.
 //! - Create (`...Create`) and update (`...Update`) payloads hold only writable properties;
-//!   update fields are [`support::Patch`] so only what was set is sent.
+//!   update fields are [`Patch`] so only what was set is sent.
+//! - What a create must carry (from the documentation's create page, or not nullable in
+//!   the metadata) is a required field and a parameter of the payload's `new`: a create
+//!   body without it does not compile.
+//!
+//! ```
+//! use graph_phone_types::{AuthenticationPhoneType, PhoneAuthenticationMethodCreate};
+//!
+//! let body =
+//!     PhoneAuthenticationMethodCreate::new("+1 2065550100", AuthenticationPhoneType::Mobile);
+//! # let _ = body;
+//! ```
+//!
+//! A create payload has no `Default` to fill a missing `phoneNumber` with:
+//!
+//! ```compile_fail,E0277
+//! use graph_phone_types::{AuthenticationPhoneType, PhoneAuthenticationMethodCreate};
+//!
+//! let body = PhoneAuthenticationMethodCreate {
+//!     phone_type: AuthenticationPhoneType::Mobile,
+//!     ..Default::default()
+//! };
+//! ```
+//!
+//! and a literal without it is missing a field:
+//!
+//! ```compile_fail,E0063
+//! use graph_phone_types::{AuthenticationPhoneType, PhoneAuthenticationMethodCreate};
+//!
+//! let body = PhoneAuthenticationMethodCreate {
+//!     odata_type: Default::default(),
+//!     phone_type: AuthenticationPhoneType::Mobile,
+//!     additional_properties: Default::default(),
+//! };
+//! ```
 //! - `Debug` never prints personal data or secrets (phone numbers, email addresses,
 //!   passwords, secret keys, Temporary Access Passes) nor the values of unknown properties.
 
@@ -24,3 +58,4 @@ mod generated;
 pub mod support;
 
 pub use generated::*;
+pub use support::Patch;

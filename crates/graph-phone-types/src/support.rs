@@ -23,6 +23,21 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// One field of an update (`PATCH`) payload: leave it unchanged (the default, not
 /// serialised), set it to `null`, or set it to a value.
 ///
+/// `From` sets a value (`Patch::from(v)`, `v.into()`, and `&str` into `Patch<String>`);
+/// from an `Option`, `None` sets `null`:
+///
+/// ```
+/// use graph_phone_types::{AuthenticationPhoneType, Patch, PhoneAuthenticationMethodUpdate};
+///
+/// let update = PhoneAuthenticationMethodUpdate {
+///     phone_number: Patch::from("+1 2065550100"),
+///     phone_type: AuthenticationPhoneType::Office.into(),
+///     ..Default::default()
+/// };
+/// assert_eq!(update.phone_number, Patch::Value("+1 2065550100".to_owned()));
+/// assert_eq!(Patch::<String>::from(None), Patch::Null);
+/// ```
+///
 /// Generated update types mark each field `#[serde(default, skip_serializing_if =
 /// "Patch::is_unchanged")]`, so only what was set is sent.
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
@@ -52,8 +67,17 @@ impl<T> Patch<T> {
 }
 
 impl<T> From<T> for Patch<T> {
+    /// Sets the value: `Patch::from(AuthenticationPhoneType::Office)`, or `.into()` in a
+    /// field of an update payload.
     fn from(value: T) -> Self {
         Patch::Value(value)
+    }
+}
+
+impl From<&str> for Patch<String> {
+    /// Sets a text value: `Patch::from("+1 2065550100")`, or `"+1 2065550100".into()`.
+    fn from(value: &str) -> Self {
+        Patch::Value(value.to_owned())
     }
 }
 

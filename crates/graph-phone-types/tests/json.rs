@@ -220,13 +220,32 @@ fn update_payloads_are_tri_state() {
     assert_eq!(Patch::<i32>::from(None), Patch::Null);
 }
 
+/// `From` sets a value: a `T`, a `&str` into `Patch<String>`, through `.into()` in a field
+/// too; the root re-export is the support module's type.
 #[test]
-fn create_payloads_carry_odata_type_and_only_writable_properties() {
-    let create = PhoneAuthenticationMethodCreate {
-        phone_number: Some("+1 5555551234".to_owned()),
-        phone_type: Some(AuthenticationPhoneType::Mobile),
+fn patch_values_come_from_plain_values() {
+    let text: graph_phone_types::Patch<String> = Patch::from("+1 2065550100");
+    assert_eq!(text, Patch::Value("+1 2065550100".to_owned()));
+    assert_eq!(
+        Patch::from("+1 2065550100".to_owned()),
+        Patch::Value("+1 2065550100".to_owned())
+    );
+    assert_eq!(Patch::from(7_i64), Patch::Value(7));
+    let update = PhoneAuthenticationMethodUpdate {
+        phone_number: "+1 2065550100".into(),
+        phone_type: AuthenticationPhoneType::Office.into(),
         ..Default::default()
     };
+    assert_eq!(
+        serde_json::to_string(&update).unwrap(),
+        r#"{"phoneNumber":"+1 2065550100","phoneType":"office"}"#
+    );
+}
+
+#[test]
+fn create_payloads_carry_odata_type_and_only_writable_properties() {
+    let create =
+        PhoneAuthenticationMethodCreate::new("+1 5555551234", AuthenticationPhoneType::Mobile);
     assert_eq!(
         serde_json::to_string(&create).unwrap(),
         r##"{"@odata.type":"#microsoft.graph.phoneAuthenticationMethod","phoneNumber":"+1 5555551234","phoneType":"mobile"}"##
@@ -235,6 +254,28 @@ fn create_payloads_carry_odata_type_and_only_writable_properties() {
         serde_json::to_value(schemars::schema_for!(PhoneAuthenticationMethodCreate)).unwrap();
     let properties = schema["properties"].as_object().unwrap();
     assert!(properties.contains_key("phoneNumber") && properties.contains_key("phoneType"));
+    // What the create page requires (spec/overlay.toml `create_required`) is required in
+    // the schema too, and never null.
+    assert_eq!(
+        schema["required"],
+        json!(["phoneNumber", "phoneType"]),
+        "{schema:#}"
+    );
+    assert_eq!(
+        properties["phoneNumber"]["type"],
+        json!("string"),
+        "{schema:#}"
+    );
+    for body in [
+        json!({"phoneType": "mobile"}),
+        json!({"phoneNumber": "+1 5555551234"}),
+        json!({"phoneNumber": null, "phoneType": "mobile"}),
+    ] {
+        assert!(
+            serde_json::from_value::<PhoneAuthenticationMethodCreate>(body.clone()).is_err(),
+            "{body}"
+        );
+    }
     for read_only in ["id", "smsSignInState", "createdDateTime"] {
         assert!(
             !properties.contains_key(read_only),
@@ -266,10 +307,7 @@ fn debug_never_shows_phone_numbers_or_email_addresses() {
         ),
         format!(
             "{:?}",
-            PhoneAuthenticationMethodCreate {
-                phone_number: Some("+1 2065555555".into()),
-                ..Default::default()
-            }
+            PhoneAuthenticationMethodCreate::new("+1 2065555555", AuthenticationPhoneType::Office)
         ),
         format!(
             "{:?}",

@@ -238,13 +238,26 @@ proptest! {
     ) {
         let mut m = extra;
         m.insert("@odata.type".into(), json!("#microsoft.graph.phoneAuthenticationMethod"));
+        let complete = number.is_some() && phone_type.is_some();
         if let Some(n) = number {
             m.insert("phoneNumber".into(), json!(n));
         }
         if let Some(t) = phone_type {
             m.insert("phoneType".into(), json!(t));
         }
-        lossless::<PhoneAuthenticationMethodCreate>(&Value::Object(m))?;
+        if complete {
+            lossless::<PhoneAuthenticationMethodCreate>(&Value::Object(m))?;
+        } else {
+            // Both are required on create: a body without one does not read.
+            let missing = ["phoneNumber", "phoneType"]
+                .into_iter()
+                .find(|k| !m.contains_key(*k))
+                .unwrap();
+            let err = serde_json::from_value::<PhoneAuthenticationMethodCreate>(Value::Object(m))
+                .unwrap_err()
+                .to_string();
+            prop_assert!(err.contains(&format!("missing field `{missing}`")), "{}", err);
+        }
     }
 
     /// The tri-state laws: absent reads as `Unchanged` and is not written, `null` reads as

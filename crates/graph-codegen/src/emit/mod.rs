@@ -14,7 +14,7 @@ pub mod permissions;
 pub mod rust;
 
 pub use openapi::emit_openapi;
-pub use overlay::Overlay;
+pub use overlay::{CreateRequired, Overlay};
 pub use permissions::emit_emulator;
 pub use rust::emit_types;
 

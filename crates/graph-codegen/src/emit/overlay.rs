@@ -7,8 +7,11 @@
 //!   `Core.Computed`; they are left out of create and update payloads.
 //! - `sensitive`: personal data and secrets, redacted in `Debug` (CSDL has no such term).
 //! - `create_required`: writable properties a create body must carry, from the
-//!   documentation's create pages (the metadata cannot say it); they are required and not
-//!   nullable in the OpenAPI create payload, and not nullable in the update payload.
+//!   documentation's create pages (the metadata cannot say it), with that page
+//!   (`properties = [...]`, `page = "https://learn.microsoft.com/..."`); they are required
+//!   and not nullable in the OpenAPI create payload, not nullable in the update payload,
+//!   and required fields of the Rust create payload, whose generated constructor's
+//!   documentation cites the page.
 //!
 //! Types are named by full name (`microsoft.graph.phoneAuthenticationMethod`). An entry under
 //! a type applies to that type and every type deriving from it. Every entry must name a type
@@ -34,10 +37,25 @@ pub struct Overlay {
     /// Sensitive property wire names by type.
     #[serde(default)]
     pub sensitive: BTreeMap<QName, BTreeSet<String>>,
-    /// Writable property wire names a create body of the type must carry.
+    /// Writable property wire names a create body of the type must carry, and the page
+    /// that says so.
     #[serde(default)]
-    pub create_required: BTreeMap<QName, BTreeSet<String>>,
+    pub create_required: BTreeMap<QName, CreateRequired>,
 }
+
+/// One `[create_required."type"]` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRequired {
+    /// Wire names of the writable properties a create body must carry.
+    pub properties: BTreeSet<String>,
+    /// The documentation's create page that requires them (`https://learn.microsoft.com/...`),
+    /// cited in the generated documentation.
+    pub page: String,
+}
+
+/// The prefix every `create_required` page must have: users read the citation.
+const PAGE_PREFIX: &str = "https://learn.microsoft.com/";
 
 impl Overlay {
     /// Parses overlay TOML; `file` names it in errors.
@@ -56,11 +74,20 @@ impl Overlay {
                 None => return Err(stale("path_containers", name, None)),
             }
         }
-        for (table, entries) in [
-            ("read_only", &self.read_only),
-            ("sensitive", &self.sensitive),
-            ("create_required", &self.create_required),
-        ] {
+        for (ty, entry) in &self.create_required {
+            check_page(ty, entry)?;
+        }
+        let create_required: BTreeMap<&QName, &BTreeSet<String>> = self
+            .create_required
+            .iter()
+            .map(|(ty, entry)| (ty, &entry.properties))
+            .collect();
+        let tables = [
+            ("read_only", self.read_only.iter().collect()),
+            ("sensitive", self.sensitive.iter().collect()),
+            ("create_required", create_required),
+        ];
+        for (table, entries) in tables {
             for (ty, props) in entries {
                 let Some(def) = model.types.get(ty) else {
                     return Err(stale(table, ty, None));
@@ -96,7 +123,28 @@ impl Overlay {
 
     /// True if a create body of `ty` must carry `property` (listed on `ty` or an ancestor).
     pub fn is_create_required(&self, ty: &TypeDef, property: &str) -> bool {
-        listed(&self.create_required, ty, property)
+        self.create_required_entries(ty)
+            .iter()
+            .any(|entry| entry.properties.contains(property))
+    }
+
+    /// The create pages of the `create_required` entries that apply to `ty` (its own, then
+    /// its ancestors'), each once.
+    pub fn create_pages(&self, ty: &TypeDef) -> Vec<&str> {
+        let mut pages: Vec<&str> = Vec::new();
+        for entry in self.create_required_entries(ty) {
+            if !pages.contains(&entry.page.as_str()) {
+                pages.push(&entry.page);
+            }
+        }
+        pages
+    }
+
+    fn create_required_entries(&self, ty: &TypeDef) -> Vec<&CreateRequired> {
+        std::iter::once(&ty.name)
+            .chain(&ty.ancestors)
+            .filter_map(|name| self.create_required.get(name))
+            .collect()
     }
 
     /// True if `property` of `ty` is listed as sensitive on `ty` or an ancestor.
@@ -111,6 +159,41 @@ fn listed(table: &BTreeMap<QName, BTreeSet<String>>, ty: &TypeDef, property: &st
             .get(name)
             .is_some_and(|props| props.contains(property))
     })
+}
+
+/// A `create_required` entry names at least one property and a public documentation page
+/// that can be written as a rustdoc link (`<...>`) as is.
+fn check_page(ty: &str, entry: &CreateRequired) -> Result<(), Error> {
+    let problem = if entry.properties.is_empty() {
+        Some("lists no properties".to_owned())
+    } else if !entry.page.starts_with(PAGE_PREFIX) || entry.page.len() == PAGE_PREFIX.len() {
+        Some(format!(
+            "has page {:?}, which is not a documentation page under {PAGE_PREFIX}",
+            entry.page
+        ))
+    } else if entry
+        .page
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "<>()[]\"`\\".contains(c))
+    {
+        Some(format!(
+            "has page {:?}, which holds a character a link cannot (whitespace, quotes, brackets)",
+            entry.page
+        ))
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(Error::Emit {
+            element: ty.to_owned(),
+            message: format!(
+                "overlay entry in `create_required` {problem}; give `properties = [...]` and \
+                 `page = \"{PAGE_PREFIX}graph/api/...\"` (the create page that requires them) \
+                 in spec/overlay.toml"
+            ),
+        }),
+    }
 }
 
 fn stale(table: &str, ty: &str, prop: Option<&str>) -> Error {
@@ -183,24 +266,79 @@ mod tests {
         assert!(err.starts_with("ns.user: "), "{err}");
     }
 
+    const PAGE: &str = "https://learn.microsoft.com/graph/api/x-post";
+
+    fn create_required(props: &str, page: &str) -> String {
+        format!("[create_required.\"ns.base\"]\nproperties = [{props}]\npage = \"{page}\"\n")
+    }
+
     #[test]
     fn create_required_must_name_a_writable_property() {
         let model = model();
-        let overlay =
-            Overlay::parse("[create_required]\n\"ns.base\" = [\"secret\"]\n", "o").unwrap();
+        let overlay = Overlay::parse(&create_required("\"secret\"", PAGE), "o").unwrap();
         overlay.validate(&model).unwrap();
         assert!(overlay.is_create_required(&model.types["ns.derived"], "secret"));
+        assert_eq!(overlay.create_pages(&model.types["ns.derived"]), [PAGE]);
         let overlay = Overlay::parse(
-            "[read_only]\n\"ns.base\" = [\"secret\"]\n[create_required]\n\"ns.base\" = [\"secret\"]\n",
+            &format!(
+                "[read_only]\n\"ns.base\" = [\"secret\"]\n{}",
+                create_required("\"secret\"", PAGE)
+            ),
             "o",
         )
         .unwrap();
         let err = overlay.validate(&model).unwrap_err().to_string();
         assert!(err.starts_with("ns.base/secret: "), "{err}");
         assert!(err.contains("read-only"), "{err}");
-        let overlay = Overlay::parse("[create_required]\n\"ns.base\" = [\"gone\"]\n", "o").unwrap();
+        let overlay = Overlay::parse(&create_required("\"gone\"", PAGE), "o").unwrap();
         let err = overlay.validate(&model).unwrap_err().to_string();
         assert!(err.contains("create_required"), "{err}");
+    }
+
+    #[test]
+    fn create_required_cites_a_public_create_page() {
+        let model = model();
+        for (props, page, problem) in [
+            (
+                "\"secret\"",
+                "https://example.com/graph/api/x-post",
+                "not a documentation page",
+            ),
+            (
+                "\"secret\"",
+                "GRAPH-BEHAVIOUR.md",
+                "not a documentation page",
+            ),
+            (
+                "\"secret\"",
+                "https://learn.microsoft.com/",
+                "not a documentation page",
+            ),
+            (
+                "\"secret\"",
+                "https://learn.microsoft.com/a b",
+                "a link cannot",
+            ),
+            (
+                "\"secret\"",
+                "https://learn.microsoft.com/a>b",
+                "a link cannot",
+            ),
+            ("", PAGE, "lists no properties"),
+        ] {
+            let overlay = Overlay::parse(&create_required(props, page), "o").unwrap();
+            let err = overlay.validate(&model).unwrap_err().to_string();
+            assert!(err.starts_with("ns.base: "), "{err}");
+            assert!(
+                err.contains(problem) && err.contains("spec/overlay.toml"),
+                "{err}"
+            );
+        }
+        // The old list form names no page: refused when parsing, naming the table.
+        let err = Overlay::parse("[create_required]\n\"ns.base\" = [\"secret\"]\n", "o")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("o: invalid overlay"), "{err}");
     }
 
     #[test]

@@ -479,7 +479,7 @@ impl<'a> Plan<'a> {
             .collect::<Vec<_>>()
             .join(", ");
         let base_name = &self.names[&def.name];
-        let text = match kind {
+        let mut text = match kind {
             Payload::Create => format!(
                 "The body that creates a [`{base_name}`] (`POST` to {paths}): its writable \
                  properties."
@@ -489,12 +489,14 @@ impl<'a> Plan<'a> {
                  writable properties, each sent only if not [`Patch::Unchanged`](crate::support::Patch::Unchanged)."
             ),
         };
-        let doc = doc_attrs(&text);
         let mut scope = field_scope();
         let mut fields = Vec::new();
         let mut debug = Vec::new();
-        let mut all_default = true;
-        if kind == Payload::Create && self.is_tagged(def) {
+        // The fields of a create payload's `new`: what the body must carry.
+        let mut required = Vec::new();
+        let mut unset = Vec::new();
+        let tagged = kind == Payload::Create && self.is_tagged(def);
+        if tagged {
             let odata = odata_type(&def.name);
             let doc = doc_attrs(&format!("Always written as `{odata}`."));
             fields.push(quote! {
@@ -508,12 +510,21 @@ impl<'a> Plan<'a> {
             if prop.read_only || self.overlay.is_read_only(def, &prop.name) {
                 continue;
             }
-            let field = Field::new(self, def, prop, &mut scope)?;
+            let mut field = Field::new(self, def, prop, &mut scope)?;
             match kind {
                 Payload::Create => {
-                    all_default &= field.defaultable;
+                    // Required as in the OpenAPI create payload: listed in the overlay's
+                    // `create_required` (from the create page), or not nullable in the
+                    // metadata.
+                    field.required = self.overlay.is_create_required(def, &prop.name)
+                        || (!field.nullable && !field.collection);
                     fields.push(field.read_tokens());
                     debug.push(field.debug_tokens(false));
+                    if field.required {
+                        required.push((field, prop));
+                    } else {
+                        unset.push(field.ident.clone());
+                    }
                 }
                 Payload::Update => {
                     fields.push(field.patch_tokens());
@@ -523,11 +534,19 @@ impl<'a> Plan<'a> {
         }
         fields.push(additional_properties_field());
         debug.push(additional_properties_debug());
-        let derive_default = if all_default {
-            quote!(Default,)
+        let (derive_default, constructor) = if required.is_empty() {
+            (quote!(Default,), quote!())
         } else {
-            quote!()
+            let wire = join_and(required.iter().map(|(_, p)| format!("`{}`", p.name)));
+            text.push_str(&format!(
+                " A create must carry {wire}: build it with [`{name}::new`]."
+            ));
+            (
+                quote!(),
+                self.constructor(def, &name, tagged, &required, &unset),
+            )
         };
+        let doc = doc_attrs(&text);
         let debug_impl = debug_impl(&name, &debug);
         Ok(quote! {
             #doc
@@ -536,8 +555,92 @@ impl<'a> Plan<'a> {
                 #(#fields)*
             }
 
+            #constructor
+
             #debug_impl
         })
+    }
+
+    /// `new` of a create payload: the `required` fields as parameters in the type's
+    /// property order (text as `impl Into<String>`), every other field unset, no unknown
+    /// properties. Its documentation cites the create pages of the overlay entries.
+    fn constructor(
+        &self,
+        def: &TypeDef,
+        name: &Ident,
+        tagged: bool,
+        required: &[(Field, &PropertyDef)],
+        unset: &[Ident],
+    ) -> TokenStream {
+        let mut params = Vec::new();
+        let mut inits = Vec::new();
+        for (field, prop) in required {
+            let ident = &field.ident;
+            let ty = &field.ty;
+            if prop.ty.target == TypeTarget::Primitive(Primitive::String) && !prop.ty.collection {
+                params.push(quote!(#ident: impl Into<String>));
+                inits.push(quote!(#ident: #ident.into(),));
+            } else {
+                params.push(quote!(#ident: #ty));
+                inits.push(quote!(#ident,));
+            }
+        }
+        let wire = |overlay: bool| {
+            join_and(
+                required
+                    .iter()
+                    .filter(|(_, p)| self.overlay.is_create_required(def, &p.name) == overlay)
+                    .map(|(_, p)| format!("`{}`", p.name)),
+            )
+        };
+        let (from_overlay, from_metadata) = (wire(true), wire(false));
+        let mut text = format!(
+            "A create body with what a create must carry ({}); every other writable property \
+             unset (`None`, empty), no unknown properties.",
+            join_and(
+                [from_overlay.clone(), from_metadata.clone()]
+                    .into_iter()
+                    .filter(|w| !w.is_empty())
+            )
+        );
+        if !from_metadata.is_empty() {
+            text.push_str(&format!(
+                "\n\n{from_metadata}: not nullable in the metadata."
+            ));
+        }
+        let mut doc = doc_attrs(&text);
+        if !from_overlay.is_empty() {
+            // The pages are checked links (`Overlay::validate`): written as they are, not
+            // escaped as spec text is.
+            let pages = self
+                .overlay
+                .create_pages(def)
+                .iter()
+                .map(|page| format!("<{page}>"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let line =
+                format!(" {from_overlay}: required by the documentation's create page, {pages}.");
+            doc.extend(quote!(#[doc = ""] #[doc = #line]));
+        }
+        let odata = if tagged {
+            quote!(odata_type: ::std::default::Default::default(),)
+        } else {
+            quote!()
+        };
+        quote! {
+            impl #name {
+                #doc
+                pub fn new(#(#params),*) -> Self {
+                    Self {
+                        #odata
+                        #(#inits)*
+                        #(#unset: ::std::default::Default::default(),)*
+                        additional_properties: ::std::default::Default::default(),
+                    }
+                }
+            }
+        }
     }
 
     fn polymorphic_items(&self, def: &TypeDef) -> Result<TokenStream, Error> {
@@ -828,6 +931,9 @@ struct Field {
     ty: TokenStream,
     collection: bool,
     nullable: bool,
+    /// A create payload's field that the body must carry: a plain `T`, no serde default,
+    /// a parameter of the payload's `new`.
+    required: bool,
     sensitive: bool,
     defaultable: bool,
     doc: TokenStream,
@@ -879,6 +985,7 @@ impl Field {
             ty,
             collection,
             nullable,
+            required: false,
             sensitive: plan.overlay.is_sensitive(owner, &prop.name),
             defaultable,
             doc: doc_attrs(&text),
@@ -896,7 +1003,14 @@ impl Field {
             deprecated,
             ..
         } = self;
-        if self.collection {
+        if self.required {
+            quote! {
+                #doc
+                #deprecated
+                #[serde(rename = #wire)]
+                pub #ident: #ty,
+            }
+        } else if self.collection {
             quote! {
                 #doc
                 #deprecated
@@ -945,7 +1059,7 @@ impl Field {
         let label = label.strip_prefix("r#").unwrap_or(&label);
         if !self.sensitive {
             quote!(.field(#label, &self.#ident))
-        } else if patch || self.collection || self.nullable {
+        } else if patch || self.collection || (self.nullable && !self.required) {
             quote!(.field(#label, &crate::support::Redact::redacted(&self.#ident)))
         } else {
             quote!(.field(#label, &crate::support::REDACTED))
@@ -982,6 +1096,16 @@ fn debug_impl(name: &Ident, fields: &[TokenStream]) -> TokenStream {
                     .finish()
             }
         }
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: impl IntoIterator<Item = String>) -> String {
+    let items: Vec<String> = items.into_iter().collect();
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -1312,6 +1436,79 @@ path_containers = ["g.user", "g.authentication"]
             .unwrap()..];
         let create = &create[..create.find("\n}\n").unwrap()];
         assert!(!create.contains("created_date_time") && !create.contains("pub id"));
+    }
+
+    /// The create payload's text (doc, derive, fields, constructor), up to its `Debug` impl.
+    fn create_payload(out: &str) -> &str {
+        let start = out[..out
+            .find("pub struct PhoneAuthenticationMethodCreate")
+            .unwrap()]
+            .rfind("/// The body that creates")
+            .unwrap();
+        let end = out
+            .find("impl ::std::fmt::Debug for PhoneAuthenticationMethodCreate")
+            .unwrap();
+        &out[start..end]
+    }
+
+    #[test]
+    fn create_payloads_require_what_a_create_must_carry() {
+        // Nothing required: optional fields, `Default`, no constructor.
+        let out = emit_types_source(&sample_model(), &sample_overlay()).unwrap();
+        let create = create_payload(&out);
+        assert!(create.contains("Default,"), "{create}");
+        assert!(
+            create.contains("pub phone_number: Option<String>,"),
+            "{create}"
+        );
+        assert!(!create.contains("pub fn new"), "{create}");
+
+        // `phoneNumber` from the overlay's create page, `phoneType` not nullable in the
+        // metadata: both required fields and, in property order, parameters of `new`.
+        let mut model = sample_model();
+        let phone = model.types.get_mut("g.phoneAuthenticationMethod").unwrap();
+        for p in phone.properties.iter_mut().chain(&mut phone.own_properties) {
+            if p.name == "phoneType" {
+                p.nullable = false;
+            }
+        }
+        let page = "https://learn.microsoft.com/graph/api/authentication-post-phonemethods";
+        let mut overlay = sample_overlay();
+        overlay.create_required.insert(
+            "g.phoneAuthenticationMethod".into(),
+            crate::emit::CreateRequired {
+                properties: ["phoneNumber".to_owned()].into(),
+                page: page.into(),
+            },
+        );
+        let out = emit_types_source(&model, &overlay).unwrap();
+        let create = create_payload(&out);
+        assert!(!create.contains("Default,"), "{create}");
+        for expected in [
+            "#[serde(rename = \"phoneNumber\")]\n    pub phone_number: String,",
+            "#[serde(rename = \"phoneType\")]\n    pub phone_type: AuthenticationPhoneType,",
+            "pub fn new(\n        phone_number: impl Into<String>,\n        phone_type: AuthenticationPhoneType,\n    ) -> Self {",
+            "phone_number: phone_number.into(),",
+            "A create must carry `phoneNumber` and `phoneType`: build it with [`PhoneAuthenticationMethodCreate::new`].",
+            "/// `phoneType`: not nullable in the metadata.",
+            &format!("/// `phoneNumber`: required by the documentation's create page, <{page}>."),
+        ] {
+            assert!(
+                create.contains(expected),
+                "missing {expected:?} in:\n{create}"
+            );
+        }
+        // Still redacted in `Debug`; the update payload keeps `Patch` fields and `Default`.
+        assert!(out.contains(".field(\"phone_number\", &crate::support::REDACTED)"));
+        let update = &out[out
+            .find("pub struct PhoneAuthenticationMethodUpdate")
+            .unwrap()..];
+        assert!(update.contains("pub phone_number: crate::support::Patch<String>,"));
+        let update_derive = &out[..out
+            .find("pub struct PhoneAuthenticationMethodUpdate")
+            .unwrap()];
+        let update_derive = &update_derive[update_derive.rfind("#[derive(").unwrap()..];
+        assert!(update_derive.contains("Default,"), "{update_derive}");
     }
 
     #[test]

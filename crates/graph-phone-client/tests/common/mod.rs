@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use graph_phone_client::{Cloud, Error, GraphClient, RetryPolicy, RuntimeBuilder, StaticToken};
+use graph_phone_client::{Cloud, Error, GraphClient, GraphClientBuilder, RetryPolicy, StaticToken};
 use graph_phone_emulator::{Emulator, RequestRecord, RunningEmulator, Tenant};
 
 pub const ALICE: &str = "alice@contoso.com";
@@ -26,7 +26,7 @@ pub fn fast_retries() -> RetryPolicy {
     }
 }
 
-pub fn builder(emu: &RunningEmulator, token: &str) -> RuntimeBuilder {
+pub fn builder(emu: &RunningEmulator, token: &str) -> GraphClientBuilder {
     GraphClient::builder(Cloud::Custom {
         base_url: emu.base_url(),
     })
@@ -35,7 +35,7 @@ pub fn builder(emu: &RunningEmulator, token: &str) -> RuntimeBuilder {
 }
 
 pub fn client(emu: &RunningEmulator, token: &str) -> GraphClient {
-    GraphClient::new(builder(emu, token)).expect("client builds")
+    builder(emu, token).build().expect("client builds")
 }
 
 pub fn requests(emu: &RunningEmulator) -> Vec<RequestRecord> {

@@ -351,19 +351,18 @@ struct Clients {
 }
 
 fn build_client(http: &reqwest::Client, base_url: &str, token: &str) -> GraphClient {
-    GraphClient::new(
-        GraphClient::builder(Cloud::Custom {
-            base_url: base_url.to_owned(),
-        })
-        .http_client(http.clone())
-        .token_provider(StaticToken::new(token))
-        .retry_policy(policy())
-        .timeouts(Timeouts {
-            connect: Duration::from_secs(5),
-            per_attempt: Duration::from_secs(20),
-            overall: Duration::from_secs(60),
-        }),
-    )
+    GraphClient::builder(Cloud::Custom {
+        base_url: base_url.to_owned(),
+    })
+    .http_client(http.clone())
+    .token_provider(StaticToken::new(token))
+    .retry_policy(policy())
+    .timeouts(Timeouts {
+        connect: Duration::from_secs(5),
+        per_attempt: Duration::from_secs(20),
+        overall: Duration::from_secs(60),
+    })
+    .build()
     .expect("client builds")
 }
 
@@ -395,11 +394,10 @@ async fn execute(
     match op {
         Op::Create(t, n) => {
             let created = phones
-                .create(&PhoneAuthenticationMethodCreate {
-                    phone_number: Some(n.clone()),
-                    phone_type: Some(api_type(*t)),
-                    ..Default::default()
-                })
+                .create(&PhoneAuthenticationMethodCreate::new(
+                    n.clone(),
+                    api_type(*t),
+                ))
                 .await?;
             assert_eq!(created.id, t.method_id());
         }

@@ -2383,11 +2383,10 @@ impl ::std::fmt::Debug for WindowsHelloForBusinessAuthenticationMethod {
     }
 }
 
-/// The body that creates a [`PhoneAuthenticationMethod`] (`POST` to `me/authentication/phoneMethods`, `users/{user-id}/authentication/phoneMethods`): its writable properties.
+/// The body that creates a [`PhoneAuthenticationMethod`] (`POST` to `me/authentication/phoneMethods`, `users/{user-id}/authentication/phoneMethods`): its writable properties. A create must carry `phoneNumber` and `phoneType`: build it with [`PhoneAuthenticationMethodCreate::new`].
 #[derive(
     Clone,
     PartialEq,
-    Default,
     ::serde::Serialize,
     ::serde::Deserialize,
     ::schemars::JsonSchema
@@ -2397,21 +2396,38 @@ pub struct PhoneAuthenticationMethodCreate {
     #[serde(rename = "@odata.type", default)]
     pub odata_type: crate::support::TypeTag<PhoneAuthenticationMethod>,
     /// The phone number to text or call for authentication. Phone numbers use the format +{country code} {number}x{extension}, with extension optional. For example, +1 5555551234 or +1 5555551234x123 are valid. Numbers are rejected when creating or updating if they do not match the required format.
-    #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
-    pub phone_number: Option<String>,
+    #[serde(rename = "phoneNumber")]
+    pub phone_number: String,
     /// The type of this phone. Possible values are: mobile, alternateMobile, or office.
-    #[serde(rename = "phoneType", default, skip_serializing_if = "Option::is_none")]
-    pub phone_type: Option<AuthenticationPhoneType>,
+    #[serde(rename = "phoneType")]
+    pub phone_type: AuthenticationPhoneType,
     /// Properties this crate does not know, kept as read and written back.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl PhoneAuthenticationMethodCreate {
+    /// A create body with what a create must carry (`phoneNumber` and `phoneType`); every other writable property unset (`None`, empty), no unknown properties.
+    ///
+    /// `phoneNumber` and `phoneType`: required by the documentation's create page, <https://learn.microsoft.com/graph/api/authentication-post-phonemethods>.
+    pub fn new(
+        phone_number: impl Into<String>,
+        phone_type: AuthenticationPhoneType,
+    ) -> Self {
+        Self {
+            odata_type: ::std::default::Default::default(),
+            phone_number: phone_number.into(),
+            phone_type,
+            additional_properties: ::std::default::Default::default(),
+        }
+    }
 }
 
 impl ::std::fmt::Debug for PhoneAuthenticationMethodCreate {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("PhoneAuthenticationMethodCreate")
             .field("odata_type", &self.odata_type)
-            .field("phone_number", &crate::support::Redact::redacted(&self.phone_number))
+            .field("phone_number", &crate::support::REDACTED)
             .field("phone_type", &self.phone_type)
             .field(
                 "additional_properties",
