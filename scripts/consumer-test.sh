@@ -11,9 +11,9 @@
 #    to examples/quick_start.rs;
 # 3. writes a src/main.rs that builds a client and a listing with the [dependencies] alone,
 #    builds and runs it (so the non-dev dependency lines are proven sufficient);
-# 4. runs `cargo run --example quick_start` (against the emulator it starts in-process) and
-#    checks that it exits 0 and prints exactly the README block marked
-#    `<!-- consumer-test: output -->`.
+# 4. checks that both are formatted (`cargo fmt --check`), runs `cargo run --example
+#    quick_start` (against the emulator it starts in-process) and checks that it exits 0 and
+#    prints exactly the README block marked `<!-- consumer-test: output -->`.
 #
 # Dependencies resolve as for a new user: no Cargo.lock is copied, so cargo picks the newest
 # compatible versions from crates.io (a network connection to crates.io is needed).
@@ -143,6 +143,7 @@ sed 's/^/    /' "$manifest"
 
 export CARGO_TARGET_DIR="${CONSUMER_TEST_TARGET_DIR:-$repo/target/consumer-test}"
 cd "$project"
+cargo fmt --check || fail "the quick start (or src/main.rs) is not formatted as rustfmt formats it"
 echo "cargo build (the [dependencies] alone), dependencies resolved afresh (no Cargo.lock)"
 cargo build --quiet
 out="$(cargo run --quiet)" || fail "src/main.rs (the client built with [dependencies]) failed"
