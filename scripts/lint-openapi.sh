@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A second, independent OpenAPI linter on spec/openapi.json: Redocly CLI (npm, pinned) with its
 # `recommended` ruleset and the settings in redocly.yaml. Fails on any error (warnings are
-# printed). Installs the CLI into ${REDOCLY_PREFIX:-target/redocly} the first time.
-# Run from anywhere: scripts/lint-openapi.sh
+# printed). Installs the CLI into ${REDOCLY_PREFIX:-target/redocly} the first time;
+# `--install-only` installs it and stops (scripts/ci-install.sh does that).
+# Run from anywhere: scripts/lint-openapi.sh [--install-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,9 @@ if [ "$("$redocly" --version 2>/dev/null | tail -n 1)" != "$REDOCLY_VERSION" ]; 
         "@redocly/cli@$REDOCLY_VERSION" >/dev/null
 fi
 echo "redocly $("$redocly" --version | tail -n 1)"
+if [ "${1:-}" = "--install-only" ]; then
+    exit 0
+fi
 # REDOCLY_TELEMETRY=off: no usage report is sent; REDOCLY_SUPPRESS_UPDATE_NOTICE: no
 # registry look-up for a newer version.
 REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \

@@ -4,7 +4,8 @@
 # (default 150) of testing. Builds and starts the emulator binary on 127.0.0.1:0 with
 # scripts/schemathesis/tenant.json, reads its base URL, runs schemathesis, stops the emulator,
 # and exits non-zero on any failure. Installs schemathesis (pinned) into a virtualenv under
-# ${ST_VENV:-target/schemathesis-venv} the first time. Run from anywhere: scripts/schemathesis.sh
+# ${ST_VENV:-target/schemathesis-venv} the first time; `--install-only` installs it and stops
+# (scripts/ci-install.sh does that). Run from anywhere: scripts/schemathesis.sh [--install-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,9 @@ if ! "$venv/bin/st" --version 2>/dev/null | grep -qx "st, version $SCHEMATHESIS_
         "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 "$venv/bin/st" --version
+if [ "${1:-}" = "--install-only" ]; then
+    exit 0
+fi
 
 cargo build --quiet --locked -p graph-phone-emulator --bin graph-phone-emulator
 emulator="target/debug/graph-phone-emulator"

@@ -655,7 +655,7 @@ fn validation_turns_progenitor_panics_into_errors() {
 }
 
 /// An independent validator: the PyPI package `openapi-spec-validator` (installed by
-/// `.ci/run`). Skipped with a message outside CI when python3 or the package is missing;
+/// `scripts/ci-install.sh`, which `.ci/run` and ci.yml call). Skipped with a message outside CI when python3 or the package is missing;
 /// in CI (`CI` set) its absence fails the test.
 #[test]
 fn an_independent_validator_accepts_the_document() {
@@ -672,9 +672,12 @@ fn an_independent_validator_accepts_the_document() {
     if !available {
         assert!(
             std::env::var_os("CI").is_none(),
-            "CI must install openapi-spec-validator (pip install openapi-spec-validator)"
+            "CI must install openapi-spec-validator: scripts/ci-install.sh python"
         );
-        eprintln!("skipped: python3 with openapi-spec-validator is not available");
+        eprintln!(
+            "skipped: python3 with openapi-spec-validator is not available \
+             (scripts/ci-install.sh python installs it)"
+        );
         return;
     }
     let run = |path: &Path| {
