@@ -128,9 +128,9 @@ use graph_phone_client::{Cloud, GraphClient, StaticToken};
 
 #[tokio::main]
 async fn main() -> Result<(), graph_phone_client::Error> {
-    let client = GraphClient::new(
-        GraphClient::builder(Cloud::Global).token_provider(StaticToken::new("not-a-token")),
-    )?;
+    let client = GraphClient::builder(Cloud::Global)
+        .token_provider(StaticToken::new("not-a-token"))
+        .build()?;
     // Built, not awaited: nothing is sent.
     let listing = client.user("kim@contoso.com").phone_methods().list();
     let _all = listing.try_collect::<Vec<_>>();

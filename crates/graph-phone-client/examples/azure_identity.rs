@@ -72,7 +72,7 @@ fn azure_cli_credential() -> anyhow::Result<Arc<dyn TokenCredential>> {
 /// minutes before it expires and lets one request refresh it while the others wait.
 fn graph_client(cloud: Cloud, credential: Arc<dyn TokenCredential>) -> Result<GraphClient, Error> {
     let tokens = CachingTokenProvider::new(AzureCredential::new(credential));
-    GraphClient::new(GraphClient::builder(cloud).token_provider(tokens))
+    GraphClient::builder(cloud).token_provider(tokens).build()
 }
 
 fn usage() -> ! {
