@@ -306,7 +306,7 @@ mod tests {
             ),
             (
                 "\"secret\"",
-                "GRAPH-BEHAVIOUR.md",
+                "notes/behaviour.md",
                 "not a documentation page",
             ),
             (
