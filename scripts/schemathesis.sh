@@ -21,7 +21,7 @@ if ! "$venv/bin/st" --version 2>/dev/null | grep -qx "st, version $SCHEMATHESIS_
 fi
 "$venv/bin/st" --version
 
-cargo build --quiet --locked -p graph-phone-emulator --bin graph-phone-emulator
+cargo build --quiet --locked -p graph-phone-emulator --features cli --bin graph-phone-emulator
 emulator="target/debug/graph-phone-emulator"
 
 log_dir="$(mktemp -d)"

@@ -133,8 +133,21 @@
 //!
 //! # Features
 //!
-//! - `rustls` (default): HTTPS via reqwest's `rustls` feature. Without it the runtime
-//!   speaks plain HTTP only, which is what the loopback tests need.
+//! The TLS backend of the `reqwest::Client` the runtime builds (one given to
+//! [`RuntimeBuilder::http_client`] keeps its own):
+//!
+//! - `rustls` (default): rustls with the *ring* crypto provider, the platform's
+//!   certificate verifier (rustls-platform-verifier), TLS 1.2 and 1.3. The provider is
+//!   given to this client only; the runtime never installs a process-wide default.
+//! - `rustls-aws-lc`: the same with the aws-lc-rs provider (what reqwest's own `rustls`
+//!   feature uses; it compiles the aws-lc C library, which adds tens of seconds to a cold
+//!   build). Takes precedence over `rustls` when both are on, so adding it to the
+//!   default features is enough.
+//! - `native-tls`: the platform's TLS library (OpenSSL on Linux, which needs its headers
+//!   to build: `libssl-dev` on Debian and Ubuntu; SChannel on Windows;
+//!   Security.framework on macOS). Takes precedence over both rustls features.
+//! - None of them (`default-features = false`): plain `http://` only, which is what the
+//!   loopback emulator needs; an `https://` base URL then fails at the first request.
 //! - `azure-identity`: `AzureCredential`, an adapter from azure_core's `TokenCredential`.
 #![deny(missing_docs)]
 
@@ -146,6 +159,7 @@ mod input;
 mod paging;
 mod retry;
 mod runtime;
+mod tls;
 mod token;
 
 #[cfg(feature = "azure-identity")]

@@ -314,7 +314,11 @@ impl RuntimeBuilder {
         }
         let http = match self.http {
             Some(client) => client,
-            None => reqwest::Client::builder()
+            None => crate::tls::configure(reqwest::Client::builder())
+                .map_err(|reason| Error::InvalidInput {
+                    field: "tls",
+                    reason,
+                })?
                 .connect_timeout(self.timeouts.connect)
                 .redirect(reqwest::redirect::Policy::none())
                 .user_agent(self.user_agent)

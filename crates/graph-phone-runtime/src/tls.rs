@@ -1,0 +1,141 @@
+//! The TLS backend of the `reqwest::Client` the runtime builds, chosen by Cargo feature.
+//!
+//! | features on | backend |
+//! |---|---|
+//! | `native-tls` (with or without the others) | the platform's TLS library through reqwest's `native-tls` |
+//! | `rustls-aws-lc` (without `native-tls`) | rustls with the aws-lc-rs provider |
+//! | `rustls` only (the default) | rustls with the *ring* provider |
+//! | none | no TLS: plain `http://` only (the loopback emulator) |
+//!
+//! Both rustls variants are configured here rather than by reqwest: reqwest's own rustls
+//! setup uses the process-wide default `CryptoProvider` when one is installed and
+//! otherwise aws-lc-rs (or panics, under `rustls-no-provider`). A library must neither
+//! install a process-wide provider nor depend on whether the application did, so the
+//! runtime hands reqwest a finished `rustls::ClientConfig` with its provider named
+//! explicitly: TLS 1.2 and 1.3 (rustls' safe defaults, what reqwest enables), the
+//! platform's certificate verifier (rustls-platform-verifier, as reqwest uses), and ALPN
+//! `http/1.1`, which is what reqwest advertises when built without `http2`, as here.
+
+/// Sets the TLS backend of `builder` as the table above says. The error text is for
+/// [`crate::Error::InvalidInput`].
+pub(crate) fn configure(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, String> {
+    #[cfg(feature = "native-tls")]
+    {
+        Ok(builder.tls_backend_native())
+    }
+    #[cfg(all(feature = "rustls-aws-lc", not(feature = "native-tls")))]
+    {
+        let provider = rustls::crypto::aws_lc_rs::default_provider();
+        Ok(builder.tls_backend_preconfigured(rustls_config(provider)?))
+    }
+    #[cfg(all(
+        feature = "rustls",
+        not(feature = "rustls-aws-lc"),
+        not(feature = "native-tls")
+    ))]
+    {
+        let provider = rustls::crypto::ring::default_provider();
+        Ok(builder.tls_backend_preconfigured(rustls_config(provider)?))
+    }
+    #[cfg(not(any(feature = "rustls", feature = "rustls-aws-lc", feature = "native-tls")))]
+    {
+        Ok(builder)
+    }
+}
+
+#[cfg(all(
+    any(feature = "rustls", feature = "rustls-aws-lc"),
+    not(feature = "native-tls")
+))]
+fn rustls_config(provider: rustls::crypto::CryptoProvider) -> Result<rustls::ClientConfig, String> {
+    use rustls_platform_verifier::BuilderVerifierExt as _;
+
+    let mut config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(provider))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS protocol versions: {e}"))?
+        .with_platform_verifier()
+        .map_err(|e| format!("the platform's certificate verifier: {e}"))?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use tokio::io::AsyncReadExt as _;
+    use tokio::net::TcpListener;
+
+    use super::configure;
+
+    /// The name the client resolves to the local listener: it must reach the ClientHello
+    /// as the server name (SNI), which an IP address would not.
+    const HOST: &str = "graph.test";
+
+    fn client(addr: SocketAddr) -> reqwest::Client {
+        configure(reqwest::Client::builder())
+            .expect("the TLS configuration of the enabled backend")
+            .resolve(HOST, addr)
+            .build()
+            .expect("reqwest accepts the TLS configuration")
+    }
+
+    /// Under every TLS feature combination, building the client neither panics (reqwest
+    /// does under `rustls-no-provider` when it is left to find a provider) nor is
+    /// refused ("Unknown TLS backend", when reqwest does not recognise the `ClientConfig`
+    /// type), and no process-wide rustls provider gets installed along the way.
+    #[test]
+    fn the_client_builds_under_the_enabled_tls_features() {
+        let _ = client(SocketAddr::from(([127, 0, 0, 1], 9)));
+        #[cfg(any(feature = "rustls", feature = "rustls-aws-lc"))]
+        assert!(
+            rustls::crypto::CryptoProvider::get_default().is_none(),
+            "a library must not install a process-wide crypto provider"
+        );
+    }
+
+    /// An `https://` request reaches a TLS handshake: the local listener reads a TLS
+    /// ClientHello naming the host and offering HTTP/1.1 by ALPN. Without a TLS feature
+    /// the request fails before any connection, with an error rather than a panic.
+    #[tokio::test]
+    async fn an_https_request_starts_a_tls_handshake() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            // TLS record header: content type, legacy version, length.
+            let mut header = [0u8; 5];
+            socket.read_exact(&mut header).await.unwrap();
+            let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+            let mut body = vec![0u8; len];
+            socket.read_exact(&mut body).await.unwrap();
+            (header, body)
+            // Dropping the socket ends the handshake; the client sees an error.
+        });
+        let url = format!("https://{HOST}:{}/v1.0/me", addr.port());
+        let result = client(addr).get(&url).send().await;
+        let error = result.expect_err("the listener never answers the handshake");
+        if cfg!(any(
+            feature = "rustls",
+            feature = "rustls-aws-lc",
+            feature = "native-tls"
+        )) {
+            let (header, body) = server.await.unwrap();
+            assert_eq!(header[0], 0x16, "a TLS handshake record, got {header:?}");
+            assert_eq!(header[1], 0x03, "TLS record version 3.x, got {header:?}");
+            assert_eq!(body[0], 0x01, "a ClientHello message");
+            let contains = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+            assert!(contains(HOST.as_bytes()), "SNI names {HOST}");
+            assert!(
+                contains(b"\x08http/1.1"),
+                "ALPN offers http/1.1, as reqwest does without http2"
+            );
+            assert!(!contains(b"\x02h2"), "ALPN does not offer h2");
+            assert!(error.is_connect(), "a connect error: {error:?}");
+        } else {
+            server.abort();
+            assert!(!error.is_builder(), "{error:?}");
+        }
+    }
+}
