@@ -414,7 +414,8 @@ impl<'a> Plan<'a> {
         Ok(quote! {
             #doc
             #deprecated
-            #[derive(Clone, PartialEq, #derive_default ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+            #[derive(Clone, PartialEq, #derive_default ::serde::Serialize, ::serde::Deserialize)]
+            #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
             pub struct #name {
                 #(#fields)*
             }
@@ -531,7 +532,8 @@ impl<'a> Plan<'a> {
         let debug_impl = debug_impl(&name, &debug);
         Ok(quote! {
             #doc
-            #[derive(Clone, PartialEq, #derive_default ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+            #[derive(Clone, PartialEq, #derive_default ::serde::Serialize, ::serde::Deserialize)]
+            #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
             pub struct #name {
                 #(#fields)*
             }
@@ -659,6 +661,7 @@ impl<'a> Plan<'a> {
                 }
             }
 
+            #[cfg(feature = "schemars")]
             impl ::schemars::JsonSchema for #name {
                 fn schema_name() -> ::std::borrow::Cow<'static, str> {
                     #schema_name.into()
@@ -808,6 +811,7 @@ impl<'a> Plan<'a> {
                 }
             }
 
+            #[cfg(feature = "schemars")]
             impl ::schemars::JsonSchema for #name {
                 fn schema_name() -> ::std::borrow::Cow<'static, str> {
                     #schema_name.into()
