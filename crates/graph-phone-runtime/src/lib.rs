@@ -148,6 +148,13 @@
 //!   Security.framework on macOS). Takes precedence over both rustls features.
 //! - None of them (`default-features = false`): plain `http://` only, which is what the
 //!   loopback emulator needs; an `https://` base URL then fails at the first request.
+//!
+//! Under `rustls` (ring) reqwest is compiled with its `rustls-no-provider` feature, and
+//! reqwest panics when any `reqwest::Client` is built without a TLS configuration
+//! (`reqwest::Client::new()`, including in your own code or tests) unless the program
+//! installed a process-wide rustls `CryptoProvider` or something in the build enables
+//! reqwest's own `rustls` or `native-tls` feature. Build other clients from
+//! [`http_client_builder`], which sets the same TLS configuration as the runtime's.
 //! - `azure-identity`: `AzureCredential`, an adapter from azure_core's `TokenCredential`.
 #![deny(missing_docs)]
 
@@ -177,6 +184,7 @@ pub use runtime::{
     API_VERSION, CLIENT_REQUEST_ID, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ERROR_BODY_BYTES,
     GraphRuntime, INCLUDE_UNKNOWN_ENUM_MEMBERS, RETRY_ATTEMPT, RuntimeBuilder, from_progenitor,
 };
+pub use tls::http_client_builder;
 pub use token::{
     AccessToken, CachingTokenProvider, DEFAULT_REFRESH_SKEW, SecretString, StaticToken, TokenError,
     TokenProvider,

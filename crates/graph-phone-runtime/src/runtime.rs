@@ -314,11 +314,7 @@ impl RuntimeBuilder {
         }
         let http = match self.http {
             Some(client) => client,
-            None => crate::tls::configure(reqwest::Client::builder())
-                .map_err(|reason| Error::InvalidInput {
-                    field: "tls",
-                    reason,
-                })?
+            None => crate::tls::http_client_builder()?
                 .connect_timeout(self.timeouts.connect)
                 .redirect(reqwest::redirect::Policy::none())
                 .user_agent(self.user_agent)

@@ -16,9 +16,31 @@
 //! platform's certificate verifier (rustls-platform-verifier, as reqwest uses), and ALPN
 //! `http/1.1`, which is what reqwest advertises when built without `http2`, as here.
 
+/// A `reqwest::ClientBuilder` with the TLS backend the runtime's features select (see the
+/// crate's "Features"): what the runtime builds its own client from, and what to start
+/// from when giving it one ([`crate::RuntimeBuilder::http_client`]) or building any other
+/// `reqwest::Client` in a program that uses the default `rustls` feature.
+///
+/// That feature compiles reqwest with `rustls-no-provider`, and reqwest then panics when a
+/// client is built without a TLS configuration unless the program installed a
+/// process-wide rustls `CryptoProvider` or enabled reqwest's own `rustls` or `native-tls`
+/// feature: `reqwest::Client::new()`, `reqwest::Client::builder().build()` and the
+/// generated progenitor `Client::new` all do that. Building from this function does not.
+///
+/// # Errors
+///
+/// [`crate::Error::InvalidInput`] (field `tls`) when the platform's certificate verifier
+/// cannot be set up.
+pub fn http_client_builder() -> Result<reqwest::ClientBuilder, crate::Error> {
+    configure(reqwest::Client::builder()).map_err(|reason| crate::Error::InvalidInput {
+        field: "tls",
+        reason,
+    })
+}
+
 /// Sets the TLS backend of `builder` as the table above says. The error text is for
 /// [`crate::Error::InvalidInput`].
-pub(crate) fn configure(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, String> {
+fn configure(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, String> {
     #[cfg(feature = "native-tls")]
     {
         Ok(builder.tls_backend_native())
@@ -67,14 +89,12 @@ mod tests {
     use tokio::io::AsyncReadExt as _;
     use tokio::net::TcpListener;
 
-    use super::configure;
-
     /// The name the client resolves to the local listener: it must reach the ClientHello
     /// as the server name (SNI), which an IP address would not.
     const HOST: &str = "graph.test";
 
     fn client(addr: SocketAddr) -> reqwest::Client {
-        configure(reqwest::Client::builder())
+        super::http_client_builder()
             .expect("the TLS configuration of the enabled backend")
             .resolve(HOST, addr)
             .build()
