@@ -127,6 +127,12 @@
 //! - none (`default-features = false`): plain HTTP only, which is all the loopback
 //!   emulator needs.
 //!
+//! Under the default `rustls`, reqwest is compiled with `rustls-no-provider` and panics
+//! when any other `reqwest::Client` in the program is built without a TLS configuration
+//! (`reqwest::Client::new()`) unless a process-wide rustls provider is installed or
+//! something enables reqwest's own `rustls` or `native-tls` feature: build such clients
+//! from `runtime::http_client_builder()`.
+//!
 //! Others:
 //!
 //! - `azure-identity`: `AzureCredential`, a [`TokenProvider`] over any azure_identity
