@@ -25,7 +25,7 @@ if [ "${1:-}" = "--install-only" ]; then
     exit 0
 fi
 
-cargo build --quiet --locked -p graph-phone-emulator --bin graph-phone-emulator
+cargo build --quiet --locked -p graph-phone-emulator --features cli --bin graph-phone-emulator
 emulator="target/debug/graph-phone-emulator"
 
 log_dir="$(mktemp -d)"

@@ -24,7 +24,7 @@ use crate::files;
 
 #[derive(Args)]
 pub struct BenchArgs {
-    /// Groups to run (default: all). `build` takes several minutes: two cold builds.
+    /// Groups to run (default: all). `build` takes several minutes: three cold builds.
     #[arg(value_enum)]
     groups: Vec<Group>,
 }
@@ -37,7 +37,8 @@ enum Group {
     Client,
     /// Peak RSS while streaming 10,000 and 100,000 items through nextLink pages.
     Paging,
-    /// Consumers' build cost: cold build, and rebuild after `cargo xtask codegen`.
+    /// Consumers' build cost: cold build against graph-rs-sdk and a hand-written baseline,
+    /// and rebuild after `cargo xtask codegen`.
     Build,
 }
 
@@ -189,29 +190,60 @@ fn cargo_bench(
 }
 
 /// Consumers' build cost, in fresh target directories under `target/xtask-build-cost/`
-/// (removed afterwards): a cold dev build of graph-phone-client against the same of what a
-/// hand-written client would compile anyway (reqwest with rustls, serde, serde_json,
-/// tokio, at the versions in Cargo.lock); then the rebuild after `cargo xtask codegen`
-/// with the spec unchanged (nothing is written, so nothing rebuilds) and after the
+/// (removed afterwards). Three scratch crates, each a fresh project outside the workspace
+/// with cargo's default dev profile and the workspace's Cargo.lock, are built cold back to
+/// back: a consumer of graph-phone-client (path dependency, default features), graph-rs-sdk
+/// 3.0.1 (`default-features = false`, `rustls-tls`: the general Graph SDK for Rust), and
+/// what a hand-written client compiles anyway (reqwest with rustls, serde, serde_json,
+/// tokio). Each reports wall time, CPU time (user + system of cargo and everything it ran)
+/// and the number of crates compiled. Then the consumer's rebuild after `cargo xtask
+/// codegen` with the spec unchanged (nothing is written, so nothing rebuilds) and after the
 /// generated code changed (both generated crates rebuild).
 ///
-/// Every build runs with `CARGO_INCREMENTAL=0`, as a consumer's build of a dependency does;
-/// with incremental compilation a bumped mtime over unchanged text would rebuild almost
-/// nothing, which no real spec change gives.
+/// Dependencies are downloaded first (`cargo fetch`, not timed). Every build runs with
+/// `CARGO_INCREMENTAL=0`, as a consumer's build of a dependency does; with incremental
+/// compilation a bumped mtime over unchanged text would rebuild almost nothing, which no
+/// real spec change gives.
 fn build_cost(root: &Path) -> anyhow::Result<Vec<Row>> {
     let work = root.join("target/xtask-build-cost");
     if work.exists() {
         std::fs::remove_dir_all(&work)
             .with_context(|| format!("cannot clear {}", work.display()))?;
     }
-    let baseline_dir = work.join("baseline");
-    write_baseline_crate(root, &baseline_dir)?;
-
-    eprintln!("\n== cold build of the baseline (reqwest + serde + serde_json + tokio)");
-    let baseline = timed_build(&baseline_dir, &work.join("target-baseline"), &[])?;
-    let client_target = work.join("target-client");
-    eprintln!("\n== cold build of graph-phone-client");
-    let cold = timed_build(root, &client_target, &["-p", "graph-phone-client"])?;
+    let client_path = root.join("crates/graph-phone-client");
+    let client_dep = format!(
+        "graph-phone-client = {{ path = {:?} }}\n",
+        client_path.display().to_string()
+    );
+    let crates = [
+        ("consumer", client_dep.as_str(), CONSUMER_MAIN),
+        ("graph-rs-sdk", GRAPH_RS_SDK_DEPS, GRAPH_RS_SDK_MAIN),
+        ("baseline", BASELINE_DEPS, BASELINE_MAIN),
+    ];
+    for (name, deps, main) in crates {
+        let dir = work.join(name);
+        write_scratch_crate(root, &dir, name, deps, main)?;
+        eprintln!("\n== cargo fetch ({name}, not timed)");
+        cargo_in(&dir, &work.join(format!("target-{name}")), "fetch")?;
+    }
+    let mut builds = Vec::new();
+    for (name, _, _) in crates {
+        eprintln!(
+            "\n== cold dev build: {name} (load average {})",
+            load_average()
+        );
+        let build = timed_build(&work.join(name), &work.join(format!("target-{name}")))?;
+        eprintln!(
+            "   {name}: {:.1} s wall, {:.1} s CPU, {} crates",
+            build.wall.as_secs_f64(),
+            build.cpu.as_secs_f64(),
+            build.crates
+        );
+        builds.push(build);
+    }
+    let [client, sdk, baseline] = [&builds[0], &builds[1], &builds[2]];
+    let consumer = work.join("consumer");
+    let client_target = work.join("target-consumer");
 
     eprintln!("\n== cargo xtask codegen (spec unchanged), then rebuild");
     let started = Instant::now();
@@ -223,95 +255,207 @@ fn build_cost(root: &Path) -> anyhow::Result<Vec<Row>> {
             changed.join(", ")
         );
     }
-    let unchanged =
-        started.elapsed() + timed_build(root, &client_target, &["-p", "graph-phone-client"])?;
+    let unchanged = started.elapsed() + timed_build(&consumer, &client_target)?.wall;
 
     eprintln!("\n== rebuild after the generated code changed (mtimes bumped)");
     touch_generated(root)?;
-    let rebuild = timed_build(root, &client_target, &["-p", "graph-phone-client"])?;
+    let rebuild = timed_build(&consumer, &client_target)?.wall;
 
     std::fs::remove_dir_all(&work).with_context(|| format!("cannot remove {}", work.display()))?;
-    let row = |name: &str, value: Duration, baseline: Option<(String, f64)>| Row {
+    let secs = |d: Duration| (d.as_secs_f64() * 10.0).round() / 10.0;
+    let row = |name: &str, unit: &str, value: f64, baseline: Option<(&str, f64)>| Row {
         bench: "build".to_owned(),
         name: name.to_owned(),
-        unit: "s".to_owned(),
-        value: (value.as_secs_f64() * 10.0).round() / 10.0,
-        baseline,
+        unit: unit.to_owned(),
+        value,
+        baseline: baseline.map(|(n, v)| (n.to_owned(), v)),
         max_ratio: None,
         max_value: None,
     };
+    let sdk_name = "graph-rs-sdk 3.0.1 (rustls-tls)";
+    let base_name = "reqwest (rustls) + serde + serde_json + tokio";
+    let target = |mut r: Row| {
+        r.max_ratio = Some(0.5);
+        r
+    };
     Ok(vec![
+        target(row(
+            "cold dev build of graph-phone-client: wall",
+            "s",
+            secs(client.wall),
+            Some((sdk_name, secs(sdk.wall))),
+        )),
+        target(row(
+            "cold dev build of graph-phone-client: CPU (user + sys)",
+            "s",
+            secs(client.cpu),
+            Some((sdk_name, secs(sdk.cpu))),
+        )),
         row(
-            "cold dev build of graph-phone-client with its dependencies",
-            cold,
-            Some((
-                "cold dev build of reqwest (rustls) + serde + serde_json + tokio".to_owned(),
-                (baseline.as_secs_f64() * 10.0).round() / 10.0,
-            )),
+            "cold dev build of graph-phone-client: crates compiled",
+            "crates",
+            client.crates as f64,
+            Some((sdk_name, sdk.crates as f64)),
+        ),
+        row(
+            "cold dev build of graph-phone-client: wall",
+            "s",
+            secs(client.wall),
+            Some((base_name, secs(baseline.wall))),
+        ),
+        row(
+            "cold dev build of graph-phone-client: CPU (user + sys)",
+            "s",
+            secs(client.cpu),
+            Some((base_name, secs(baseline.cpu))),
+        ),
+        row(
+            "cold dev build of graph-phone-client: crates compiled",
+            "crates",
+            client.crates as f64,
+            Some((base_name, baseline.crates as f64)),
         ),
         row(
             "cargo xtask codegen + rebuild, spec unchanged",
-            unchanged,
+            "s",
+            secs(unchanged),
             None,
         ),
         row(
             "rebuild after the generated code changed (both generated crates)",
-            rebuild,
+            "s",
+            secs(rebuild),
             None,
         ),
     ])
 }
 
-/// A scratch crate with the dependencies a hand-written Graph client would have, pinned to
-/// the workspace's Cargo.lock.
-fn write_baseline_crate(root: &Path, dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir.join("src"))?;
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        r#"[package]
-name = "build-cost-baseline"
-version = "0.0.0"
-edition = "2024"
-publish = false
+/// A consumer of graph-phone-client, and of graph-rs-sdk: each names one item of its crate.
+const CONSUMER_MAIN: &str =
+    "fn main() {\n    println!(\"{}\", graph_phone_client::OPERATIONS.len());\n}\n";
+const GRAPH_RS_SDK_MAIN: &str = "fn main() {\n    println!(\"{}\", graph_rs_sdk::GRAPH_URL);\n}\n";
 
-[dependencies]
-reqwest = { version = "0.13", default-features = false, features = ["json", "rustls"] }
+/// graph-rs-sdk as its README adds it, with rustls instead of the default native-tls.
+const GRAPH_RS_SDK_DEPS: &str = r#"graph-rs-sdk = { version = "=3.0.1", default-features = false, features = ["rustls-tls"] }
+"#;
+
+/// What a hand-written Graph client would depend on.
+const BASELINE_DEPS: &str = r#"reqwest = { version = "0.13", default-features = false, features = ["json", "rustls"] }
 serde = { version = "1", features = ["derive"] }
 serde_json = "1"
 tokio = { version = "1", features = ["macros", "rt-multi-thread", "net", "time", "sync"] }
+"#;
 
-[profile.dev.package."*"]
-debug = false
+const BASELINE_MAIN: &str = "fn main() {\n    let _ = reqwest::Client::new();\n    let _: serde_json::Value = serde_json::json!({});\n}\n";
 
-# Not a member of the graph-phone workspace it sits under.
-[workspace]
-"#,
-    )?;
+/// A fresh binary crate outside the workspace with `deps` as its dependencies, cargo's
+/// default dev profile, and the workspace's Cargo.lock (so shared dependencies are the
+/// versions the workspace builds; cargo adds what the lock lacks).
+fn write_scratch_crate(
+    root: &Path,
+    dir: &Path,
+    name: &str,
+    deps: &str,
+    main: &str,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir.join("src"))?;
     std::fs::write(
-        dir.join("src/main.rs"),
-        "fn main() {\n    let _ = reqwest::Client::new();\n    let _: serde_json::Value = serde_json::json!({});\n}\n",
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"build-cost-{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\n{deps}\n# Not a member of the graph-phone workspace it sits under.\n[workspace]\n"
+        ),
     )?;
+    std::fs::write(dir.join("src/main.rs"), main)?;
     std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))
-        .context("copying Cargo.lock into the baseline crate")?;
+        .with_context(|| format!("copying Cargo.lock into {}", dir.display()))?;
     Ok(())
 }
 
-/// Wall time of `cargo build` in `dir` with `target` as the target directory.
-fn timed_build(dir: &Path, target: &Path, args: &[&str]) -> anyhow::Result<Duration> {
-    let started = Instant::now();
+/// Runs `cargo <subcommand>` in `dir` with `target` as the target directory.
+fn cargo_in(dir: &Path, target: &Path, subcommand: &str) -> anyhow::Result<()> {
     let status = Command::new(cargo())
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target)
-        .env("CARGO_INCREMENTAL", "0")
-        .arg("build")
-        .args(args)
+        .arg(subcommand)
+        .arg("--quiet")
         .status()
+        .with_context(|| format!("cannot run cargo {subcommand} in {}", dir.display()))?;
+    if !status.success() {
+        bail!("cargo {subcommand} in {} failed ({status})", dir.display());
+    }
+    Ok(())
+}
+
+/// What one `cargo build` cost.
+struct Build {
+    wall: Duration,
+    /// User + system time of cargo and every process it ran (rustc, build scripts, cc).
+    cpu: Duration,
+    /// Packages compiled (`Compiling` lines).
+    crates: usize,
+}
+
+/// `cargo build` in `dir` with `target` as the target directory, its output echoed.
+fn timed_build(dir: &Path, target: &Path) -> anyhow::Result<Build> {
+    let cpu_before = children_cpu_time();
+    let started = Instant::now();
+    let mut child = Command::new(cargo())
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_INCREMENTAL", "0")
+        .env("CARGO_TERM_PROGRESS_WHEN", "never")
+        .arg("build")
+        .stderr(Stdio::piped())
+        .spawn()
         .with_context(|| format!("cannot run cargo build in {}", dir.display()))?;
-    let elapsed = started.elapsed();
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let mut crates = 0;
+    for line in BufReader::new(stderr).lines() {
+        let line =
+            line.with_context(|| format!("reading cargo build's output in {}", dir.display()))?;
+        if line.trim_start().starts_with("Compiling ") {
+            crates += 1;
+        }
+        eprintln!("{line}");
+    }
+    let status = child.wait()?;
+    let wall = started.elapsed();
     if !status.success() {
         bail!("cargo build in {} failed ({status})", dir.display());
     }
-    Ok(elapsed)
+    Ok(Build {
+        wall,
+        cpu: children_cpu_time().saturating_sub(cpu_before),
+        crates,
+    })
+}
+
+/// User + system CPU time of every child process waited for so far (and of their waited-for
+/// descendants), from `getrusage(RUSAGE_CHILDREN)`; zero where that does not exist.
+fn children_cpu_time() -> Duration {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage writes one `rusage` into the zeroed struct it is given.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) } != 0 {
+            return Duration::ZERO;
+        }
+        let tv = |t: libc::timeval| {
+            Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+        };
+        tv(usage.ru_utime) + tv(usage.ru_stime)
+    }
+    #[cfg(not(unix))]
+    {
+        Duration::ZERO
+    }
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// Bumps the modification time of every generated Rust file, as a real spec change would.

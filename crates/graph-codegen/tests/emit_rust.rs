@@ -144,6 +144,11 @@ publish = false
 
 [workspace]
 
+# The emitted code's `#[cfg_attr(feature = "schemars", ...)]`, compiled with it on.
+[features]
+default = ["schemars"]
+schemars = []
+
 [dependencies]
 graph-phone-types = {{ path = {types:?} }}
 serde = {{ version = "1", features = ["derive"] }}

@@ -181,7 +181,7 @@ async fn emulator_getters() -> (graph_phone_emulator::RunningEmulator, Getter, G
     .unwrap();
     let generated = Getter::Generated(client.user("alice@contoso.com").phone_methods());
     let hand_written = Getter::HandWritten {
-        http: reqwest::Client::new(),
+        http: plain_http_client(),
         url: format!(
             "{base}/users/alice@contoso.com/authentication/phoneMethods/{}",
             PhoneMethodId::MOBILE_ID
@@ -246,7 +246,7 @@ async fn page(name: &str) {
     .token_provider(StaticToken::new("t"))
     .build()
     .unwrap();
-    let http = reqwest::Client::new();
+    let http = plain_http_client();
     let url = format!("http://{addr}/v1.0/me/authentication/phoneMethods");
     let phones = client.me().phone_methods();
     let (a, b) = compare(
@@ -292,4 +292,14 @@ fn main() {
     if selected(name) {
         current_thread().block_on(page(name));
     }
+}
+
+/// The hand-written side's `reqwest::Client`, with the TLS configuration the runtime's
+/// features select: under the default `rustls` feature reqwest panics on a client built
+/// without one (reqwest's `rustls-no-provider`).
+fn plain_http_client() -> reqwest::Client {
+    graph_phone_client::runtime::http_client_builder()
+        .expect("TLS configuration")
+        .build()
+        .expect("HTTP client builds")
 }

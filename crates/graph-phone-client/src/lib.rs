@@ -128,12 +128,33 @@
 //!
 //! # Features
 //!
-//! - `rustls` (default): HTTPS through reqwest's rustls backend. Without it the client
-//!   speaks plain HTTP only, which is all the loopback emulator needs
-//!   (`default-features = false`).
+//! TLS, forwarded to graph-phone-runtime (the backend of the `reqwest::Client` the runtime
+//! builds; one given to `RuntimeBuilder::http_client` keeps its own):
+//!
+//! - `rustls` (default): rustls with the *ring* crypto provider and the platform's
+//!   certificate verifier. The provider is given to this client only; no process-wide
+//!   default is installed.
+//! - `rustls-aws-lc`: rustls with the aws-lc-rs provider (compiles the aws-lc C library:
+//!   tens of seconds more on a cold build). Takes precedence over `rustls`.
+//! - `native-tls`: the platform's TLS library (OpenSSL on Linux, which needs `libssl-dev`
+//!   or its equivalent to build). Takes precedence over both rustls features; with
+//!   `default-features = false` rustls is not compiled at all.
+//! - none (`default-features = false`): plain HTTP only, which is all the loopback
+//!   emulator needs.
+//!
+//! Under the default `rustls`, reqwest is compiled with `rustls-no-provider` and panics
+//! when any other `reqwest::Client` in the program is built without a TLS configuration
+//! (`reqwest::Client::new()`) unless a process-wide rustls provider is installed or
+//! something enables reqwest's own `rustls` or `native-tls` feature: build such clients
+//! from `runtime::http_client_builder()`.
+//!
+//! Others:
+//!
 //! - `azure-identity`: `AzureCredential`, a [`TokenProvider`] over any azure_identity
 //!   credential; its documentation shows the client credentials flow and the Azure CLI
 //!   credential (`examples/azure_identity.rs`).
+//! - `schemars`: `schemars::JsonSchema` on every model (forwarded to graph-phone-types,
+//!   where it is on by default; off here, to keep a consumer's build short).
 
 #![deny(missing_docs)]
 

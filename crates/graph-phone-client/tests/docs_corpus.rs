@@ -744,7 +744,12 @@ async fn documentation_examples_round_trip_and_replay_against_the_emulator() {
         "corpus names operations spec/openapi.json lacks: {unknown:?}"
     );
 
-    let http = reqwest::Client::new();
+    // From the runtime's builder: with the default `rustls` feature reqwest panics on a
+    // client built without a TLS configuration (reqwest's `rustls-no-provider`).
+    let http = graph_phone_client::runtime::http_client_builder()
+        .unwrap()
+        .build()
+        .unwrap();
     let mut failures = Vec::new();
     let (mut objects, mut replays, mut deviations) = (0, 0, 0);
     let mut replayed_ops = BTreeSet::new();

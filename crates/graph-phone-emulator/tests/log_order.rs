@@ -4,6 +4,8 @@
 //! applied before their record is written, so for one client sending one request after
 //! another the log order is also the order of the changes.
 
+mod support;
+
 use std::time::Duration;
 
 use graph_phone_emulator::{Emulator, FaultKind, FaultRule, Tenant};
@@ -23,7 +25,7 @@ async fn the_log_is_in_the_order_requests_finished() {
         )
         .times(1),
     );
-    let http = reqwest::Client::new();
+    let http = support::http_client();
     let get = |route: &'static str, crid: &'static str| {
         let request = http
             .get(format!("{}/me/authentication/{route}", emu.base_url()))

@@ -12,6 +12,8 @@
 //! an operation whose self-service `spec/permissions.toml` marks not supported (the metadata
 //! has it, the documentation does not) must be routed and refused with 403 `accessDenied`.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -169,7 +171,7 @@ impl Emu {
             .expect("emulator starts");
         Self {
             running,
-            http: reqwest::Client::builder().no_proxy().build().unwrap(),
+            http: support::http_client(),
             tenant,
         }
     }

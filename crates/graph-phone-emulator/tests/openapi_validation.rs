@@ -14,6 +14,8 @@
 //!   business-rule errors of the phone rules (the emulator README's status table), never
 //!   400 `BadRequest`.
 
+mod support;
+
 use std::path::Path;
 
 use graph_phone_emulator::{Emulator, PhoneMethod, PhoneType, Principal, RunningEmulator, Tenant};
@@ -360,7 +362,7 @@ impl Emu {
                 .start()
                 .await
                 .expect("emulator starts"),
-            http: reqwest::Client::builder().no_proxy().build().unwrap(),
+            http: support::http_client(),
         }
     }
 

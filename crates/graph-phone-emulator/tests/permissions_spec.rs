@@ -22,6 +22,8 @@
 //! `/users/{own id}/...`); the others use `/users/{id}/...`. Every write starts from the
 //! example tenant, so each is valid on its own. The counts are printed (`--nocapture`).
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -448,7 +450,7 @@ async fn the_emulator_enforces_spec_permissions_toml_in_both_directions() {
         .await
         .expect("emulator starts");
     let base = emu.base_url();
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let http = support::http_client();
     let handle = emu.handle();
     let mut failures = Vec::new();
     // Every write starts from the example state: reset after any write that succeeded.

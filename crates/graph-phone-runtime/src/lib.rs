@@ -137,8 +137,28 @@
 //!
 //! # Features
 //!
-//! - `rustls` (default): HTTPS via reqwest's `rustls` feature. Without it the runtime
-//!   speaks plain HTTP only, which is what the loopback tests need.
+//! The TLS backend of the `reqwest::Client` the runtime builds (one given to
+//! [`RuntimeBuilder::http_client`] keeps its own):
+//!
+//! - `rustls` (default): rustls with the *ring* crypto provider, the platform's
+//!   certificate verifier (rustls-platform-verifier), TLS 1.2 and 1.3. The provider is
+//!   given to this client only; the runtime never installs a process-wide default.
+//! - `rustls-aws-lc`: the same with the aws-lc-rs provider (what reqwest's own `rustls`
+//!   feature uses; it compiles the aws-lc C library, which adds tens of seconds to a cold
+//!   build). Takes precedence over `rustls` when both are on, so adding it to the
+//!   default features is enough.
+//! - `native-tls`: the platform's TLS library (OpenSSL on Linux, which needs its headers
+//!   to build: `libssl-dev` on Debian and Ubuntu; SChannel on Windows;
+//!   Security.framework on macOS). Takes precedence over both rustls features.
+//! - None of them (`default-features = false`): plain `http://` only, which is what the
+//!   loopback emulator needs; an `https://` base URL then fails at the first request.
+//!
+//! Under `rustls` (ring) reqwest is compiled with its `rustls-no-provider` feature, and
+//! reqwest panics when any `reqwest::Client` is built without a TLS configuration
+//! (`reqwest::Client::new()`, including in your own code or tests) unless the program
+//! installed a process-wide rustls `CryptoProvider` or something in the build enables
+//! reqwest's own `rustls` or `native-tls` feature. Build other clients from
+//! [`http_client_builder`], which sets the same TLS configuration as the runtime's.
 //! - `azure-identity`: `AzureCredential`, an adapter from azure_core's `TokenCredential`.
 #![deny(missing_docs)]
 
@@ -150,6 +170,7 @@ mod input;
 mod paging;
 mod retry;
 mod runtime;
+mod tls;
 mod token;
 
 #[cfg(feature = "azure-identity")]
@@ -167,6 +188,7 @@ pub use runtime::{
     API_VERSION, CLIENT_REQUEST_ID, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_ERROR_BODY_BYTES,
     GraphRuntime, INCLUDE_UNKNOWN_ENUM_MEMBERS, RETRY_ATTEMPT, RuntimeBuilder, from_progenitor,
 };
+pub use tls::http_client_builder;
 pub use token::{
     AccessToken, CachingTokenProvider, DEFAULT_REFRESH_SKEW, SecretString, StaticToken, TokenError,
     TokenProvider,

@@ -317,7 +317,7 @@ impl RuntimeBuilder {
         }
         let http = match self.http {
             Some(client) => client,
-            None => reqwest::Client::builder()
+            None => crate::tls::http_client_builder()?
                 .connect_timeout(self.timeouts.connect)
                 .redirect(reqwest::redirect::Policy::none())
                 .user_agent(self.user_agent)

@@ -50,6 +50,12 @@
 //! ```
 //! - `Debug` never prints personal data or secrets (phone numbers, email addresses,
 //!   passwords, secret keys, Temporary Access Passes) nor the values of unknown properties.
+//!
+//! # Features
+//!
+//! - `schemars` (default): `schemars::JsonSchema` for every model, for JSON Schema of the
+//!   payloads. graph-phone-client depends on this crate without it (schemars and its derives
+//!   are seconds of a cold build) and forwards it as its own `schemars` feature.
 
 #![deny(missing_docs)]
 

@@ -11,11 +11,13 @@
 //!
 //! The remaining `pub` items are called by generated code and hidden from the docs.
 
+#[cfg(feature = "schemars")]
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
 use base64::Engine as _;
+#[cfg(feature = "schemars")]
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -116,6 +118,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl<T: JsonSchema> JsonSchema for Patch<T> {
     fn inline_schema() -> bool {
         true
@@ -169,6 +172,7 @@ impl<'de> Deserialize<'de> for Base64 {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl JsonSchema for Base64 {
     fn inline_schema() -> bool {
         true
@@ -242,6 +246,7 @@ impl<'de> Deserialize<'de> for IsoDuration {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl JsonSchema for IsoDuration {
     fn inline_schema() -> bool {
         true
@@ -337,6 +342,7 @@ impl<'de, F: From<String>> Deserialize<'de> for Flags<F> {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl<F: JsonSchema> JsonSchema for Flags<F> {
     fn schema_name() -> Cow<'static, str> {
         format!("FlagsOf{}", F::schema_name()).into()
@@ -397,6 +403,7 @@ impl<'de, T> Deserialize<'de> for TypeTag<T> {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl<T: ODataTyped> JsonSchema for TypeTag<T> {
     fn inline_schema() -> bool {
         true
@@ -546,6 +553,7 @@ where
 /// The schema of an evolvable enum: a string, listing the known members without rejecting
 /// others.
 #[doc(hidden)]
+#[cfg(feature = "schemars")]
 pub fn evolvable_enum_schema(known: &[&str]) -> Schema {
     json_schema!({
         "anyOf": [
@@ -557,6 +565,7 @@ pub fn evolvable_enum_schema(known: &[&str]) -> Schema {
 
 /// The schema of a polymorphic enum: one of the known subtypes, or any object.
 #[doc(hidden)]
+#[cfg(feature = "schemars")]
 pub fn polymorphic_schema(description: &str, subtypes: Vec<Schema>) -> Schema {
     let mut any_of = subtypes;
     any_of.push(json_schema!({ "type": "object" }));

@@ -414,7 +414,8 @@ impl<'a> Plan<'a> {
         Ok(quote! {
             #doc
             #deprecated
-            #[derive(Clone, PartialEq, #derive_default ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+            #[derive(Clone, PartialEq, #derive_default ::serde::Serialize, ::serde::Deserialize)]
+            #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
             pub struct #name {
                 #(#fields)*
             }
@@ -550,7 +551,8 @@ impl<'a> Plan<'a> {
         let debug_impl = debug_impl(&name, &debug);
         Ok(quote! {
             #doc
-            #[derive(Clone, PartialEq, #derive_default ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+            #[derive(Clone, PartialEq, #derive_default ::serde::Serialize, ::serde::Deserialize)]
+            #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
             pub struct #name {
                 #(#fields)*
             }
@@ -762,6 +764,7 @@ impl<'a> Plan<'a> {
                 }
             }
 
+            #[cfg(feature = "schemars")]
             impl ::schemars::JsonSchema for #name {
                 fn schema_name() -> ::std::borrow::Cow<'static, str> {
                     #schema_name.into()
@@ -911,6 +914,7 @@ impl<'a> Plan<'a> {
                 }
             }
 
+            #[cfg(feature = "schemars")]
             impl ::schemars::JsonSchema for #name {
                 fn schema_name() -> ::std::borrow::Cow<'static, str> {
                     #schema_name.into()

@@ -598,7 +598,8 @@ pub async fn run(cfg: Config) -> Figures {
     let base = emu.base_url();
     // One connection pool for every client (building one per token is slow); like the
     // runtime's own client, it follows no redirects.
-    let http = reqwest::Client::builder()
+    let http = graph_phone_client::runtime::http_client_builder()
+        .expect("TLS configuration")
         .connect_timeout(Duration::from_secs(5))
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -59,7 +59,7 @@ impl Resp {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().build().unwrap()
+    crate::support::http_client()
 }
 
 impl Ctx {

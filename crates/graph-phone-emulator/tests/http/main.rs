@@ -12,3 +12,5 @@ mod query;
 mod server;
 mod shapes;
 mod state;
+#[path = "../support/mod.rs"]
+mod support;

@@ -6,14 +6,8 @@
 /// The `alternativeSecurityId` complex type.
 ///
 /// Graph complex type `microsoft.graph.alternativeSecurityId`.
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AlternativeSecurityId {
     /// For internal use only
     #[serde(
@@ -141,6 +135,7 @@ impl<'de> ::serde::Deserialize<'de> for AttestationLevel {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl ::schemars::JsonSchema for AttestationLevel {
     fn schema_name() -> ::std::borrow::Cow<'static, str> {
         "AttestationLevel".into()
@@ -517,6 +512,7 @@ impl<'de> ::serde::Deserialize<'de> for AuthenticationMethod {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl ::schemars::JsonSchema for AuthenticationMethod {
     fn schema_name() -> ::std::borrow::Cow<'static, str> {
         "AuthenticationMethod".into()
@@ -659,6 +655,7 @@ impl<'de> ::serde::Deserialize<'de> for AuthenticationMethodKeyStrength {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl ::schemars::JsonSchema for AuthenticationMethodKeyStrength {
     fn schema_name() -> ::std::borrow::Cow<'static, str> {
         "AuthenticationMethodKeyStrength".into()
@@ -778,6 +775,7 @@ impl<'de> ::serde::Deserialize<'de> for AuthenticationMethodPlatform {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl ::schemars::JsonSchema for AuthenticationMethodPlatform {
     fn schema_name() -> ::std::borrow::Cow<'static, str> {
         "AuthenticationMethodPlatform".into()
@@ -897,6 +895,7 @@ impl<'de> ::serde::Deserialize<'de> for AuthenticationMethodSignInState {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl ::schemars::JsonSchema for AuthenticationMethodSignInState {
     fn schema_name() -> ::std::borrow::Cow<'static, str> {
         "AuthenticationMethodSignInState".into()
@@ -1001,6 +1000,7 @@ impl<'de> ::serde::Deserialize<'de> for AuthenticationPhoneType {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl ::schemars::JsonSchema for AuthenticationPhoneType {
     fn schema_name() -> ::std::borrow::Cow<'static, str> {
         "AuthenticationPhoneType".into()
@@ -1013,14 +1013,8 @@ impl ::schemars::JsonSchema for AuthenticationPhoneType {
 /// The `device` entity type.
 ///
 /// Graph entity type `microsoft.graph.device`.
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Device {
     /// The unique idenfier for an entity. Read-only.
     #[serde(rename = "id")]
@@ -1245,14 +1239,8 @@ impl ::std::fmt::Debug for Device {
 /// The `directoryObject` entity type.
 ///
 /// Graph entity type `microsoft.graph.directoryObject`.
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DirectoryObject {
     /// The unique idenfier for an entity. Read-only.
     #[serde(rename = "id")]
@@ -1289,14 +1277,8 @@ impl ::std::fmt::Debug for DirectoryObject {
 /// The `emailAuthenticationMethod` entity type.
 ///
 /// Graph entity type `microsoft.graph.emailAuthenticationMethod`.
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct EmailAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.emailAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -1344,14 +1326,8 @@ impl ::std::fmt::Debug for EmailAuthenticationMethod {
 /// The `externalAuthenticationMethod` entity type.
 ///
 /// Graph entity type `microsoft.graph.externalAuthenticationMethod`.
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ExternalAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.externalAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -1400,14 +1376,8 @@ impl ::std::fmt::Debug for ExternalAuthenticationMethod {
 /// The `fido2AuthenticationMethod` entity type.
 ///
 /// Graph entity type `microsoft.graph.fido2AuthenticationMethod`.
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Fido2AuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.fido2AuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -1491,14 +1461,8 @@ impl ::std::fmt::Debug for Fido2AuthenticationMethod {
 /// The status of a long-running operation.
 ///
 /// Graph entity type `microsoft.graph.longRunningOperation`.
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct LongRunningOperation {
     /// The unique idenfier for an entity. Read-only.
     #[serde(rename = "id")]
@@ -1656,6 +1620,7 @@ impl<'de> ::serde::Deserialize<'de> for LongRunningOperationStatus {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl ::schemars::JsonSchema for LongRunningOperationStatus {
     fn schema_name() -> ::std::borrow::Cow<'static, str> {
         "LongRunningOperationStatus".into()
@@ -1668,14 +1633,8 @@ impl ::schemars::JsonSchema for LongRunningOperationStatus {
 /// The `microsoftAuthenticatorAuthenticationMethod` entity type.
 ///
 /// Graph entity type `microsoft.graph.microsoftAuthenticatorAuthenticationMethod`.
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct MicrosoftAuthenticatorAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.microsoftAuthenticatorAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -1825,6 +1784,7 @@ impl<'de> ::serde::Deserialize<'de> for PasskeyType {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl ::schemars::JsonSchema for PasskeyType {
     fn schema_name() -> ::std::borrow::Cow<'static, str> {
         "PasskeyType".into()
@@ -1837,14 +1797,8 @@ impl ::schemars::JsonSchema for PasskeyType {
 /// The `passwordAuthenticationMethod` entity type.
 ///
 /// Graph entity type `microsoft.graph.passwordAuthenticationMethod`.
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PasswordAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.passwordAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -1889,14 +1843,8 @@ impl ::std::fmt::Debug for PasswordAuthenticationMethod {
 /// The `phoneAuthenticationMethod` entity type.
 ///
 /// Graph entity type `microsoft.graph.phoneAuthenticationMethod`.
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PhoneAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.phoneAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -1949,14 +1897,8 @@ impl ::std::fmt::Debug for PhoneAuthenticationMethod {
 /// The `platformCredentialAuthenticationMethod` entity type.
 ///
 /// Graph entity type `microsoft.graph.platformCredentialAuthenticationMethod`.
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PlatformCredentialAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.platformCredentialAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -2013,14 +1955,8 @@ impl ::std::fmt::Debug for PlatformCredentialAuthenticationMethod {
 /// The `qrCodePinAuthenticationMethod` entity type.
 ///
 /// Graph entity type `microsoft.graph.qrCodePinAuthenticationMethod`.
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct QrCodePinAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.qrCodePinAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -2061,14 +1997,8 @@ impl ::std::fmt::Debug for QrCodePinAuthenticationMethod {
 /// The `softwareOathAuthenticationMethod` entity type.
 ///
 /// Graph entity type `microsoft.graph.softwareOathAuthenticationMethod`.
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct SoftwareOathAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.softwareOathAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -2113,14 +2043,8 @@ impl ::std::fmt::Debug for SoftwareOathAuthenticationMethod {
 /// The `temporaryAccessPassAuthenticationMethod` entity type.
 ///
 /// Graph entity type `microsoft.graph.temporaryAccessPassAuthenticationMethod`.
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TemporaryAccessPassAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.temporaryAccessPassAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -2200,14 +2124,8 @@ impl ::std::fmt::Debug for TemporaryAccessPassAuthenticationMethod {
 /// The `webauthnAuthenticationExtensionsClientOutputs` complex type.
 ///
 /// Graph complex type `microsoft.graph.webauthnAuthenticationExtensionsClientOutputs`.
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebauthnAuthenticationExtensionsClientOutputs {
     /// Properties this crate does not know, kept as read and written back.
     #[serde(flatten)]
@@ -2232,14 +2150,8 @@ impl ::std::fmt::Debug for WebauthnAuthenticationExtensionsClientOutputs {
 /// The `webauthnAuthenticatorAttestationResponse` complex type.
 ///
 /// Graph complex type `microsoft.graph.webauthnAuthenticatorAttestationResponse`.
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebauthnAuthenticatorAttestationResponse {
     /// The `attestationObject` property.
     #[serde(
@@ -2276,14 +2188,8 @@ impl ::std::fmt::Debug for WebauthnAuthenticatorAttestationResponse {
 /// The `webauthnPublicKeyCredential` complex type.
 ///
 /// Graph complex type `microsoft.graph.webauthnPublicKeyCredential`.
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebauthnPublicKeyCredential {
     /// The `clientExtensionResults` property.
     #[serde(
@@ -2324,14 +2230,8 @@ impl ::std::fmt::Debug for WebauthnPublicKeyCredential {
 /// The `windowsHelloForBusinessAuthenticationMethod` entity type.
 ///
 /// Graph entity type `microsoft.graph.windowsHelloForBusinessAuthenticationMethod`.
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WindowsHelloForBusinessAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.windowsHelloForBusinessAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -2384,13 +2284,8 @@ impl ::std::fmt::Debug for WindowsHelloForBusinessAuthenticationMethod {
 }
 
 /// The body that creates a [`PhoneAuthenticationMethod`] (`POST` to `me/authentication/phoneMethods`, `users/{user-id}/authentication/phoneMethods`): its writable properties. A create must carry `phoneNumber` and `phoneType`: build it with [`PhoneAuthenticationMethodCreate::new`].
-#[derive(
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PhoneAuthenticationMethodCreate {
     /// Always written as `#microsoft.graph.phoneAuthenticationMethod`.
     #[serde(rename = "@odata.type", default)]
@@ -2438,14 +2333,8 @@ impl ::std::fmt::Debug for PhoneAuthenticationMethodCreate {
 }
 
 /// The body that updates a [`PhoneAuthenticationMethod`] (`PATCH` to an item of `me/authentication/phoneMethods`, `users/{user-id}/authentication/phoneMethods`): its writable properties, each sent only if not [`Patch::Unchanged`](crate::support::Patch::Unchanged).
-#[derive(
-    Clone,
-    PartialEq,
-    Default,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PhoneAuthenticationMethodUpdate {
     /// The phone number to text or call for authentication. Phone numbers use the format +{country code} {number}x{extension}, with extension optional. For example, +1 5555551234 or +1 5555551234x123 are valid. Numbers are rejected when creating or updating if they do not match the required format.
     #[serde(
