@@ -49,6 +49,8 @@ azure_identity() {
     cargo clippy "${crates[@]}" --all-targets --features azure-identity --locked -- -D warnings
     step "azure-identity: the adapter's unit tests (graph-phone-runtime)"
     cargo test -p graph-phone-runtime --features azure-identity --lib --locked --quiet
+    step "azure-identity: the example's credentials build under each TLS backend's transport"
+    cargo test -p graph-phone-client --features azure-identity --test azure_identity --locked --quiet
     step "azure-identity: doctests (the example in AzureCredential's documentation)"
     cargo test -p graph-phone-client --features azure-identity --doc --locked --quiet
     step "azure-identity: rustdoc (warnings denied)"

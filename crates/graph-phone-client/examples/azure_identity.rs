@@ -51,6 +51,10 @@ fn client_secret_credential(cloud: &Cloud) -> anyhow::Result<Arc<dyn TokenCreden
     let options = ClientSecretCredentialOptions {
         client_options: ClientOptions {
             cloud: Some(Arc::new(CloudConfiguration::Custom(authority))),
+            // The Graph client's TLS backend for the sign-in requests too: azure_core's
+            // default transport panics under the default `rustls` feature (see
+            // `AzureCredential::transport`).
+            transport: Some(AzureCredential::transport()?),
             ..Default::default()
         },
     };

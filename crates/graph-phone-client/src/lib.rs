@@ -230,5 +230,9 @@ mod tests {
             ["pub struct ConversionError(::std::borrow::Cow<'static, str>);"]
         );
         assert!(!source.contains("api-version"));
+        // progenitor's `Client::new` built its own reqwest client (no TLS backend under the
+        // default `rustls` feature: a panic), bypassing the runtime's.
+        assert!(!source.contains("pub fn new("), "Client::new is generated again");
+        assert!(source.contains("pub fn new_with_client("));
     }
 }

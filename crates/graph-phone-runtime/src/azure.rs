@@ -33,6 +33,31 @@ impl AzureCredential {
     pub fn new(credential: Arc<dyn TokenCredential>) -> Self {
         Self { credential }
     }
+
+    /// The HTTP transport to give a credential that sends requests (its
+    /// `ClientOptions::transport`; `ClientSecretCredential` signs in over HTTPS):
+    /// a `reqwest::Client` with this crate's TLS backend ([`crate::http_client_builder`]),
+    /// 20 s to connect, 60 s per read and no redirects, as azure_core's own.
+    ///
+    /// Needed under the default `rustls` feature: azure_core builds its default transport
+    /// with `reqwest::ClientBuilder::new()`, which panics there when nothing in the program
+    /// installed a process-wide rustls provider (see [`crate::http_client_builder`]).
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::InvalidInput`] (field `tls`) when the TLS backend cannot be set up.
+    pub fn transport() -> Result<azure_core::http::Transport, crate::Error> {
+        let client = crate::http_client_builder()?
+            .connect_timeout(std::time::Duration::from_secs(20))
+            .read_timeout(std::time::Duration::from_secs(60))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| crate::Error::InvalidInput {
+                field: "tls",
+                reason: format!("the credential's HTTP client: {e}"),
+            })?;
+        Ok(azure_core::http::Transport::new(Arc::new(client)))
+    }
 }
 
 #[async_trait::async_trait]

@@ -452,7 +452,7 @@ impl GraphRuntime {
 
     /// The context of `operation_id`, or [`Error::UnknownOperation`] when the table does
     /// not have it: the runtime fails closed, so that a client built without the table
-    /// (progenitor's `Client::new` over a bare runtime) cannot skip the availability
+    /// (progenitor's `Client::new_with_client` over a bare runtime) cannot skip the availability
     /// check of a national cloud.
     pub(crate) fn op_ctx(&self, operation_id: &str) -> Result<OpCtx, Error> {
         let spec = self

@@ -24,8 +24,8 @@
 /// That feature compiles reqwest with `rustls-no-provider`, and reqwest then panics when a
 /// client is built without a TLS configuration unless the program installed a
 /// process-wide rustls `CryptoProvider` or enabled reqwest's own `rustls` or `native-tls`
-/// feature: `reqwest::Client::new()`, `reqwest::Client::builder().build()` and the
-/// generated progenitor `Client::new` all do that. Building from this function does not.
+/// feature: `reqwest::Client::new()` and `reqwest::Client::builder().build()` do that.
+/// Building from this function does not.
 ///
 /// # Errors
 ///

@@ -217,6 +217,7 @@ pub fn progenitor_source(spec: &openapiv3::OpenAPI, api: &Api) -> Result<String,
         message: format!("progenitor's output does not parse: {e}"),
     })?;
     strip_api_version(&mut file);
+    drop_default_constructor(&mut file)?;
     check_no_models(&file, api)?;
     let doc = " The progenitor client for `spec/openapi.json`: one async method per operation \
                (named by its operationId). Reach it through `GraphClient::progenitor`; the \
@@ -253,6 +254,37 @@ fn strip_api_version(file: &mut syn::File) {
         }
     }
     Strip.visit_file_mut(file);
+}
+
+/// Removes progenitor's `Client::new(baseurl, inner)`: it builds its own `reqwest::Client`
+/// (15 s timeouts, `build().unwrap()`), bypassing the runtime's HTTP client and its TLS
+/// backend; under the default `rustls` feature (reqwest's `rustls-no-provider`) that client
+/// panics. `Client::new_with_client` stays: it takes the runtime's client, which
+/// `GraphClient` hands it.
+fn drop_default_constructor(file: &mut syn::File) -> Result<(), Error> {
+    let mut removed = 0;
+    for item in &mut file.items {
+        let syn::Item::Impl(imp) = item else { continue };
+        let is_client = imp.trait_.is_none()
+            && matches!(&*imp.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
+        if !is_client {
+            continue;
+        }
+        let before = imp.items.len();
+        imp.items
+            .retain(|i| !matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
+        removed += before - imp.items.len();
+    }
+    if removed != 1 {
+        return Err(Error::Emit {
+            element: openapi::OPENAPI_PATH.to_owned(),
+            message: format!(
+                "expected one `Client::new` in progenitor's output, found {removed}; \
+                 progenitor changed its output, update emit::client::drop_default_constructor"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Whether a literal among `tokens` (at any depth) contains `"api-version"`.
