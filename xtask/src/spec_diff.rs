@@ -38,6 +38,8 @@ use graph_codegen::{PathRequest, Slice, csdl};
 
 use crate::files;
 
+/// The spec directory, relative to the workspace root.
+const SPEC_DIR: &str = "spec";
 /// The trimmed spec, relative to the workspace root.
 const SPEC: &str = "spec/graph-phone.csdl";
 /// The slice definition.
@@ -49,15 +51,32 @@ const PERMISSIONS: &str = "spec/permissions.toml";
 
 #[derive(clap::Args, Debug)]
 pub struct SpecDiffArgs {
-    /// The old version of the trimmed spec (a CSDL file). Relative paths are relative to the
-    /// workspace root.
-    #[arg(long, required_unless_present = "base", conflicts_with = "base")]
+    /// The old version of the trimmed spec (a CSDL file), compared on its own (see
+    /// `--old-spec` to compare every input). Relative paths are relative to the workspace
+    /// root.
+    #[arg(
+        long,
+        required_unless_present_any = ["base", "old_spec"],
+        conflicts_with_all = ["base", "old_spec"]
+    )]
     old: Option<PathBuf>,
+    /// The old version of a whole spec directory (like `spec/`: `slice.toml`, `overlay.toml`,
+    /// `permissions.toml`, the trimmed CSDL `<name>.csdl` and `clouds/*.csdl`): every input of
+    /// `cargo xtask codegen` is compared with `--new-spec`'s, on what code generation makes of
+    /// each.
+    #[arg(long, conflicts_with = "base")]
+    old_spec: Option<PathBuf>,
+    /// The new version of a whole spec directory, for `--old-spec`.
+    #[arg(long, requires = "old_spec", default_value = SPEC_DIR)]
+    new_spec: PathBuf,
     /// The new version of the trimmed spec.
     #[arg(long, default_value = SPEC)]
     new: PathBuf,
-    /// A git revision (`origin/main`): the old version is the new file's path at that revision
-    /// (`git show REV:spec/graph-phone.csdl`), its slice definition too if it has one.
+    /// A git revision (`origin/main`): every input of code generation at that revision
+    /// (`git show REV:spec/...`) is compared with the working tree's `spec/`, like
+    /// `--old-spec`. A revision without `spec/slice.toml`, `spec/overlay.toml` and
+    /// `spec/permissions.toml` (an older layout) is compared on the trimmed spec (`--new`'s
+    /// path), the clouds and the permissions it has.
     #[arg(long)]
     base: Option<String>,
     /// The slice definition whose navigation paths are compared.
@@ -200,6 +219,32 @@ impl Side {
 
 /// The command, with relative paths resolved against `root`.
 pub fn run_in(root: &Path, args: &SpecDiffArgs) -> anyhow::Result<Status> {
+    let whole = match (&args.old_spec, &args.base) {
+        (Some(old), _) => Some((
+            SpecSource::Dir(root.join(old)),
+            SpecSource::Dir(root.join(&args.new_spec)),
+        )),
+        (None, Some(rev)) if has_every_input(root, rev) => Some((
+            SpecSource::Git {
+                root,
+                rev,
+                dir: SPEC_DIR,
+            },
+            SpecSource::Dir(root.join(SPEC_DIR)),
+        )),
+        (None, Some(rev)) => {
+            eprintln!(
+                "note: {rev} lacks {SLICE}, spec/overlay.toml or {PERMISSIONS}: comparing the \
+                 trimmed spec, the clouds and the permissions only"
+            );
+            None
+        }
+        (None, None) => None,
+    };
+    if let Some((old, new)) = whole {
+        let report = compare_specs(root, &old, &new)?;
+        return finish(root, args, &report);
+    }
     let rel = |p: &Path| files::relative(root, p);
     let read = |path: &str| files::read(root, path);
 
@@ -271,10 +316,13 @@ pub fn run_in(root: &Path, args: &SpecDiffArgs) -> anyhow::Result<Status> {
         .transpose()?;
 
     let report = compare(&old, &new, overlay.as_ref())?;
+    finish(root, args, &report)
+}
+
+/// Writes the report where `args` says, in its format, and applies `--fail-on`.
+fn finish(root: &Path, args: &SpecDiffArgs, report: &SpecDiff) -> anyhow::Result<Status> {
     let text = match args.format {
-        Format::Markdown => {
-            report.to_markdown() + &release_markdown(&report, current_version(root))
-        }
+        Format::Markdown => report.to_markdown() + &release_markdown(report, current_version(root)),
         Format::Json => report.to_json(),
     };
     match &args.out {
@@ -313,6 +361,108 @@ pub fn run_in(root: &Path, args: &SpecDiffArgs) -> anyhow::Result<Status> {
         }
         _ => Ok(Status::Clean),
     }
+}
+
+/// Where a whole spec directory is read from.
+pub enum SpecSource<'a> {
+    /// A directory on disk.
+    Dir(PathBuf),
+    /// A directory of a git revision (`git show REV:DIR/...`) in the repository at `root`.
+    Git {
+        /// The repository.
+        root: &'a Path,
+        /// The revision.
+        rev: &'a str,
+        /// The directory in it, `spec`.
+        dir: &'a str,
+    },
+}
+
+impl SpecSource<'_> {
+    /// How the report names it: `spec/`, `origin/main:spec/`.
+    pub fn label(&self, root: &Path) -> String {
+        match self {
+            SpecSource::Dir(dir) => format!("{}/", files::relative(root, dir)),
+            SpecSource::Git { rev, dir, .. } => format!("{rev}:{dir}/"),
+        }
+    }
+
+    fn read(&self, name: &str) -> anyhow::Result<String> {
+        match self {
+            SpecSource::Dir(dir) => {
+                let path = dir.join(name);
+                fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))
+            }
+            SpecSource::Git { root, rev, dir } => git_show(root, rev, &format!("{dir}/{name}")),
+        }
+    }
+
+    /// `clouds/*.csdl` as `(cloud name, text)`, sorted; none if there is no such directory.
+    fn clouds(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let listed = match self {
+            SpecSource::Dir(dir) => {
+                let rel = dir.join("clouds");
+                let root = rel.parent().map(Path::to_path_buf).unwrap_or_default();
+                read_clouds_dir(&root, "clouds")?
+            }
+            SpecSource::Git { root, rev, dir } => git_clouds(root, rev, &format!("{dir}/clouds"))?,
+        };
+        Ok(listed
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, _, text)| (name, text))
+            .collect())
+    }
+
+    /// Every input of code generation, with the paths code generation reads them from
+    /// (`spec/slice.toml`, `spec/clouds/usgov.csdl`), so that errors and the clouds' specs
+    /// are named as in the repository.
+    pub fn inputs(&self) -> anyhow::Result<graph_codegen::SpecInputs> {
+        let slice = self.read("slice.toml")?;
+        let name = Slice::parse(SLICE, &slice)?.name;
+        Ok(graph_codegen::SpecInputs {
+            csdl_path: format!("{SPEC_DIR}/{name}.csdl"),
+            csdl: self.read(&format!("{name}.csdl"))?,
+            slice_path: SLICE.into(),
+            slice,
+            overlay_path: "spec/overlay.toml".into(),
+            overlay: self.read("overlay.toml")?,
+            permissions_path: PERMISSIONS.into(),
+            permissions: self.read("permissions.toml")?,
+            clouds: self
+                .clouds()?
+                .into_iter()
+                .map(|(name, text)| (graph_codegen::trim::cloud_spec_path(&name), text))
+                .collect(),
+        })
+    }
+}
+
+/// True if `rev` has every input of code generation besides the CSDL (the slice, overlay
+/// and permissions).
+fn has_every_input(root: &Path, rev: &str) -> bool {
+    [SLICE, "spec/overlay.toml", PERMISSIONS]
+        .iter()
+        .all(|p| git_show(root, rev, p).is_ok())
+}
+
+/// Runs code generation on both spec directories and compares what it made
+/// ([`diff::diff_generated`]). An error names the side.
+/// Labels are relative to `root`.
+pub fn compare_specs(
+    root: &Path,
+    old: &SpecSource<'_>,
+    new: &SpecSource<'_>,
+) -> anyhow::Result<SpecDiff> {
+    let side = |source: &SpecSource<'_>, which: &str| -> anyhow::Result<diff::GeneratedSide> {
+        let label = source.label(root);
+        let inputs = source
+            .inputs()
+            .with_context(|| format!("reading the {which} spec ({label})"))?;
+        diff::GeneratedSide::build(label.clone(), &inputs)
+            .with_context(|| format!("generating code from the {which} spec ({label})"))
+    };
+    Ok(diff::diff_generated(&side(old, "old")?, &side(new, "new")?))
 }
 
 /// The version the published crates share: `[workspace.package] version` of the workspace's
@@ -515,6 +665,8 @@ mod tests {
     ) -> SpecDiffArgs {
         SpecDiffArgs {
             old: Some(PathBuf::from(format!("{FIXTURES}/{old}"))),
+            old_spec: None,
+            new_spec: PathBuf::from(SPEC_DIR),
             new: PathBuf::from(format!("{FIXTURES}/{new}")),
             base: None,
             slice: PathBuf::from("spec/slice.toml"),
@@ -743,6 +895,8 @@ mod tests {
         let out = repo.join("diff.json");
         let a = SpecDiffArgs {
             old: None,
+            old_spec: None,
+            new_spec: PathBuf::from(SPEC_DIR),
             new: PathBuf::from(SPEC),
             base: Some("HEAD".into()),
             slice: files::workspace_root().unwrap().join("spec/slice.toml"),

@@ -382,6 +382,7 @@ fn fixtures() {
 fn sample(class: Class, group: &str, name: &str, change: ChangeKind) -> Change {
     Change {
         class,
+        clouds: Vec::new(),
         group: group.into(),
         element: ElementKind::Property,
         name: name.into(),
@@ -444,7 +445,15 @@ fn json_field_names_are_stable() {
         k.sort();
         k
     };
-    assert_eq!(keys(&json), ["changes", "counts", "new", "old", "version"]);
+    assert_eq!(
+        keys(&json),
+        ["changes", "counts", "new", "old", "version", "worst"]
+    );
+    // The overall verdict tools read: the most severe class, null when nothing changed.
+    assert_eq!(json["worst"], "breaking");
+    let empty: serde_json::Value =
+        serde_json::from_str(&SpecDiff::new("a", "b", Vec::new()).to_json()).unwrap();
+    assert!(empty["worst"].is_null(), "{empty}");
     assert_eq!(
         keys(&json["counts"]),
         ["additive", "breaking", "documentation"]

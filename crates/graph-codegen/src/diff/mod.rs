@@ -64,12 +64,14 @@
 
 mod availability;
 mod compare;
+mod generated;
 mod permissions;
 pub mod release;
 mod render;
 mod rust;
 
 pub use availability::{availability, lower_offered};
+pub use generated::{GeneratedSide, Items, diff_generated, diff_specs};
 pub use permissions::permissions;
 
 use std::collections::BTreeSet;
@@ -143,6 +145,8 @@ pub enum ElementKind {
     /// (`phoneMethods.create`, `phoneMethods.enableSmsSignIn`): for availability and
     /// permission changes.
     Endpoint,
+    /// A recorded decision of `spec/slice.toml` (`[[decision]]`, by its `entry`).
+    Decision,
 }
 
 impl ElementKind {
@@ -158,6 +162,7 @@ impl ElementKind {
             ElementKind::Operation => "operation",
             ElementKind::Parameter => "parameter",
             ElementKind::Endpoint => "endpoint",
+            ElementKind::Decision => "decision",
         }
     }
 }
@@ -225,6 +230,11 @@ pub enum ChangeKind {
     /// or `roles for others`, `personal accounts`; `old`/`new`: the least privileged
     /// permission, or `not supported`).
     PermissionChanged,
+    /// The navigation properties a read may `$expand` (`old`/`new`: the lists).
+    ExpandChanged,
+    /// A flag of `spec/overlay.toml` (`aspect`: `read-only`, `sensitive`,
+    /// `create required`, `path container`; `old`/`new`: `yes`, `no`).
+    OverlayChanged,
 }
 
 impl ChangeKind {
@@ -255,6 +265,8 @@ impl ChangeKind {
             ChangeKind::AvailabilityChanged => "availability changed",
             ChangeKind::DocumentedAvailabilityChanged => "documented availability changed",
             ChangeKind::PermissionChanged => "permission changed",
+            ChangeKind::ExpandChanged => "$expand changed",
+            ChangeKind::OverlayChanged => "overlay changed",
         }
     }
 }
@@ -264,6 +276,12 @@ impl ChangeKind {
 pub struct Change {
     /// How it affects users of the generated crates.
     pub class: Class,
+    /// The clouds of the client it applies to (`global`, `usGovL4`, `usGovL5Dod`, `china`)
+    /// for a change of what the client sends where ([`ElementKind::Endpoint`] changes of the
+    /// whole-spec diff, [`diff_specs`]); empty for a change of the types, which are the same
+    /// in every cloud. Left out of the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clouds: Vec<String>,
     /// The type (or enum) it is reported under: the declaring type of a property, navigation
     /// property or inherited member, the binding type of an operation, the holder of a path's
     /// last navigation property. A full name, `microsoft.graph.x`; for availability and
@@ -332,6 +350,9 @@ pub struct SpecDiff {
     pub new: String,
     /// Changes per class.
     pub counts: Counts,
+    /// The most severe class present ([`SpecDiff::worst`]), `null` in JSON when nothing
+    /// changed: the overall verdict tools read.
+    pub worst: Option<Class>,
     /// The changes, sorted, without duplicates.
     pub changes: Vec<Change>,
 }
@@ -344,6 +365,7 @@ impl SpecDiff {
             old: old.into(),
             new: new.into(),
             counts: Counts::default(),
+            worst: None,
             changes: Vec::new(),
         };
         diff.extend(changes);
@@ -364,6 +386,7 @@ impl SpecDiff {
             }
         }
         self.counts = counts;
+        self.worst = self.changes.iter().map(|c| c.class).min();
     }
 
     /// True if nothing changed.
@@ -373,7 +396,7 @@ impl SpecDiff {
 
     /// The most severe class present, if any change is.
     pub fn worst(&self) -> Option<Class> {
-        self.changes.iter().map(|c| c.class).min()
+        self.worst
     }
 
     /// True if some change is `threshold` or more severe (for `--fail-on`).
