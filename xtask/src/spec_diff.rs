@@ -1026,6 +1026,176 @@ mod tests {
         assert!(changes(&text).is_some());
     }
 
+    /// A copy of the repository's spec inputs (not `spec/upstream/`) in `dir`.
+    fn copy_spec(dir: &Path) {
+        let ws = files::workspace_root().unwrap();
+        fs::create_dir_all(dir.join("clouds")).unwrap();
+        for name in [
+            "graph-phone.csdl",
+            "slice.toml",
+            "overlay.toml",
+            "permissions.toml",
+            "clouds/usgov.csdl",
+            "clouds/china.csdl",
+        ] {
+            fs::copy(ws.join(SPEC_DIR).join(name), dir.join(name)).unwrap();
+        }
+    }
+
+    /// Issue 13's slice edit in a spec directory: emailMethods offers create and delete,
+    /// with the permission entries code generation requires.
+    fn offer_email_writes(dir: &Path) {
+        let ws = files::workspace_root().unwrap();
+        let slice = fs::read_to_string(dir.join("slice.toml")).unwrap();
+        let offered = slice.replacen(
+            "name = \"emailMethods\"\noperations = [\"list\", \"get\"]",
+            "name = \"emailMethods\"\noperations = [\"list\", \"get\", \"create\", \"delete\"]",
+            1,
+        );
+        assert_ne!(slice, offered);
+        fs::write(dir.join("slice.toml"), offered).unwrap();
+        let extra = fs::read_to_string(
+            ws.join("crates/graph-codegen/tests/diff_extras/specs/email_write_permissions.toml"),
+        )
+        .unwrap();
+        let perms = fs::read_to_string(dir.join("permissions.toml")).unwrap() + &extra;
+        fs::write(dir.join("permissions.toml"), perms).unwrap();
+    }
+
+    fn spec_args(old: &Path, new: &Path, fail_on: FailOn, out: &Path) -> SpecDiffArgs {
+        let mut a = args(
+            "reordered/old.xml",
+            "reordered/new.xml",
+            fail_on,
+            Format::Json,
+            Some(out.to_path_buf()),
+        );
+        a.old = None;
+        a.old_spec = Some(old.to_path_buf());
+        a.new_spec = new.to_path_buf();
+        a
+    }
+
+    /// `--old-spec`/`--new-spec`: offering emailMethods create and delete in the slice is
+    /// additive, under the clouds it reaches, with the item path of the delete and the
+    /// generated methods; withdrawing them is breaking, and `--fail-on breaking` exits 1.
+    #[test]
+    fn whole_spec_directories_see_a_slice_edit() {
+        let tmp = std::env::temp_dir().join(format!("spec-diff-dirs-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&tmp);
+        let (base, head) = (tmp.join("base"), tmp.join("head"));
+        copy_spec(&base);
+        copy_spec(&head);
+        offer_email_writes(&head);
+        let out = tmp.join("diff.json");
+        let root = files::workspace_root().unwrap();
+
+        let offered = run_in(&root, &spec_args(&base, &head, FailOn::Breaking, &out));
+        let offered_text = fs::read_to_string(&out).unwrap_or_default();
+        let withdrawn = run_in(&root, &spec_args(&head, &base, FailOn::Breaking, &out));
+        let withdrawn_text = fs::read_to_string(&out).unwrap_or_default();
+        let _ = fs::remove_dir_all(&tmp);
+
+        assert_eq!(offered.unwrap(), Status::Clean, "{offered_text}");
+        let json: serde_json::Value = serde_json::from_str(&offered_text).unwrap();
+        assert_eq!(json["worst"], "additive", "{offered_text}");
+        let delete = json["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "emailMethods.delete")
+            .unwrap_or_else(|| panic!("{offered_text}"));
+        assert_eq!(delete["class"], "additive");
+        assert_eq!(
+            delete["reason"],
+            "operation added (offered in spec/slice.toml): the client now sends it"
+        );
+        assert_eq!(
+            delete["clouds"],
+            serde_json::json!(["global", "usGovL4", "usGovL5Dod"])
+        );
+        assert!(
+            delete["paths"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!(
+                    "DELETE /users/{user-id}/authentication/emailMethods/{emailAuthenticationMethod-id}"
+                )),
+            "{offered_text}"
+        );
+        assert!(
+            delete["rust_items"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!("api::EmailMethods::delete")),
+            "{offered_text}"
+        );
+
+        assert_eq!(withdrawn.unwrap(), Status::Failed, "{withdrawn_text}");
+        let json: serde_json::Value = serde_json::from_str(&withdrawn_text).unwrap();
+        assert_eq!(json["worst"], "breaking");
+        assert_eq!(json["counts"]["breaking"], 2, "{withdrawn_text}");
+        for c in json["changes"].as_array().unwrap() {
+            assert_eq!(
+                c["reason"],
+                "operation removed (withdrawn from spec/slice.toml): its client methods and payload go away"
+            );
+        }
+        assert_eq!(Status::Failed.code(), 1);
+    }
+
+    /// `--base REV` compares every input at the revision with the working tree: the slice
+    /// edit alone (no CSDL change) is seen, and an error in the old side names it.
+    #[test]
+    fn base_revision_compares_every_input() {
+        let repo = std::env::temp_dir().join(format!("spec-diff-git-whole-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&repo);
+        copy_spec(&repo.join(SPEC_DIR));
+        fs::write(
+            repo.join("Cargo.toml"),
+            "[workspace]\n[workspace.package]\nversion = \"0.1.0\"\n",
+        )
+        .unwrap();
+        let git = |args: &[&str]| run_git(&repo, args);
+        git(&["init", "-q"]);
+        git(&["add", "."]);
+        git(&["commit", "-q", "-m", "base"]);
+        offer_email_writes(&repo.join(SPEC_DIR));
+
+        let out = repo.join("diff.md");
+        let mut a = args(
+            "reordered/old.xml",
+            "reordered/new.xml",
+            FailOn::Additive,
+            Format::Markdown,
+            Some(out.clone()),
+        );
+        a.old = None;
+        a.base = Some("HEAD".into());
+        let status = run_in(&repo, &a);
+        let text = fs::read_to_string(&out).unwrap_or_default();
+        let _ = fs::remove_dir_all(&repo);
+
+        assert_eq!(status.unwrap(), Status::Failed, "{text}");
+        assert!(text.contains("`HEAD:spec/` → `spec/`"), "{text}");
+        assert!(
+            text.contains("#### In `global`, `usGovL4`, `usGovL5Dod`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("- **endpoint `emailMethods.delete`** added"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`DELETE /users/{user-id}/authentication/emailMethods/{emailAuthenticationMethod-id}`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("### Proposed release\n\n0.1.0 -> 0.2.0"),
+            "{text}"
+        );
+    }
+
     #[test]
     fn cli_requires_old_or_base() {
         use clap::Parser;

@@ -59,8 +59,15 @@ pub struct Items {
 
 #[derive(Debug, Clone)]
 struct ApiMethod {
+    /// `api::PhoneMethods::create`.
     item: String,
+    /// `api::PhoneMethods`.
+    owner: String,
+    /// The string literals of its body (the operationIds it names).
     literals: BTreeSet<String>,
+    /// Its body, as tokens (`self . get_with (id , ...)`), to find the methods it calls.
+    body: String,
+    /// The types-crate items its `body` parameter (the request body) takes.
     inputs: BTreeSet<String>,
 }
 
@@ -143,10 +150,13 @@ impl Items {
                         if let syn::ImplItem::Fn(f) = member {
                             let item = format!("{owner}::{}", f.sig.ident);
                             if prefix == "api::" {
+                                let body = f.block.to_token_stream();
                                 self.api_methods.push(ApiMethod {
                                     item: item.clone(),
-                                    literals: string_literals(f.block.to_token_stream()),
-                                    inputs: types_crate_paths(&f.sig.inputs),
+                                    owner: owner.clone(),
+                                    literals: string_literals(body.clone()),
+                                    body: body.to_string(),
+                                    inputs: request_body_types(&f.sig.inputs),
                                 });
                             }
                             self.items.insert(item);
@@ -158,11 +168,37 @@ impl Items {
         }
     }
 
-    /// The generated items of one client operation: the ergonomic API's methods calling it,
-    /// the types-crate payloads they take, and progenitor's method.
+    /// The generated items of one client operation: the ergonomic API's methods calling it
+    /// (those naming its operationId, and those of the same handle calling one of them, such
+    /// as `get` calling `get_with`), the request bodies they take, and progenitor's method.
     fn operation_items(&self, id: &str) -> BTreeSet<String> {
+        let mut calling: Vec<&ApiMethod> = self
+            .api_methods
+            .iter()
+            .filter(|m| m.literals.contains(id))
+            .collect();
+        // Bounded: each round adds at least one method or stops.
+        for _ in 0..self.api_methods.len() {
+            let more: Vec<&ApiMethod> = self
+                .api_methods
+                .iter()
+                .filter(|m| !calling.iter().any(|c| c.item == m.item))
+                .filter(|m| {
+                    calling.iter().any(|c| {
+                        c.owner == m.owner && {
+                            let short = c.item.rsplit("::").next().unwrap_or_default();
+                            m.body.contains(&format!("self . {short} ("))
+                        }
+                    })
+                })
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            calling.extend(more);
+        }
         let mut out = BTreeSet::new();
-        for m in self.api_methods.iter().filter(|m| m.literals.contains(id)) {
+        for m in calling {
             out.insert(m.item.clone());
             out.extend(m.inputs.iter().filter(|i| self.contains(i)).cloned());
         }
@@ -234,11 +270,17 @@ fn string_literals(tokens: proc_macro2::TokenStream) -> BTreeSet<String> {
     out
 }
 
-/// The `graph_phone_types::X` paths of a method's parameters, as `X`.
-fn types_crate_paths(
+/// The `graph_phone_types::X` paths of a method's `body` parameter, as `X`.
+fn request_body_types(
     inputs: &syn::punctuated::Punctuated<syn::FnArg, syn::Token![,]>,
 ) -> BTreeSet<String> {
-    let text = inputs.to_token_stream().to_string();
+    let Some(body) = inputs.iter().find_map(|arg| match arg {
+        syn::FnArg::Typed(t) if t.pat.to_token_stream().to_string() == "body" => Some(&t.ty),
+        _ => None,
+    }) else {
+        return BTreeSet::new();
+    };
+    let text = body.to_token_stream().to_string();
     text.split("graph_phone_types ::")
         .skip(1)
         .filter_map(|rest| {
@@ -429,6 +471,9 @@ fn cause(op: &Operation, old: &Slice, new: &Slice, gained: bool) -> String {
     }
 }
 
+/// The same operation before and after.
+type OperationPair = (Operation, Operation);
+
 /// The operation-table changes, each with the navigation paths and kind of its operations
 /// (to match the IR's capability changes).
 fn operation_changes(
@@ -509,7 +554,7 @@ fn operation_changes(
             }
         }
         // Operations on both sides: the clouds that gained or lost them, and `$expand`.
-        let mut moved: BTreeMap<(bool, Vec<String>), Vec<(Operation, Operation)>> = BTreeMap::new();
+        let mut moved: BTreeMap<(bool, Vec<String>), Vec<OperationPair>> = BTreeMap::new();
         let mut expand: Vec<(Operation, Operation)> = Vec::new();
         for op in n {
             let Some(before) = find(o, op) else { continue };
@@ -762,7 +807,7 @@ fn property_overlay(
                 Class::Additive,
                 payloads(new),
                 "no longer read-only in spec/overlay.toml: the create and update payloads gain \
-                 the field (optional, so existing code keeps compiling)",
+                 the field, optional (as a new property is classified)",
             )
         };
         if !items.is_empty() || declared {
