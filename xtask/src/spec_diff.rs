@@ -521,11 +521,21 @@ pub fn compare(old: &Side, new: &Side, overlay: Option<&Overlay>) -> anyhow::Res
         requests.extend(slice.path_requests());
     }
     let requests: Vec<PathRequest> = requests.into_iter().collect();
-    let lower = |side: &Side| -> anyhow::Result<graph_codegen::ir::Model> {
+    // Each side narrowed to what its slice offers (the new one's if the old is unknown), as
+    // code generation narrows it, so that the payloads and client operations named are
+    // those generated.
+    let lower = |side: &Side, slice: Option<&Slice>| -> anyhow::Result<graph_codegen::ir::Model> {
         let doc = csdl::read(&side.source, &side.text)?;
-        Ok(diff::lower_available(&doc, &requests)?.0)
+        let mut model = diff::lower_available(&doc, &requests)?.0;
+        if let Some(slice) = slice {
+            slice.restrict(&mut model);
+        }
+        Ok(model)
     };
-    let (old_model, new_model) = (lower(old)?, lower(new)?);
+    let (old_model, new_model) = (
+        lower(old, old_slice.as_ref().or(new_slice.as_ref()))?,
+        lower(new, new_slice.as_ref())?,
+    );
     let mut report = match overlay {
         Some(o) => diff::diff_with(&old_model, &new_model, o),
         None => diff::diff(&old_model, &new_model),
