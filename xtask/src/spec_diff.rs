@@ -1,18 +1,30 @@
-//! `cargo xtask spec-diff`: the Graph-aware semantic diff of two versions of the slice, as
+//! `cargo xtask spec-diff`: the Graph-aware semantic diff of two versions of the spec, as
 //! Markdown for a pull request or JSON for tools.
 //!
 //! ```text
+//! cargo xtask spec-diff --base origin/main --format markdown --out diff.md --fail-on breaking
+//! cargo xtask spec-diff --old-spec old/spec --new-spec spec --format json
 //! cargo xtask spec-diff --old old.csdl --new new.csdl
 //! cargo xtask spec-diff --old old.csdl --new new.csdl --old-clouds old/clouds \
 //!     --new-clouds spec/clouds --old-permissions old/permissions.toml
-//! cargo xtask spec-diff --base origin/main --format markdown --out diff.md --fail-on breaking
 //! ```
 //!
-//! Besides the trimmed spec, the report holds per-cloud availability changes (from the
-//! national clouds' trimmed specs, `spec/clouds/*.csdl`) and permission changes (from
-//! `spec/permissions.toml`), each compared when both versions have them: with `--base`, those
-//! of the revision against the working tree; in two-file mode, only when `--old-clouds` or
-//! `--old-permissions` is given.
+//! With `--old-spec DIR --new-spec DIR` (two whole spec directories: `slice.toml`,
+//! `overlay.toml`, `permissions.toml`, the trimmed `<name>.csdl`, `clouds/*.csdl`) and with
+//! `--base REV` (the revision's `spec/`, read with git, against the working tree's), every
+//! input of `cargo xtask codegen` is compared: code generation runs on both sides and
+//! [`graph_codegen::diff::diff_generated`] compares what it makes. An error says which side
+//! it is in. A revision that lacks `spec/slice.toml`, `spec/overlay.toml` or
+//! `spec/permissions.toml` (an older layout) is compared as in two-file mode, with a note on
+//! standard error.
+//!
+//! Two-file mode (`--old FILE --new FILE`) compares two trimmed specs alone, both lowered
+//! with this checkout's slice; besides, per-cloud availability changes (the national clouds'
+//! trimmed specs) and permission changes are compared when `--old-clouds` or
+//! `--old-permissions` are given.
+//!
+//! The JSON report has the overall verdict at the top (`worst`: `"breaking"`, `"additive"`,
+//! `"documentation"` or `null`).
 //!
 //! The Markdown report ends with the release the diff asks for under the version policy
 //! (README, "Versioning"): the next version of the published crates, from

@@ -29,7 +29,36 @@
 //! on the flattened (inherited) lists of each type and reported once, under the declaring
 //! type, with the fields of every type it touches; the types that gain it report it as added.
 //!
-//! # Availability and permissions
+//! # Every input: the whole-spec diff
+//!
+//! [`diff_specs`] and [`diff_generated`] compare two versions of every input of code
+//! generation ([`crate::SpecInputs`]: the trimmed spec, the slice, the overlay, the
+//! permissions, the national clouds' specs) on what [`crate::build`] makes of each: the
+//! restricted models (with the comparison above), the client's operation tables (an
+//! operation added or removed, with the input that caused it: `operation added (offered in
+//! spec/slice.toml)`; the clouds that gain or lose one; `$expand`), the overlays'
+//! flags ([`ChangeKind::OverlayChanged`]), the permissions and the slice's decisions. Each
+//! change of what the client sends lists its request paths with the method (the item path
+//! for get, update, delete and actions on an item) and the clouds it applies to
+//! ([`Change::clouds`]). Rust items are looked up in the generated files of the side they
+//! belong to ([`Items`]), so every item named exists. Overlay flags are classified:
+//!
+//! - read-only added: [`Class::Breaking`] (the field leaves the create and update payloads);
+//!   removed: [`Class::Additive`] (the payloads gain an optional field, as for a new
+//!   property);
+//! - create-required changed: [`Class::Breaking`] (the create payload's constructor takes
+//!   other arguments);
+//! - sensitive added or removed: [`Class::Documentation`]: only what `Debug` prints changes
+//!   (`<redacted>` or the value), and `Debug` output is no API or stability promise; the
+//!   reason says when a value will be printed;
+//! - a path container added: [`Class::Breaking`] (its structs go away); removed:
+//!   [`Class::Additive`].
+//!
+//! A capability the metadata gains or loses is reported by the operation table when it
+//! changes what the client offers; otherwise (the slice does not offer it) it is
+//! documentation.
+//!
+//! # Availability and permissions (the CSDL-only mode)
 //!
 //! Changes computed from other inputs than the trimmed spec join the same report through
 //! [`SpecDiff::extend`], on [`ElementKind::Endpoint`] (an operation the client offers, keyed
