@@ -1218,6 +1218,36 @@ mod tests {
         );
     }
 
+    /// An error in one side's inputs names the side and the file.
+    #[test]
+    fn whole_spec_errors_name_the_side() {
+        let tmp = std::env::temp_dir().join(format!("spec-diff-bad-dirs-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&tmp);
+        let (ok, bad, no_overlay) = (tmp.join("ok"), tmp.join("bad"), tmp.join("no-overlay"));
+        for dir in [&ok, &bad, &no_overlay] {
+            copy_spec(dir);
+        }
+        let slice = fs::read_to_string(bad.join("slice.toml")).unwrap();
+        fs::write(
+            bad.join("slice.toml"),
+            slice.replacen("roots =", "rootz =", 1),
+        )
+        .unwrap();
+        fs::remove_file(no_overlay.join("overlay.toml")).unwrap();
+        let out = tmp.join("diff.json");
+        let root = files::workspace_root().unwrap();
+        let bad_slice = run_in(&root, &spec_args(&bad, &ok, FailOn::Never, &out));
+        let missing = run_in(&root, &spec_args(&ok, &no_overlay, FailOn::Never, &out));
+        let _ = fs::remove_dir_all(&tmp);
+        let e = format!("{:#}", bad_slice.unwrap_err());
+        assert!(e.contains("the old spec"), "{e}");
+        assert!(e.contains("spec/slice.toml"), "{e}");
+        assert!(e.contains("rootz"), "{e}");
+        let e = format!("{:#}", missing.unwrap_err());
+        assert!(e.contains("the new spec"), "{e}");
+        assert!(e.contains("overlay.toml"), "{e}");
+    }
+
     #[test]
     fn cli_requires_old_or_base() {
         use clap::Parser;
@@ -1233,5 +1263,10 @@ mod tests {
         assert_eq!(ok.args.fail_on, FailOn::Breaking);
         assert_eq!(ok.args.new, PathBuf::from(SPEC));
         assert!(Cli::try_parse_from(["x", "--old", "a", "--format", "yaml"]).is_err());
+        let dirs = Cli::try_parse_from(["x", "--old-spec", "old/spec"]).unwrap();
+        assert_eq!(dirs.args.old_spec, Some(PathBuf::from("old/spec")));
+        assert_eq!(dirs.args.new_spec, PathBuf::from(SPEC_DIR));
+        assert!(Cli::try_parse_from(["x", "--old-spec", "a", "--base", "main"]).is_err());
+        assert!(Cli::try_parse_from(["x", "--old-spec", "a", "--old", "b"]).is_err());
     }
 }

@@ -362,6 +362,7 @@ pub fn diff_generated(old: &GeneratedSide, new: &GeneratedSide) -> SpecDiff {
     });
     for c in &mut changes {
         keep_existing(c, old, new);
+        add_fields(c, old, new);
     }
     let added_or_removed: BTreeSet<String> = operations
         .iter()
@@ -389,6 +390,35 @@ fn keep_existing(c: &mut Change, old: &GeneratedSide, new: &GeneratedSide) {
         ChangeKind::Removed => old.items.contains(i),
         _ => new.items.contains(i) || old.items.contains(i),
     });
+}
+
+/// For a property or navigation property change: the fields that hold it in the generated
+/// structs of its type and the types deriving from it, found by their wire name, on the
+/// side it belongs to.
+fn add_fields(c: &mut Change, old: &GeneratedSide, new: &GeneratedSide) {
+    if !matches!(
+        c.element,
+        ElementKind::Property | ElementKind::NavigationProperty
+    ) {
+        return;
+    }
+    let sides: &[&GeneratedSide] = match c.change {
+        ChangeKind::Added => &[new],
+        ChangeKind::Removed => &[old],
+        _ => &[old, new],
+    };
+    let mut items: BTreeSet<String> = c.rust_items.drain(..).collect();
+    for side in sides {
+        let model = &side.generated.model;
+        let Some(def) = model.types.get(&c.group) else {
+            continue;
+        };
+        for ty in std::iter::once(&def.name).chain(&def.derived) {
+            let structs = side.items.type_structs(ty);
+            items.extend(side.items.fields(&structs, &c.name));
+        }
+    }
+    c.rust_items = items.into_iter().collect();
 }
 
 /// The permission key of an operation (`phoneMethods.create`).
