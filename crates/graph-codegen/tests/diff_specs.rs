@@ -340,3 +340,31 @@ fn slice_decision_is_documentation() {
     assert_eq!(diff.changes[0].element, ElementKind::Decision);
     assert_eq!(diff.worst(), Some(Class::Documentation));
 }
+
+/// A trimmed-spec edit goes the same way: a property removed is breaking and names the
+/// field that held it, found in the old side's generated types.
+#[test]
+fn csdl_property_removed_names_its_field() {
+    let mut i = inputs();
+    i.csdl = edit(
+        &i.csdl,
+        "        <Property Name=\"lifetimeInMinutes\" Type=\"Edm.Int32\">\n          <Annotation Term=\"Org.OData.Core.V1.Description\" String=\"The lifetime of the Temporary Access Pass in minutes starting at startDateTime. Must be between 10 and 43200 inclusive (equivalent to 30 days).\" />\n        </Property>\n",
+        "",
+    );
+    let head = side("head", &i);
+    let diff = diff_generated(base(), &head);
+    let md = diff.to_markdown();
+    assert_eq!(diff.counts.total(), 1, "{md}");
+    let c = &diff.changes[0];
+    assert_eq!(
+        (c.class, c.element, c.change),
+        (Class::Breaking, ElementKind::Property, ChangeKind::Removed),
+        "{md}"
+    );
+    assert_eq!(
+        c.rust_items,
+        ["TemporaryAccessPassAuthenticationMethod::lifetime_in_minutes"],
+        "{md}"
+    );
+    assert_items_exist(&diff, base(), &head);
+}
