@@ -1,18 +1,30 @@
-//! `cargo xtask spec-diff`: the Graph-aware semantic diff of two versions of the slice, as
+//! `cargo xtask spec-diff`: the Graph-aware semantic diff of two versions of the spec, as
 //! Markdown for a pull request or JSON for tools.
 //!
 //! ```text
+//! cargo xtask spec-diff --base origin/main --format markdown --out diff.md --fail-on breaking
+//! cargo xtask spec-diff --old-spec old/spec --new-spec spec --format json
 //! cargo xtask spec-diff --old old.csdl --new new.csdl
 //! cargo xtask spec-diff --old old.csdl --new new.csdl --old-clouds old/clouds \
 //!     --new-clouds spec/clouds --old-permissions old/permissions.toml
-//! cargo xtask spec-diff --base origin/main --format markdown --out diff.md --fail-on breaking
 //! ```
 //!
-//! Besides the trimmed spec, the report holds per-cloud availability changes (from the
-//! national clouds' trimmed specs, `spec/clouds/*.csdl`) and permission changes (from
-//! `spec/permissions.toml`), each compared when both versions have them: with `--base`, those
-//! of the revision against the working tree; in two-file mode, only when `--old-clouds` or
-//! `--old-permissions` is given.
+//! With `--old-spec DIR --new-spec DIR` (two whole spec directories: `slice.toml`,
+//! `overlay.toml`, `permissions.toml`, the trimmed `<name>.csdl`, `clouds/*.csdl`) and with
+//! `--base REV` (the revision's `spec/`, read with git, against the working tree's), every
+//! input of `cargo xtask codegen` is compared: code generation runs on both sides and
+//! [`graph_codegen::diff::diff_generated`] compares what it makes. An error says which side
+//! it is in. A revision that lacks `spec/slice.toml`, `spec/overlay.toml` or
+//! `spec/permissions.toml` (an older layout) is compared as in two-file mode, with a note on
+//! standard error.
+//!
+//! Two-file mode (`--old FILE --new FILE`) compares two trimmed specs alone, both lowered
+//! with this checkout's slice; besides, per-cloud availability changes (the national clouds'
+//! trimmed specs) and permission changes are compared when `--old-clouds` or
+//! `--old-permissions` are given.
+//!
+//! The JSON report has the overall verdict at the top (`worst`: `"breaking"`, `"additive"`,
+//! `"documentation"` or `null`).
 //!
 //! The Markdown report ends with the release the diff asks for under the version policy
 //! (README, "Versioning"): the next version of the published crates, from
@@ -38,6 +50,8 @@ use graph_codegen::{PathRequest, Slice, csdl};
 
 use crate::files;
 
+/// The spec directory, relative to the workspace root.
+const SPEC_DIR: &str = "spec";
 /// The trimmed spec, relative to the workspace root.
 const SPEC: &str = "spec/graph-phone.csdl";
 /// The slice definition.
@@ -49,15 +63,32 @@ const PERMISSIONS: &str = "spec/permissions.toml";
 
 #[derive(clap::Args, Debug)]
 pub struct SpecDiffArgs {
-    /// The old version of the trimmed spec (a CSDL file). Relative paths are relative to the
-    /// workspace root.
-    #[arg(long, required_unless_present = "base", conflicts_with = "base")]
+    /// The old version of the trimmed spec (a CSDL file), compared on its own (see
+    /// `--old-spec` to compare every input). Relative paths are relative to the workspace
+    /// root.
+    #[arg(
+        long,
+        required_unless_present_any = ["base", "old_spec"],
+        conflicts_with_all = ["base", "old_spec"]
+    )]
     old: Option<PathBuf>,
+    /// The old version of a whole spec directory (like `spec/`: `slice.toml`, `overlay.toml`,
+    /// `permissions.toml`, the trimmed CSDL `<name>.csdl` and `clouds/*.csdl`): every input of
+    /// `cargo xtask codegen` is compared with `--new-spec`'s, on what code generation makes of
+    /// each.
+    #[arg(long, conflicts_with = "base")]
+    old_spec: Option<PathBuf>,
+    /// The new version of a whole spec directory, for `--old-spec`.
+    #[arg(long, requires = "old_spec", default_value = SPEC_DIR)]
+    new_spec: PathBuf,
     /// The new version of the trimmed spec.
     #[arg(long, default_value = SPEC)]
     new: PathBuf,
-    /// A git revision (`origin/main`): the old version is the new file's path at that revision
-    /// (`git show REV:spec/graph-phone.csdl`), its slice definition too if it has one.
+    /// A git revision (`origin/main`): every input of code generation at that revision
+    /// (`git show REV:spec/...`) is compared with the working tree's `spec/`, like
+    /// `--old-spec`. A revision without `spec/slice.toml`, `spec/overlay.toml` and
+    /// `spec/permissions.toml` (an older layout) is compared on the trimmed spec (`--new`'s
+    /// path), the clouds and the permissions it has.
     #[arg(long)]
     base: Option<String>,
     /// The slice definition whose navigation paths are compared.
@@ -200,6 +231,32 @@ impl Side {
 
 /// The command, with relative paths resolved against `root`.
 pub fn run_in(root: &Path, args: &SpecDiffArgs) -> anyhow::Result<Status> {
+    let whole = match (&args.old_spec, &args.base) {
+        (Some(old), _) => Some((
+            SpecSource::Dir(root.join(old)),
+            SpecSource::Dir(root.join(&args.new_spec)),
+        )),
+        (None, Some(rev)) if has_every_input(root, rev) => Some((
+            SpecSource::Git {
+                root,
+                rev,
+                dir: SPEC_DIR,
+            },
+            SpecSource::Dir(root.join(SPEC_DIR)),
+        )),
+        (None, Some(rev)) => {
+            eprintln!(
+                "note: {rev} lacks {SLICE}, spec/overlay.toml or {PERMISSIONS}: comparing the \
+                 trimmed spec, the clouds and the permissions only"
+            );
+            None
+        }
+        (None, None) => None,
+    };
+    if let Some((old, new)) = whole {
+        let report = compare_specs(root, &old, &new)?;
+        return finish(root, args, &report);
+    }
     let rel = |p: &Path| files::relative(root, p);
     let read = |path: &str| files::read(root, path);
 
@@ -271,10 +328,13 @@ pub fn run_in(root: &Path, args: &SpecDiffArgs) -> anyhow::Result<Status> {
         .transpose()?;
 
     let report = compare(&old, &new, overlay.as_ref())?;
+    finish(root, args, &report)
+}
+
+/// Writes the report where `args` says, in its format, and applies `--fail-on`.
+fn finish(root: &Path, args: &SpecDiffArgs, report: &SpecDiff) -> anyhow::Result<Status> {
     let text = match args.format {
-        Format::Markdown => {
-            report.to_markdown() + &release_markdown(&report, current_version(root))
-        }
+        Format::Markdown => report.to_markdown() + &release_markdown(report, current_version(root)),
         Format::Json => report.to_json(),
     };
     match &args.out {
@@ -313,6 +373,108 @@ pub fn run_in(root: &Path, args: &SpecDiffArgs) -> anyhow::Result<Status> {
         }
         _ => Ok(Status::Clean),
     }
+}
+
+/// Where a whole spec directory is read from.
+pub enum SpecSource<'a> {
+    /// A directory on disk.
+    Dir(PathBuf),
+    /// A directory of a git revision (`git show REV:DIR/...`) in the repository at `root`.
+    Git {
+        /// The repository.
+        root: &'a Path,
+        /// The revision.
+        rev: &'a str,
+        /// The directory in it, `spec`.
+        dir: &'a str,
+    },
+}
+
+impl SpecSource<'_> {
+    /// How the report names it: `spec/`, `origin/main:spec/`.
+    pub fn label(&self, root: &Path) -> String {
+        match self {
+            SpecSource::Dir(dir) => format!("{}/", files::relative(root, dir)),
+            SpecSource::Git { rev, dir, .. } => format!("{rev}:{dir}/"),
+        }
+    }
+
+    fn read(&self, name: &str) -> anyhow::Result<String> {
+        match self {
+            SpecSource::Dir(dir) => {
+                let path = dir.join(name);
+                fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))
+            }
+            SpecSource::Git { root, rev, dir } => git_show(root, rev, &format!("{dir}/{name}")),
+        }
+    }
+
+    /// `clouds/*.csdl` as `(cloud name, text)`, sorted; none if there is no such directory.
+    fn clouds(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let listed = match self {
+            SpecSource::Dir(dir) => {
+                let rel = dir.join("clouds");
+                let root = rel.parent().map(Path::to_path_buf).unwrap_or_default();
+                read_clouds_dir(&root, "clouds")?
+            }
+            SpecSource::Git { root, rev, dir } => git_clouds(root, rev, &format!("{dir}/clouds"))?,
+        };
+        Ok(listed
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, _, text)| (name, text))
+            .collect())
+    }
+
+    /// Every input of code generation, with the paths code generation reads them from
+    /// (`spec/slice.toml`, `spec/clouds/usgov.csdl`), so that errors and the clouds' specs
+    /// are named as in the repository.
+    pub fn inputs(&self) -> anyhow::Result<graph_codegen::SpecInputs> {
+        let slice = self.read("slice.toml")?;
+        let name = Slice::parse(SLICE, &slice)?.name;
+        Ok(graph_codegen::SpecInputs {
+            csdl_path: format!("{SPEC_DIR}/{name}.csdl"),
+            csdl: self.read(&format!("{name}.csdl"))?,
+            slice_path: SLICE.into(),
+            slice,
+            overlay_path: "spec/overlay.toml".into(),
+            overlay: self.read("overlay.toml")?,
+            permissions_path: PERMISSIONS.into(),
+            permissions: self.read("permissions.toml")?,
+            clouds: self
+                .clouds()?
+                .into_iter()
+                .map(|(name, text)| (graph_codegen::trim::cloud_spec_path(&name), text))
+                .collect(),
+        })
+    }
+}
+
+/// True if `rev` has every input of code generation besides the CSDL (the slice, overlay
+/// and permissions).
+fn has_every_input(root: &Path, rev: &str) -> bool {
+    [SLICE, "spec/overlay.toml", PERMISSIONS]
+        .iter()
+        .all(|p| git_show(root, rev, p).is_ok())
+}
+
+/// Runs code generation on both spec directories and compares what it made
+/// ([`diff::diff_generated`]). An error names the side.
+/// Labels are relative to `root`.
+pub fn compare_specs(
+    root: &Path,
+    old: &SpecSource<'_>,
+    new: &SpecSource<'_>,
+) -> anyhow::Result<SpecDiff> {
+    let side = |source: &SpecSource<'_>, which: &str| -> anyhow::Result<diff::GeneratedSide> {
+        let label = source.label(root);
+        let inputs = source
+            .inputs()
+            .with_context(|| format!("reading the {which} spec ({label})"))?;
+        diff::GeneratedSide::build(label.clone(), &inputs)
+            .with_context(|| format!("generating code from the {which} spec ({label})"))
+    };
+    Ok(diff::diff_generated(&side(old, "old")?, &side(new, "new")?))
 }
 
 /// The version the published crates share: `[workspace.package] version` of the workspace's
@@ -371,11 +533,21 @@ pub fn compare(old: &Side, new: &Side, overlay: Option<&Overlay>) -> anyhow::Res
         requests.extend(slice.path_requests());
     }
     let requests: Vec<PathRequest> = requests.into_iter().collect();
-    let lower = |side: &Side| -> anyhow::Result<graph_codegen::ir::Model> {
+    // Each side narrowed to what its slice offers (the new one's if the old is unknown), as
+    // code generation narrows it, so that the payloads and client operations named are
+    // those generated.
+    let lower = |side: &Side, slice: Option<&Slice>| -> anyhow::Result<graph_codegen::ir::Model> {
         let doc = csdl::read(&side.source, &side.text)?;
-        Ok(diff::lower_available(&doc, &requests)?.0)
+        let mut model = diff::lower_available(&doc, &requests)?.0;
+        if let Some(slice) = slice {
+            slice.restrict(&mut model);
+        }
+        Ok(model)
     };
-    let (old_model, new_model) = (lower(old)?, lower(new)?);
+    let (old_model, new_model) = (
+        lower(old, old_slice.as_ref().or(new_slice.as_ref()))?,
+        lower(new, new_slice.as_ref())?,
+    );
     let mut report = match overlay {
         Some(o) => diff::diff_with(&old_model, &new_model, o),
         None => diff::diff(&old_model, &new_model),
@@ -515,6 +687,8 @@ mod tests {
     ) -> SpecDiffArgs {
         SpecDiffArgs {
             old: Some(PathBuf::from(format!("{FIXTURES}/{old}"))),
+            old_spec: None,
+            new_spec: PathBuf::from(SPEC_DIR),
             new: PathBuf::from(format!("{FIXTURES}/{new}")),
             base: None,
             slice: PathBuf::from("spec/slice.toml"),
@@ -743,6 +917,8 @@ mod tests {
         let out = repo.join("diff.json");
         let a = SpecDiffArgs {
             old: None,
+            old_spec: None,
+            new_spec: PathBuf::from(SPEC_DIR),
             new: PathBuf::from(SPEC),
             base: Some("HEAD".into()),
             slice: files::workspace_root().unwrap().join("spec/slice.toml"),
@@ -872,6 +1048,206 @@ mod tests {
         assert!(changes(&text).is_some());
     }
 
+    /// A copy of the repository's spec inputs (not `spec/upstream/`) in `dir`.
+    fn copy_spec(dir: &Path) {
+        let ws = files::workspace_root().unwrap();
+        fs::create_dir_all(dir.join("clouds")).unwrap();
+        for name in [
+            "graph-phone.csdl",
+            "slice.toml",
+            "overlay.toml",
+            "permissions.toml",
+            "clouds/usgov.csdl",
+            "clouds/china.csdl",
+        ] {
+            fs::copy(ws.join(SPEC_DIR).join(name), dir.join(name)).unwrap();
+        }
+    }
+
+    /// Issue 13's slice edit in a spec directory: emailMethods offers create and delete,
+    /// with the permission entries code generation requires.
+    fn offer_email_writes(dir: &Path) {
+        let ws = files::workspace_root().unwrap();
+        let slice = fs::read_to_string(dir.join("slice.toml")).unwrap();
+        let offered = slice.replacen(
+            "name = \"emailMethods\"\noperations = [\"list\", \"get\"]",
+            "name = \"emailMethods\"\noperations = [\"list\", \"get\", \"create\", \"delete\"]",
+            1,
+        );
+        assert_ne!(slice, offered);
+        fs::write(dir.join("slice.toml"), offered).unwrap();
+        let extra = fs::read_to_string(
+            ws.join("crates/graph-codegen/tests/diff_extras/specs/email_write_permissions.toml"),
+        )
+        .unwrap();
+        let perms = fs::read_to_string(dir.join("permissions.toml")).unwrap() + &extra;
+        fs::write(dir.join("permissions.toml"), perms).unwrap();
+    }
+
+    fn spec_args(old: &Path, new: &Path, fail_on: FailOn, out: &Path) -> SpecDiffArgs {
+        let mut a = args(
+            "reordered/old.xml",
+            "reordered/new.xml",
+            fail_on,
+            Format::Json,
+            Some(out.to_path_buf()),
+        );
+        a.old = None;
+        a.old_spec = Some(old.to_path_buf());
+        a.new_spec = new.to_path_buf();
+        a
+    }
+
+    /// `--old-spec`/`--new-spec`: offering emailMethods create and delete in the slice is
+    /// additive, under the clouds it reaches, with the item path of the delete and the
+    /// generated methods; withdrawing them is breaking, and `--fail-on breaking` exits 1.
+    #[test]
+    fn whole_spec_directories_see_a_slice_edit() {
+        let tmp = std::env::temp_dir().join(format!("spec-diff-dirs-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&tmp);
+        let (base, head) = (tmp.join("base"), tmp.join("head"));
+        copy_spec(&base);
+        copy_spec(&head);
+        offer_email_writes(&head);
+        let out = tmp.join("diff.json");
+        let root = files::workspace_root().unwrap();
+
+        let offered = run_in(&root, &spec_args(&base, &head, FailOn::Breaking, &out));
+        let offered_text = fs::read_to_string(&out).unwrap_or_default();
+        let withdrawn = run_in(&root, &spec_args(&head, &base, FailOn::Breaking, &out));
+        let withdrawn_text = fs::read_to_string(&out).unwrap_or_default();
+        let _ = fs::remove_dir_all(&tmp);
+
+        assert_eq!(offered.unwrap(), Status::Clean, "{offered_text}");
+        let json: serde_json::Value = serde_json::from_str(&offered_text).unwrap();
+        assert_eq!(json["worst"], "additive", "{offered_text}");
+        let delete = json["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "emailMethods.delete")
+            .unwrap_or_else(|| panic!("{offered_text}"));
+        assert_eq!(delete["class"], "additive");
+        assert_eq!(
+            delete["reason"],
+            "operation added (offered in spec/slice.toml): the client now sends it"
+        );
+        assert_eq!(
+            delete["clouds"],
+            serde_json::json!(["global", "usGovL4", "usGovL5Dod"])
+        );
+        assert!(
+            delete["paths"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!(
+                    "DELETE /users/{user-id}/authentication/emailMethods/{emailAuthenticationMethod-id}"
+                )),
+            "{offered_text}"
+        );
+        assert!(
+            delete["rust_items"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!("api::EmailMethods::delete")),
+            "{offered_text}"
+        );
+
+        assert_eq!(withdrawn.unwrap(), Status::Failed, "{withdrawn_text}");
+        let json: serde_json::Value = serde_json::from_str(&withdrawn_text).unwrap();
+        assert_eq!(json["worst"], "breaking");
+        assert_eq!(json["counts"]["breaking"], 2, "{withdrawn_text}");
+        for c in json["changes"].as_array().unwrap() {
+            assert_eq!(
+                c["reason"],
+                "operation removed (withdrawn from spec/slice.toml): its client methods and payload go away"
+            );
+        }
+        assert_eq!(Status::Failed.code(), 1);
+    }
+
+    /// `--base REV` compares every input at the revision with the working tree: the slice
+    /// edit alone (no CSDL change) is seen, and an error in the old side names it.
+    #[test]
+    fn base_revision_compares_every_input() {
+        let repo = std::env::temp_dir().join(format!("spec-diff-git-whole-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&repo);
+        copy_spec(&repo.join(SPEC_DIR));
+        fs::write(
+            repo.join("Cargo.toml"),
+            "[workspace]\n[workspace.package]\nversion = \"0.1.0\"\n",
+        )
+        .unwrap();
+        let git = |args: &[&str]| run_git(&repo, args);
+        git(&["init", "-q"]);
+        git(&["add", "."]);
+        git(&["commit", "-q", "-m", "base"]);
+        offer_email_writes(&repo.join(SPEC_DIR));
+
+        let out = repo.join("diff.md");
+        let mut a = args(
+            "reordered/old.xml",
+            "reordered/new.xml",
+            FailOn::Additive,
+            Format::Markdown,
+            Some(out.clone()),
+        );
+        a.old = None;
+        a.base = Some("HEAD".into());
+        let status = run_in(&repo, &a);
+        let text = fs::read_to_string(&out).unwrap_or_default();
+        let _ = fs::remove_dir_all(&repo);
+
+        assert_eq!(status.unwrap(), Status::Failed, "{text}");
+        assert!(text.contains("`HEAD:spec/` → `spec/`"), "{text}");
+        assert!(
+            text.contains("#### In `global`, `usGovL4`, `usGovL5Dod`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("- **endpoint `emailMethods.delete`** added"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`DELETE /users/{user-id}/authentication/emailMethods/{emailAuthenticationMethod-id}`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("### Proposed release\n\n0.1.0 -> 0.2.0"),
+            "{text}"
+        );
+    }
+
+    /// An error in one side's inputs names the side and the file.
+    #[test]
+    fn whole_spec_errors_name_the_side() {
+        let tmp = std::env::temp_dir().join(format!("spec-diff-bad-dirs-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&tmp);
+        let (ok, bad, no_overlay) = (tmp.join("ok"), tmp.join("bad"), tmp.join("no-overlay"));
+        for dir in [&ok, &bad, &no_overlay] {
+            copy_spec(dir);
+        }
+        let slice = fs::read_to_string(bad.join("slice.toml")).unwrap();
+        fs::write(
+            bad.join("slice.toml"),
+            slice.replacen("roots =", "rootz =", 1),
+        )
+        .unwrap();
+        fs::remove_file(no_overlay.join("overlay.toml")).unwrap();
+        let out = tmp.join("diff.json");
+        let root = files::workspace_root().unwrap();
+        let bad_slice = run_in(&root, &spec_args(&bad, &ok, FailOn::Never, &out));
+        let missing = run_in(&root, &spec_args(&ok, &no_overlay, FailOn::Never, &out));
+        let _ = fs::remove_dir_all(&tmp);
+        let e = format!("{:#}", bad_slice.unwrap_err());
+        assert!(e.contains("the old spec"), "{e}");
+        assert!(e.contains("spec/slice.toml"), "{e}");
+        assert!(e.contains("rootz"), "{e}");
+        let e = format!("{:#}", missing.unwrap_err());
+        assert!(e.contains("the new spec"), "{e}");
+        assert!(e.contains("overlay.toml"), "{e}");
+    }
+
     #[test]
     fn cli_requires_old_or_base() {
         use clap::Parser;
@@ -887,5 +1263,10 @@ mod tests {
         assert_eq!(ok.args.fail_on, FailOn::Breaking);
         assert_eq!(ok.args.new, PathBuf::from(SPEC));
         assert!(Cli::try_parse_from(["x", "--old", "a", "--format", "yaml"]).is_err());
+        let dirs = Cli::try_parse_from(["x", "--old-spec", "old/spec"]).unwrap();
+        assert_eq!(dirs.args.old_spec, Some(PathBuf::from("old/spec")));
+        assert_eq!(dirs.args.new_spec, PathBuf::from(SPEC_DIR));
+        assert!(Cli::try_parse_from(["x", "--old-spec", "a", "--base", "main"]).is_err());
+        assert!(Cli::try_parse_from(["x", "--old-spec", "a", "--old", "b"]).is_err());
     }
 }

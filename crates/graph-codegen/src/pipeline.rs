@@ -88,6 +88,32 @@ fn cloud_models(inputs: &SpecInputs, slice: &Slice) -> Result<Vec<(Vec<String>, 
 /// written, and must declare the same items ([`crate::written::check_rust_file`]): an error
 /// names the file and the item otherwise.
 pub fn generate(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> {
+    Ok(build(inputs)?.files)
+}
+
+/// What code generation makes of one set of inputs: the parsed inputs, the restricted model,
+/// the client's operation table and the generated files. [`generate`] keeps the files; the
+/// spec diff ([`crate::diff::diff_specs`]) compares two of these, so that it sees a change
+/// of any input as the generator does.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The slice definition.
+    pub slice: Slice,
+    /// The trimmed spec, lowered with the slice's paths and narrowed by [`Slice::restrict`].
+    pub model: Model,
+    /// The spec overlay.
+    pub overlay: Overlay,
+    /// The permission data.
+    pub permissions: Permissions,
+    /// The client's HTTP operations with the clouds that have each (from the national
+    /// clouds' models), sorted by operationId.
+    pub operations: Vec<crate::emit::openapi::Operation>,
+    /// The generated files, as [`generate`] returns them.
+    pub files: Vec<GeneratedFile>,
+}
+
+/// Runs code generation on `inputs` and keeps what it made (see [`Generated`]).
+pub fn build(inputs: &SpecInputs) -> Result<Generated, Error> {
     let (slice, model) = load_model(inputs)?;
     let overlay = Overlay::parse(&inputs.overlay, &inputs.overlay_path)?;
     let permissions = Permissions::parse(&inputs.permissions_path, &inputs.permissions)?;
@@ -104,7 +130,8 @@ pub fn generate(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> {
         (types, client)
     });
     let mut files = types?;
-    files.extend(client?);
+    let (client, operations) = client?;
+    files.extend(client);
     files.extend(crate::emit::emit_emulator(&model, &permissions)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     for file in &mut files {
@@ -114,18 +141,25 @@ pub fn generate(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> {
         }
         file.contents = written;
     }
-    Ok(files)
+    Ok(Generated {
+        slice,
+        model,
+        overlay,
+        permissions,
+        operations,
+        files,
+    })
 }
 
 /// `spec/openapi.json` and `crates/graph-phone-client/src/generated/*`, with availability from
-/// the national clouds' models.
+/// the national clouds' models, and the operation table they are made from.
 fn client_files(
     inputs: &SpecInputs,
     slice: &Slice,
     model: &Model,
     overlay: &Overlay,
     permissions: &Permissions,
-) -> Result<Vec<GeneratedFile>, Error> {
+) -> Result<(Vec<GeneratedFile>, Vec<crate::emit::openapi::Operation>), Error> {
     let cloud_models = cloud_models(inputs, slice)?;
     let clouds: Vec<CloudModel<'_>> = cloud_models
         .iter()
@@ -136,5 +170,7 @@ fn client_files(
             })
         })
         .collect();
-    crate::emit::client::emit_client(model, overlay, &clouds, permissions)
+    let files = crate::emit::client::emit_client(model, overlay, &clouds, permissions)?;
+    let operations = crate::emit::openapi::operations(model, overlay, &clouds)?;
+    Ok((files, operations))
 }

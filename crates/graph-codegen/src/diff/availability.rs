@@ -65,6 +65,7 @@ pub fn availability(old: &BTreeMap<String, Model>, new: &BTreeMap<String, Model>
             };
             out.push(Change {
                 class,
+                clouds: Vec::new(),
                 group: cloud_spec_path(cloud),
                 element: ElementKind::Endpoint,
                 name: key.to_string(),

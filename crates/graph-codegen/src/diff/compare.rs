@@ -114,6 +114,7 @@ struct Cx<'m> {
 fn change(class: Class, group: &str, element: ElementKind, name: &str, kind: ChangeKind) -> Change {
     Change {
         class,
+        clouds: Vec::new(),
         group: group.to_string(),
         element,
         name: name.to_string(),

@@ -29,7 +29,36 @@
 //! on the flattened (inherited) lists of each type and reported once, under the declaring
 //! type, with the fields of every type it touches; the types that gain it report it as added.
 //!
-//! # Availability and permissions
+//! # Every input: the whole-spec diff
+//!
+//! [`diff_specs`] and [`diff_generated`] compare two versions of every input of code
+//! generation ([`crate::SpecInputs`]: the trimmed spec, the slice, the overlay, the
+//! permissions, the national clouds' specs) on what [`crate::build`] makes of each: the
+//! restricted models (with the comparison above), the client's operation tables (an
+//! operation added or removed, with the input that caused it: `operation added (offered in
+//! spec/slice.toml)`; the clouds that gain or lose one; `$expand`), the overlays'
+//! flags ([`ChangeKind::OverlayChanged`]), the permissions and the slice's decisions. Each
+//! change of what the client sends lists its request paths with the method (the item path
+//! for get, update, delete and actions on an item) and the clouds it applies to
+//! ([`Change::clouds`]). Rust items are looked up in the generated files of the side they
+//! belong to ([`Items`]), so every item named exists. Overlay flags are classified:
+//!
+//! - read-only added: [`Class::Breaking`] (the field leaves the create and update payloads);
+//!   removed: [`Class::Additive`] (the payloads gain an optional field, as for a new
+//!   property);
+//! - create-required changed: [`Class::Breaking`] (the create payload's constructor takes
+//!   other arguments);
+//! - sensitive added or removed: [`Class::Documentation`]: only what `Debug` prints changes
+//!   (`<redacted>` or the value), and `Debug` output is no API or stability promise; the
+//!   reason says when a value will be printed;
+//! - a path container added: [`Class::Breaking`] (its structs go away); removed:
+//!   [`Class::Additive`].
+//!
+//! A capability the metadata gains or loses is reported by the operation table when it
+//! changes what the client offers; otherwise (the slice does not offer it) it is
+//! documentation.
+//!
+//! # Availability and permissions (the CSDL-only mode)
 //!
 //! Changes computed from other inputs than the trimmed spec join the same report through
 //! [`SpecDiff::extend`], on [`ElementKind::Endpoint`] (an operation the client offers, keyed
@@ -64,12 +93,14 @@
 
 mod availability;
 mod compare;
+mod generated;
 mod permissions;
 pub mod release;
 mod render;
 mod rust;
 
 pub use availability::{availability, lower_offered};
+pub use generated::{GeneratedSide, Items, diff_generated, diff_specs};
 pub use permissions::permissions;
 
 use std::collections::BTreeSet;
@@ -143,6 +174,8 @@ pub enum ElementKind {
     /// (`phoneMethods.create`, `phoneMethods.enableSmsSignIn`): for availability and
     /// permission changes.
     Endpoint,
+    /// A recorded decision of `spec/slice.toml` (`[[decision]]`, by its `entry`).
+    Decision,
 }
 
 impl ElementKind {
@@ -158,6 +191,7 @@ impl ElementKind {
             ElementKind::Operation => "operation",
             ElementKind::Parameter => "parameter",
             ElementKind::Endpoint => "endpoint",
+            ElementKind::Decision => "decision",
         }
     }
 }
@@ -225,6 +259,11 @@ pub enum ChangeKind {
     /// or `roles for others`, `personal accounts`; `old`/`new`: the least privileged
     /// permission, or `not supported`).
     PermissionChanged,
+    /// The navigation properties a read may `$expand` (`old`/`new`: the lists).
+    ExpandChanged,
+    /// A flag of `spec/overlay.toml` (`aspect`: `read-only`, `sensitive`,
+    /// `create required`, `path container`; `old`/`new`: `yes`, `no`).
+    OverlayChanged,
 }
 
 impl ChangeKind {
@@ -255,6 +294,8 @@ impl ChangeKind {
             ChangeKind::AvailabilityChanged => "availability changed",
             ChangeKind::DocumentedAvailabilityChanged => "documented availability changed",
             ChangeKind::PermissionChanged => "permission changed",
+            ChangeKind::ExpandChanged => "$expand changed",
+            ChangeKind::OverlayChanged => "overlay changed",
         }
     }
 }
@@ -264,6 +305,12 @@ impl ChangeKind {
 pub struct Change {
     /// How it affects users of the generated crates.
     pub class: Class,
+    /// The clouds of the client it applies to (`global`, `usGovL4`, `usGovL5Dod`, `china`)
+    /// for a change of what the client sends where ([`ElementKind::Endpoint`] changes of the
+    /// whole-spec diff, [`diff_specs`]); empty for a change of the types, which are the same
+    /// in every cloud. Left out of the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clouds: Vec<String>,
     /// The type (or enum) it is reported under: the declaring type of a property, navigation
     /// property or inherited member, the binding type of an operation, the holder of a path's
     /// last navigation property. A full name, `microsoft.graph.x`; for availability and
@@ -332,6 +379,9 @@ pub struct SpecDiff {
     pub new: String,
     /// Changes per class.
     pub counts: Counts,
+    /// The most severe class present ([`SpecDiff::worst`]), `null` in JSON when nothing
+    /// changed: the overall verdict tools read.
+    pub worst: Option<Class>,
     /// The changes, sorted, without duplicates.
     pub changes: Vec<Change>,
 }
@@ -344,6 +394,7 @@ impl SpecDiff {
             old: old.into(),
             new: new.into(),
             counts: Counts::default(),
+            worst: None,
             changes: Vec::new(),
         };
         diff.extend(changes);
@@ -364,6 +415,7 @@ impl SpecDiff {
             }
         }
         self.counts = counts;
+        self.worst = self.changes.iter().map(|c| c.class).min();
     }
 
     /// True if nothing changed.
@@ -373,7 +425,7 @@ impl SpecDiff {
 
     /// The most severe class present, if any change is.
     pub fn worst(&self) -> Option<Class> {
-        self.changes.iter().map(|c| c.class).min()
+        self.worst
     }
 
     /// True if some change is `threshold` or more severe (for `--fail-on`).

@@ -19,6 +19,7 @@ pub fn permissions(old: &Permissions, new: &Permissions) -> Vec<Change> {
         let change =
             |class, change, aspect: Option<&str>, o: Option<String>, n, reason: String| Change {
                 class,
+                clouds: Vec::new(),
                 group: group.to_string(),
                 element: ElementKind::Endpoint,
                 name: key.to_string(),
@@ -265,7 +266,7 @@ fn documented_clouds(o: &OperationPermissions, n: &OperationPermissions) -> Vec<
 }
 
 /// An entry in one line: the least privileged permission per principal kind.
-fn summary(p: &OperationPermissions) -> String {
+pub(super) fn summary(p: &OperationPermissions) -> String {
     PrincipalKind::ALL
         .iter()
         .map(|k| {

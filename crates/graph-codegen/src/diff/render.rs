@@ -31,10 +31,23 @@ pub(super) fn markdown(diff: &SpecDiff) -> String {
             Class::Documentation => "Documentation",
         };
         let _ = write!(out, "\n### {title} ({})\n", changes.len());
+        // Within a class, the changes of what the client sends where come under the clouds
+        // they apply to, then by group; the others (the types, the same in every cloud) by
+        // group alone.
+        let mut clouds: Option<&Vec<String>> = None;
         let mut group = None;
         for c in changes {
+            if clouds != Some(&c.clouds) {
+                if !c.clouds.is_empty() {
+                    let names: Vec<String> = c.clouds.iter().map(|n| code(n)).collect();
+                    let _ = write!(out, "\n#### In {}\n", names.join(", "));
+                }
+                clouds = Some(&c.clouds);
+                group = None;
+            }
             if group != Some(&c.group) {
-                let _ = write!(out, "\n#### {}\n\n", code(&c.group));
+                let level = if c.clouds.is_empty() { "####" } else { "#####" };
+                let _ = write!(out, "\n{level} {}\n\n", code(&c.group));
                 group = Some(&c.group);
             }
             bullet(&mut out, c);
