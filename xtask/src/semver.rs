@@ -76,7 +76,8 @@ pub struct CrateVerdict {
     pub name: String,
     /// The bump its failed lints require.
     pub bump: Bump,
-    /// The lints that fired (their ids), failures first then warnings, each once.
+    /// The lints that fired (their ids, a warn-level one followed by ` (warning)`: it
+    /// suggests a bump but does not require it), in the order reported, each once.
     pub lints: Vec<String>,
 }
 
@@ -90,7 +91,11 @@ pub struct Verdict {
 impl Verdict {
     /// The largest bump over the crates.
     pub fn bump(&self) -> Bump {
-        self.crates.iter().map(|c| c.bump).min().unwrap_or(Bump::None)
+        self.crates
+            .iter()
+            .map(|c| c.bump)
+            .min()
+            .unwrap_or(Bump::None)
     }
 
     /// Every lint that fired, as `crate: lint`.
@@ -202,7 +207,10 @@ pub fn parse_output(name: &str, stdout: &str, stderr: &str) -> anyhow::Result<Cr
         } else if rest.starts_with("semver requires new minor version") {
             Bump::Minor
         } else {
-            bail!("unrecognised summary from cargo-semver-checks: `{}`", line.trim());
+            bail!(
+                "unrecognised summary from cargo-semver-checks: `{}`",
+                line.trim()
+            );
         });
     }
     let Some(bump) = bump else {
@@ -210,18 +218,25 @@ pub fn parse_output(name: &str, stdout: &str, stderr: &str) -> anyhow::Result<Cr
     };
     let mut lints: Vec<String> = Vec::new();
     for line in stdout.lines() {
-        let rest = line
-            .strip_prefix("--- failure ")
-            .or_else(|| line.strip_prefix("--- warning "));
-        if let Some(id) = rest.and_then(|r| r.split(':').next()) {
-            let id = id.trim().to_string();
+        let (rest, suffix) = match line.strip_prefix("--- failure ") {
+            Some(rest) => (rest, ""),
+            None => match line.strip_prefix("--- warning ") {
+                Some(rest) => (rest, " (warning)"),
+                None => continue,
+            },
+        };
+        if let Some(id) = rest.split(':').next() {
+            let id = format!("{}{suffix}", id.trim());
             if !lints.contains(&id) {
                 lints.push(id);
             }
         }
     }
     if bump != Bump::None && lints.is_empty() {
-        bail!("cargo-semver-checks requires a {} version but named no lint", bump.as_str());
+        bail!(
+            "cargo-semver-checks requires a {} version but named no lint",
+            bump.as_str()
+        );
     }
     Ok(CrateVerdict {
         name: name.to_string(),
@@ -256,7 +271,9 @@ pub fn materialise(root: &Path, rev: &str) -> anyhow::Result<PathBuf> {
         .stdin(git.stdout.take().context("no pipe from git archive")?)
         .output()
         .context("cannot run tar (is it installed and on PATH?)")?;
-    let git_out = git.wait_with_output().context("git archive did not finish")?;
+    let git_out = git
+        .wait_with_output()
+        .context("git archive did not finish")?;
     if !git_out.status.success() {
         bail!(
             "git archive {rev} failed: {}",
@@ -413,6 +430,19 @@ mod tests {
         let v = parse_output("graph-phone-client", "", stderr).unwrap();
         assert_eq!(v.bump, Bump::None);
         assert!(v.lints.is_empty());
+    }
+
+    #[test]
+    fn a_warning_is_named_as_such_and_requires_nothing() {
+        let stdout =
+            "\n--- warning partial_ord_enum_variants_reordered: enum variants reordered ---\n";
+        let stderr = "     Summary no semver update required\n     Warning produced 1 major and 0 minor level warnings\n";
+        let v = parse_output("graph-phone-types", stdout, stderr).unwrap();
+        assert_eq!(v.bump, Bump::None);
+        assert_eq!(
+            v.lints,
+            vec!["partial_ord_enum_variants_reordered (warning)".to_string()]
+        );
     }
 
     #[test]
