@@ -129,7 +129,11 @@ pub fn ensure_installed() -> anyhow::Result<()> {
         bail!(
             "cargo-semver-checks is not installed (`cargo semver-checks --version` failed: {}); \
              install it with `{INSTALL}`",
-            String::from_utf8_lossy(&out.stderr).trim()
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim()
         );
     }
     Ok(())
