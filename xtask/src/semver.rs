@@ -456,6 +456,36 @@ mod tests {
         assert!(e.to_string().contains("no `Summary` line"), "{e}");
     }
 
+    /// The base side is the revision's tree, not the working tree's.
+    #[test]
+    fn materialise_unpacks_the_revision_not_the_working_tree() {
+        let repo = std::env::temp_dir().join(format!("xtask-semver-git-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&repo);
+        std::fs::create_dir_all(repo.join("spec")).unwrap();
+        let git = |args: &[&str]| {
+            let ok = Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+                .args(args)
+                .current_dir(&repo)
+                .output()
+                .unwrap()
+                .status
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        std::fs::write(repo.join("spec/a.txt"), "committed\n").unwrap();
+        git(&["init", "-q"]);
+        git(&["add", "."]);
+        git(&["commit", "-q", "-m", "base"]);
+        std::fs::write(repo.join("spec/a.txt"), "edited\n").unwrap();
+        let dir = materialise(&repo, "HEAD").unwrap();
+        let text = std::fs::read_to_string(dir.join("spec/a.txt")).unwrap();
+        let bad = materialise(&repo, "no-such-rev").unwrap_err().to_string();
+        let _ = std::fs::remove_dir_all(&repo);
+        assert_eq!(text, "committed\n");
+        assert!(bad.contains("git archive no-such-rev failed"), "{bad}");
+    }
+
     #[test]
     fn breaking_agrees_with_major_only() {
         assert!(agree(Some(Class::Breaking), Bump::Major));
