@@ -6,6 +6,8 @@
 mod bench;
 mod codegen;
 mod files;
+mod semver;
+mod semver_corpus;
 mod soak;
 mod spec_diff;
 mod trim;
@@ -43,6 +45,9 @@ enum Command {
     /// Every benchmark (codegen pipeline, client, paging memory, consumers' build cost),
     /// each against a baseline measured in the same run; prints one table.
     Bench(bench::BenchArgs),
+    /// Run the change corpus (xtask/tests/spec-changes/cases.toml) through the spec diff and
+    /// cargo-semver-checks, and record both verdicts in xtask/tests/spec-changes/verdicts.toml.
+    SemverCorpus(semver_corpus::CorpusArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -54,5 +59,6 @@ fn main() -> anyhow::Result<()> {
         Command::UpdateSpec(args) => update_spec::run(args),
         Command::Soak(args) => soak::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::SemverCorpus(args) => semver_corpus::run(args),
     }
 }

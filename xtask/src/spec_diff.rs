@@ -122,6 +122,10 @@ pub struct SpecDiffArgs {
     /// Exit with code 1 when there are changes of this class or a more severe one.
     #[arg(long, value_enum, default_value_t = FailOn::Never)]
     fail_on: FailOn,
+    /// Also compare the generated crates' public API with cargo-semver-checks (the revision
+    /// of `--base` against the working tree) and report both verdicts side by side.
+    #[arg(long, requires = "base")]
+    semver_checks: bool,
 }
 
 /// Report formats.
@@ -336,6 +340,12 @@ fn finish(root: &Path, args: &SpecDiffArgs, report: &SpecDiff) -> anyhow::Result
     let text = match args.format {
         Format::Markdown => report.to_markdown() + &release_markdown(report, current_version(root)),
         Format::Json => report.to_json(),
+    };
+    let text = match (&args.base, args.semver_checks) {
+        (Some(rev), true) => {
+            crate::semver::cross_check(root, rev, &report, args.format == Format::Json, text)?
+        }
+        _ => text,
     };
     match &args.out {
         Some(out) => {
@@ -700,6 +710,7 @@ mod tests {
             format,
             out,
             fail_on,
+            semver_checks: false,
         }
     }
 
@@ -930,6 +941,7 @@ mod tests {
             format: Format::Json,
             out: Some(out.clone()),
             fail_on: FailOn::Breaking,
+            semver_checks: false,
         };
         let status = run_in(&repo, &a);
         let text = fs::read_to_string(&out).unwrap_or_default();
