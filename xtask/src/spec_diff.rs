@@ -343,7 +343,7 @@ fn finish(root: &Path, args: &SpecDiffArgs, report: &SpecDiff) -> anyhow::Result
     };
     let text = match (&args.base, args.semver_checks) {
         (Some(rev), true) => {
-            crate::semver::cross_check(root, rev, &report, args.format == Format::Json, text)?
+            crate::semver::cross_check(root, rev, report, args.format == Format::Json, text)?
         }
         _ => text,
     };

@@ -50,10 +50,7 @@
 //! phones
 //!     .update(
 //!         PhoneMethodId::AlternateMobile,
-//!         &PhoneAuthenticationMethodUpdate {
-//!             phone_number: Patch::from("+1 2065550111"),
-//!             ..Default::default()
-//!         },
+//!         &PhoneAuthenticationMethodUpdate::default().with_phone_number("+1 2065550111"),
 //!     )
 //!     .await?;
 //! phones.delete(PhoneMethodId::AlternateMobile).await?;
@@ -232,7 +229,10 @@ mod tests {
         assert!(!source.contains("api-version"));
         // progenitor's `Client::new` built its own reqwest client (no TLS backend under the
         // default `rustls` feature: a panic), bypassing the runtime's.
-        assert!(!source.contains("pub fn new("), "Client::new is generated again");
+        assert!(
+            !source.contains("pub fn new("),
+            "Client::new is generated again"
+        );
         assert!(source.contains("pub fn new_with_client("));
     }
 }

@@ -299,11 +299,9 @@ fn what_users_name_is_at_the_root() {
         k.as_key()
     }
     assert_eq!(key(&"abc"), "abc");
-    let update = PhoneAuthenticationMethodUpdate {
-        phone_number: Patch::from("+1 2065550100"),
-        phone_type: AuthenticationPhoneType::Office.into(),
-        ..Default::default()
-    };
+    let update = PhoneAuthenticationMethodUpdate::default()
+        .with_phone_number(Patch::from("+1 2065550100"))
+        .with_phone_type(AuthenticationPhoneType::Office);
     assert_eq!(update.phone_number, Patch::Value("+1 2065550100".into()));
     let create =
         PhoneAuthenticationMethodCreate::new("+1 2065550100", AuthenticationPhoneType::Mobile);

@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures::TryStreamExt;
-use graph_phone_client::support::Patch;
 use graph_phone_client::{
     AccessToken, AuthenticationMethod, AuthenticationPhoneType, CachingTokenProvider, Cloud, Error,
     GraphClient, OPERATIONS, PhoneAuthenticationMethodCreate, PhoneAuthenticationMethodUpdate,
@@ -50,10 +49,8 @@ async fn phone_methods_every_operation_under_me_and_users() {
                 AuthenticationPhoneType::Mobile
             },
         );
-        let update = PhoneAuthenticationMethodUpdate {
-            phone_number: Patch::Value("+1 4255550100x12".into()),
-            ..Default::default()
-        };
+        let update =
+            PhoneAuthenticationMethodUpdate::default().with_phone_number("+1 4255550100x12");
         if label == "me" {
             let err = phones.create(&body).await.unwrap_err();
             assert_eq!(
@@ -581,10 +578,7 @@ async fn invalid_inputs_are_refused_before_sending() {
         .phone_methods()
         .update(
             PhoneMethodId::Mobile,
-            &PhoneAuthenticationMethodUpdate {
-                phone_number: Patch::Value("+1 2065550100x".into()),
-                ..Default::default()
-            },
+            &PhoneAuthenticationMethodUpdate::default().with_phone_number("+1 2065550100x"),
         )
         .await
         .unwrap_err();

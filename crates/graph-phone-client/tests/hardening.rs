@@ -12,7 +12,6 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::{StreamExt, TryStreamExt};
-use graph_phone_client::types::support::Patch;
 use graph_phone_client::{
     AccessToken, AuthenticationPhoneType, Cloud, Error, GraphClient, GraphClientBuilder,
     PhoneAuthenticationMethodCreate, PhoneAuthenticationMethodUpdate, PhoneMethodId, RetryPolicy,
@@ -82,10 +81,7 @@ fn client(server: &Server) -> GraphClient {
 }
 
 fn update() -> PhoneAuthenticationMethodUpdate {
-    PhoneAuthenticationMethodUpdate {
-        phone_number: Patch::Value("+1 2065550199".into()),
-        ..Default::default()
-    }
+    PhoneAuthenticationMethodUpdate::default().with_phone_number("+1 2065550199")
 }
 
 /// Before the fix: `InvalidResponse { reason: "success status not described by the API" }`

@@ -51,16 +51,15 @@ pub(crate) fn phone_json(phone: &PhoneMethod, masked: bool) -> JsonObject {
     } else {
         phone.phone_number.clone()
     };
-    let body = PhoneAuthenticationMethod {
-        id: phone.id().to_string(),
-        created_date_time: phone.created_date_time,
-        phone_number: Some(number),
-        phone_type: Some(AuthenticationPhoneType::from(phone.phone_type.as_str())),
-        sms_sign_in_state: Some(AuthenticationMethodSignInState::from(
-            phone.state().as_str(),
-        )),
-        ..Default::default()
-    };
+    // The generated structs are `#[non_exhaustive]`: built from `Default`, field by field.
+    let mut body = PhoneAuthenticationMethod::default();
+    body.id = phone.id().to_string();
+    body.created_date_time = phone.created_date_time;
+    body.phone_number = Some(number);
+    body.phone_type = Some(AuthenticationPhoneType::from(phone.phone_type.as_str()));
+    body.sms_sign_in_state = Some(AuthenticationMethodSignInState::from(
+        phone.state().as_str(),
+    ));
     match serde_json::to_value(body) {
         Ok(Value::Object(map)) => map,
         other => unreachable!("a generated entity serialises to an object: {other:?}"),

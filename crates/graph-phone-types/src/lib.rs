@@ -26,20 +26,11 @@
 //! # let _ = body;
 //! ```
 //!
-//! A create payload has no `Default` to fill a missing `phoneNumber` with:
+//! Outside this crate no struct is built by literal (every struct is `#[non_exhaustive]`,
+//! so a property Graph adds is not a breaking change), so a create body without
+//! `phoneNumber` cannot be written:
 //!
-//! ```compile_fail,E0277
-//! use graph_phone_types::{AuthenticationPhoneType, PhoneAuthenticationMethodCreate};
-//!
-//! let body = PhoneAuthenticationMethodCreate {
-//!     phone_type: AuthenticationPhoneType::Mobile,
-//!     ..Default::default()
-//! };
-//! ```
-//!
-//! and a literal without it is missing a field:
-//!
-//! ```compile_fail,E0063
+//! ```compile_fail,E0639
 //! use graph_phone_types::{AuthenticationPhoneType, PhoneAuthenticationMethodCreate};
 //!
 //! let body = PhoneAuthenticationMethodCreate {
@@ -48,6 +39,25 @@
 //!     additional_properties: Default::default(),
 //! };
 //! ```
+//!
+//! and it has no `Default` to start from either:
+//!
+//! ```compile_fail,E0599
+//! use graph_phone_types::PhoneAuthenticationMethodCreate;
+//!
+//! let body = PhoneAuthenticationMethodCreate::default();
+//! ```
+//! - Every struct is `#[non_exhaustive]`: start from `Default::default()` (or a create
+//!   payload's `new`) and set fields with the payloads' `with_*` methods or by assignment.
+//!
+//!   ```
+//!   use graph_phone_types::{AuthenticationPhoneType, Patch, PhoneAuthenticationMethodUpdate};
+//!
+//!   let update = PhoneAuthenticationMethodUpdate::default()
+//!       .with_phone_number("+1 2065550100")
+//!       .with_phone_type(Patch::Null); // sent as `null`
+//!   # let _ = (update, AuthenticationPhoneType::Office);
+//!   ```
 //! - `Debug` never prints personal data or secrets (phone numbers, email addresses,
 //!   passwords, secret keys, Temporary Access Passes) nor the values of unknown properties.
 //!

@@ -31,11 +31,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// ```
 /// use graph_phone_types::{AuthenticationPhoneType, Patch, PhoneAuthenticationMethodUpdate};
 ///
-/// let update = PhoneAuthenticationMethodUpdate {
-///     phone_number: Patch::from("+1 2065550100"),
-///     phone_type: AuthenticationPhoneType::Office.into(),
-///     ..Default::default()
-/// };
+/// let mut update = PhoneAuthenticationMethodUpdate::default();
+/// update.phone_number = Patch::from("+1 2065550100");
+/// update.phone_type = AuthenticationPhoneType::Office.into();
 /// assert_eq!(update.phone_number, Patch::Value("+1 2065550100".to_owned()));
 /// assert_eq!(Patch::<String>::from(None), Patch::Null);
 /// ```

@@ -203,11 +203,9 @@ fn update_payloads_are_tri_state() {
     let unchanged = PhoneAuthenticationMethodUpdate::default();
     assert_eq!(serde_json::to_string(&unchanged).unwrap(), "{}");
 
-    let update = PhoneAuthenticationMethodUpdate {
-        phone_number: Patch::Value("+1 5555551234x123".to_owned()),
-        phone_type: Patch::Null,
-        ..Default::default()
-    };
+    let update = PhoneAuthenticationMethodUpdate::default()
+        .with_phone_number("+1 5555551234x123")
+        .with_phone_type(Patch::Null);
     assert_eq!(
         serde_json::to_string(&update).unwrap(),
         r#"{"phoneNumber":"+1 5555551234x123","phoneType":null}"#
@@ -231,11 +229,15 @@ fn patch_values_come_from_plain_values() {
         Patch::Value("+1 2065550100".to_owned())
     );
     assert_eq!(Patch::from(7_i64), Patch::Value(7));
-    let update = PhoneAuthenticationMethodUpdate {
-        phone_number: "+1 2065550100".into(),
-        phone_type: AuthenticationPhoneType::Office.into(),
-        ..Default::default()
-    };
+    // Outside the crate a struct literal does not compile (`#[non_exhaustive]`): the
+    // setters take what converts into a `Patch`, or assign the public fields.
+    let update = PhoneAuthenticationMethodUpdate::default()
+        .with_phone_number("+1 2065550100")
+        .with_phone_type(AuthenticationPhoneType::Office);
+    let mut assigned = PhoneAuthenticationMethodUpdate::default();
+    assigned.phone_number = "+1 2065550100".into();
+    assigned.phone_type = AuthenticationPhoneType::Office.into();
+    assert_eq!(assigned, update);
     assert_eq!(
         serde_json::to_string(&update).unwrap(),
         r#"{"phoneNumber":"+1 2065550100","phoneType":"office"}"#
@@ -300,10 +302,7 @@ fn debug_never_shows_phone_numbers_or_email_addresses() {
         format!("{:?}", AuthenticationMethod::from(email)),
         format!(
             "{:?}",
-            PhoneAuthenticationMethodUpdate {
-                phone_number: Patch::Value("+1 2065555555".into()),
-                ..Default::default()
-            }
+            PhoneAuthenticationMethodUpdate::default().with_phone_number("+1 2065555555")
         ),
         format!(
             "{:?}",

@@ -269,15 +269,14 @@ proptest! {
         phone_type in patch(enum_member(AuthenticationPhoneType::KNOWN)),
         extra in unknown_properties(),
     ) {
-        let update = PhoneAuthenticationMethodUpdate {
-            phone_number: number.clone(),
-            phone_type: match &phone_type {
+        let mut update = PhoneAuthenticationMethodUpdate::default()
+            .with_phone_number(number.clone())
+            .with_phone_type(match &phone_type {
                 Patch::Unchanged => Patch::Unchanged,
                 Patch::Null => Patch::Null,
                 Patch::Value(t) => Patch::Value(serde_json::from_value(json!(t)).unwrap()),
-            },
-            additional_properties: extra,
-        };
+            });
+        update.additional_properties = extra;
         let written = serde_json::to_value(&update).unwrap();
         let object = written.as_object().unwrap();
         for (key, field) in [("phoneNumber", &number), ("phoneType", &phone_type)] {

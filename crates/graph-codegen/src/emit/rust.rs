@@ -53,6 +53,11 @@
 //!   properties in a flattened `additional_properties` map, and implement `Debug` by hand:
 //!   sensitive fields (overlay) print their shape only (`Some(<redacted>)`), and
 //!   `additional_properties` prints only its keys.
+//! - Structs are `#[non_exhaustive]`: Graph adds properties, and a new field must not break
+//!   a user's code (cargo-semver-checks' `constructible_struct_adds_field`). Outside the
+//!   crate a struct is built from `Default::default()` (or a create payload's `new`) and
+//!   its public fields are then set one by one; a struct literal, with or without
+//!   `..Default::default()`, does not compile there.
 //! - Enums are evolvable: unknown members read into `Unrecognized(String)` (named with a
 //!   suffix if a member claims that name) and serialise back exactly as read.
 //! - Polymorphic enums dispatch on `@odata.type` (`#microsoft.graph.x`, also `#graph.x` and
@@ -67,7 +72,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
+use quote::{format_ident, quote};
 
 use crate::emit::overlay::Overlay;
 use crate::ir::{EnumDef, Model, Primitive, PropertyDef, QName, TypeDef, TypeKind, TypeTarget};
@@ -416,6 +421,7 @@ impl<'a> Plan<'a> {
             #deprecated
             #[derive(Clone, PartialEq, #derive_default ::serde::Serialize, ::serde::Deserialize)]
             #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+            #[non_exhaustive]
             pub struct #name {
                 #(#fields)*
             }
@@ -496,6 +502,9 @@ impl<'a> Plan<'a> {
         // The fields of a create payload's `new`: what the body must carry.
         let mut required = Vec::new();
         let mut unset = Vec::new();
+        // `with_*`: the struct is `#[non_exhaustive]`, so users set fields by method or
+        // by assignment, never by struct literal.
+        let mut setters = Vec::new();
         let tagged = kind == Payload::Create && self.is_tagged(def);
         if tagged {
             let odata = odata_type(&def.name);
@@ -521,6 +530,7 @@ impl<'a> Plan<'a> {
                         || (!field.nullable && !field.collection);
                     fields.push(field.read_tokens());
                     debug.push(field.debug_tokens(false));
+                    setters.extend(field.setter_tokens(kind));
                     if field.required {
                         required.push((field, prop));
                     } else {
@@ -530,6 +540,7 @@ impl<'a> Plan<'a> {
                 Payload::Update => {
                     fields.push(field.patch_tokens());
                     debug.push(field.debug_tokens(true));
+                    setters.extend(field.setter_tokens(kind));
                 }
             }
         }
@@ -549,15 +560,27 @@ impl<'a> Plan<'a> {
         };
         let doc = doc_attrs(&text);
         let debug_impl = debug_impl(&name, &debug);
+        let setters = if setters.is_empty() {
+            quote!()
+        } else {
+            quote! {
+                impl #name {
+                    #(#setters)*
+                }
+            }
+        };
         Ok(quote! {
             #doc
             #[derive(Clone, PartialEq, #derive_default ::serde::Serialize, ::serde::Deserialize)]
             #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+            #[non_exhaustive]
             pub struct #name {
                 #(#fields)*
             }
 
             #constructor
+
+            #setters
 
             #debug_impl
         })
@@ -1036,6 +1059,37 @@ impl Field {
                 pub #ident: #ty,
             }
         }
+    }
+
+    /// `with_<field>` of a payload field, chainable: an update payload's takes anything
+    /// that converts into its `Patch` (a value, `Patch::Null`), a create payload's optional
+    /// field its value. None for a required create field (it is a parameter of `new`).
+    fn setter_tokens(&self, kind: Payload) -> Option<TokenStream> {
+        let Field {
+            ident, wire, ty, ..
+        } = self;
+        let label = ident.to_string();
+        let method = format_ident!("with_{}", label.strip_prefix("r#").unwrap_or(&label));
+        let (param, value, what) = match kind {
+            Payload::Update => (
+                quote!(impl Into<crate::support::Patch<#ty>>),
+                quote!(value.into()),
+                "Sets `{}`: sent as given unless [`Patch::Unchanged`](crate::support::Patch::Unchanged); [`Patch::Null`](crate::support::Patch::Null) clears it.",
+            ),
+            Payload::Create if self.required => return None,
+            Payload::Create if self.collection || !self.nullable => {
+                (quote!(#ty), quote!(value), "Sets `{}`.")
+            }
+            Payload::Create => (quote!(#ty), quote!(Some(value)), "Sets `{}`."),
+        };
+        let doc = doc_attrs(&what.replace("{}", wire));
+        Some(quote! {
+            #doc
+            pub fn #method(mut self, value: #param) -> Self {
+                self.#ident = #value;
+                self
+            }
+        })
     }
 
     /// The field of an update payload.

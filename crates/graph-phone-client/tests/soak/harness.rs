@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
-use graph_phone_client::support::Patch;
 use graph_phone_client::{
     AuthenticationPhoneType, Cloud, Error, GraphClient, PhoneAuthenticationMethodCreate,
     PhoneAuthenticationMethodUpdate, PhoneMethodId, RetryPolicy, StaticToken, Timeouts,
@@ -405,10 +404,7 @@ async fn execute(
             phones
                 .update(
                     phone_id(*t),
-                    &PhoneAuthenticationMethodUpdate {
-                        phone_number: Patch::Value(n.clone()),
-                        ..Default::default()
-                    },
+                    &PhoneAuthenticationMethodUpdate::default().with_phone_number(n.clone()),
                 )
                 .await?
         }

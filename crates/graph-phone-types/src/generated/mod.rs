@@ -8,6 +8,7 @@
 /// Graph complex type `microsoft.graph.alternativeSecurityId`.
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AlternativeSecurityId {
     /// For internal use only
     #[serde(
@@ -1015,6 +1016,7 @@ impl ::schemars::JsonSchema for AuthenticationPhoneType {
 /// Graph entity type `microsoft.graph.device`.
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Device {
     /// The unique idenfier for an entity. Read-only.
     #[serde(rename = "id")]
@@ -1241,6 +1243,7 @@ impl ::std::fmt::Debug for Device {
 /// Graph entity type `microsoft.graph.directoryObject`.
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DirectoryObject {
     /// The unique idenfier for an entity. Read-only.
     #[serde(rename = "id")]
@@ -1279,6 +1282,7 @@ impl ::std::fmt::Debug for DirectoryObject {
 /// Graph entity type `microsoft.graph.emailAuthenticationMethod`.
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct EmailAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.emailAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -1328,6 +1332,7 @@ impl ::std::fmt::Debug for EmailAuthenticationMethod {
 /// Graph entity type `microsoft.graph.externalAuthenticationMethod`.
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ExternalAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.externalAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -1378,6 +1383,7 @@ impl ::std::fmt::Debug for ExternalAuthenticationMethod {
 /// Graph entity type `microsoft.graph.fido2AuthenticationMethod`.
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Fido2AuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.fido2AuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -1463,6 +1469,7 @@ impl ::std::fmt::Debug for Fido2AuthenticationMethod {
 /// Graph entity type `microsoft.graph.longRunningOperation`.
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct LongRunningOperation {
     /// The unique idenfier for an entity. Read-only.
     #[serde(rename = "id")]
@@ -1635,6 +1642,7 @@ impl ::schemars::JsonSchema for LongRunningOperationStatus {
 /// Graph entity type `microsoft.graph.microsoftAuthenticatorAuthenticationMethod`.
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct MicrosoftAuthenticatorAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.microsoftAuthenticatorAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -1799,6 +1807,7 @@ impl ::schemars::JsonSchema for PasskeyType {
 /// Graph entity type `microsoft.graph.passwordAuthenticationMethod`.
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct PasswordAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.passwordAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -1845,6 +1854,7 @@ impl ::std::fmt::Debug for PasswordAuthenticationMethod {
 /// Graph entity type `microsoft.graph.phoneAuthenticationMethod`.
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct PhoneAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.phoneAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -1899,6 +1909,7 @@ impl ::std::fmt::Debug for PhoneAuthenticationMethod {
 /// Graph entity type `microsoft.graph.platformCredentialAuthenticationMethod`.
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct PlatformCredentialAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.platformCredentialAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -1957,6 +1968,7 @@ impl ::std::fmt::Debug for PlatformCredentialAuthenticationMethod {
 /// Graph entity type `microsoft.graph.qrCodePinAuthenticationMethod`.
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct QrCodePinAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.qrCodePinAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -1999,6 +2011,7 @@ impl ::std::fmt::Debug for QrCodePinAuthenticationMethod {
 /// Graph entity type `microsoft.graph.softwareOathAuthenticationMethod`.
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SoftwareOathAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.softwareOathAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -2045,6 +2058,7 @@ impl ::std::fmt::Debug for SoftwareOathAuthenticationMethod {
 /// Graph entity type `microsoft.graph.temporaryAccessPassAuthenticationMethod`.
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct TemporaryAccessPassAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.temporaryAccessPassAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -2126,6 +2140,7 @@ impl ::std::fmt::Debug for TemporaryAccessPassAuthenticationMethod {
 /// Graph complex type `microsoft.graph.webauthnAuthenticationExtensionsClientOutputs`.
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct WebauthnAuthenticationExtensionsClientOutputs {
     /// Properties this crate does not know, kept as read and written back.
     #[serde(flatten)]
@@ -2152,6 +2167,7 @@ impl ::std::fmt::Debug for WebauthnAuthenticationExtensionsClientOutputs {
 /// Graph complex type `microsoft.graph.webauthnAuthenticatorAttestationResponse`.
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct WebauthnAuthenticatorAttestationResponse {
     /// The `attestationObject` property.
     #[serde(
@@ -2190,6 +2206,7 @@ impl ::std::fmt::Debug for WebauthnAuthenticatorAttestationResponse {
 /// Graph complex type `microsoft.graph.webauthnPublicKeyCredential`.
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct WebauthnPublicKeyCredential {
     /// The `clientExtensionResults` property.
     #[serde(
@@ -2232,6 +2249,7 @@ impl ::std::fmt::Debug for WebauthnPublicKeyCredential {
 /// Graph entity type `microsoft.graph.windowsHelloForBusinessAuthenticationMethod`.
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct WindowsHelloForBusinessAuthenticationMethod {
     /// The `@odata.type` as read (`#microsoft.graph.windowsHelloForBusinessAuthenticationMethod` or a subtype's); `None` if the object had none. Written back only when present.
     #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
@@ -2286,6 +2304,7 @@ impl ::std::fmt::Debug for WindowsHelloForBusinessAuthenticationMethod {
 /// The body that creates a [`PhoneAuthenticationMethod`] (`POST` to `me/authentication/phoneMethods`, `users/{user-id}/authentication/phoneMethods`): its writable properties. A create must carry `phoneNumber` and `phoneType`: build it with [`PhoneAuthenticationMethodCreate::new`].
 #[derive(Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct PhoneAuthenticationMethodCreate {
     /// Always written as `#microsoft.graph.phoneAuthenticationMethod`.
     #[serde(rename = "@odata.type", default)]
@@ -2335,6 +2354,7 @@ impl ::std::fmt::Debug for PhoneAuthenticationMethodCreate {
 /// The body that updates a [`PhoneAuthenticationMethod`] (`PATCH` to an item of `me/authentication/phoneMethods`, `users/{user-id}/authentication/phoneMethods`): its writable properties, each sent only if not [`Patch::Unchanged`](crate::support::Patch::Unchanged).
 #[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct PhoneAuthenticationMethodUpdate {
     /// The phone number to text or call for authentication. Phone numbers use the format +{country code} {number}x{extension}, with extension optional. For example, +1 5555551234 or +1 5555551234x123 are valid. Numbers are rejected when creating or updating if they do not match the required format.
     #[serde(
@@ -2353,6 +2373,25 @@ pub struct PhoneAuthenticationMethodUpdate {
     /// Properties this crate does not know, kept as read and written back.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl PhoneAuthenticationMethodUpdate {
+    /// Sets `phoneNumber`: sent as given unless [`Patch::Unchanged`](crate::support::Patch::Unchanged); [`Patch::Null`](crate::support::Patch::Null) clears it.
+    pub fn with_phone_number(
+        mut self,
+        value: impl Into<crate::support::Patch<String>>,
+    ) -> Self {
+        self.phone_number = value.into();
+        self
+    }
+    /// Sets `phoneType`: sent as given unless [`Patch::Unchanged`](crate::support::Patch::Unchanged); [`Patch::Null`](crate::support::Patch::Null) clears it.
+    pub fn with_phone_type(
+        mut self,
+        value: impl Into<crate::support::Patch<AuthenticationPhoneType>>,
+    ) -> Self {
+        self.phone_type = value.into();
+        self
+    }
 }
 
 impl ::std::fmt::Debug for PhoneAuthenticationMethodUpdate {
