@@ -14,7 +14,7 @@
 use std::fmt::{self, Write};
 use std::str::FromStr;
 
-use crate::diff::render::{code, sentence, text};
+use crate::diff::render::{code, is_prose, sentence, show_value, what_changed};
 use crate::diff::{Change, ChangeKind, Class, SpecDiff};
 
 /// A release version, `MAJOR.MINOR.PATCH` (the published crates use no pre-release or build
@@ -243,18 +243,9 @@ fn entry_bullet(out: &mut String, c: &Change) {
             code(&c.group)
         )
     };
-    let mut change = c.change.as_str().to_string();
-    if let Some(aspect) = &c.aspect {
-        let _ = write!(change, " ({aspect})");
-    }
-    let prose = matches!(
-        c.change,
-        ChangeKind::DescriptionChanged
-            | ChangeKind::DeprecationAdded
-            | ChangeKind::DeprecationRemoved
-            | ChangeKind::DeprecationChanged
-    );
-    let show = |v: &str| if prose { text(v) } else { code(v) };
+    let change = what_changed(c);
+    let prose = is_prose(c);
+    let show = |v: &str| show_value(c, v);
     let values = match (&c.old, &c.new) {
         (Some(o), Some(n)) => format!(": {} -> {}", show(o), show(n)),
         (None, Some(n)) if !prose || c.change == ChangeKind::DeprecationAdded => {

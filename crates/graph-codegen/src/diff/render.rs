@@ -63,18 +63,8 @@ fn bullet(out: &mut String, c: &Change) {
     } else {
         format!("**{element} {}**", code(&c.name))
     };
-    let mut what = c.change.as_str().to_string();
-    if let Some(aspect) = &c.aspect {
-        let _ = write!(what, " ({aspect})");
-    }
-    let prose = matches!(
-        c.change,
-        ChangeKind::DescriptionChanged
-            | ChangeKind::DeprecationAdded
-            | ChangeKind::DeprecationRemoved
-            | ChangeKind::DeprecationChanged
-    );
-    let show = |v: &str| if prose { text(v) } else { code(v) };
+    let what = what_changed(c);
+    let show = |v: &str| show_value(c, v);
     let values = match (&c.old, &c.new) {
         (Some(o), Some(n)) => format!(": {} → {}", show(o), show(n)),
         (None, Some(n)) => format!(": {}", show(n)),
@@ -90,6 +80,31 @@ fn bullet(out: &mut String, c: &Change) {
         let paths: Vec<String> = c.paths.iter().map(|p| code(p)).collect();
         let _ = writeln!(out, "  - Paths: {}", paths.join(", "));
     }
+}
+
+/// What changed, with its aspect: `type changed (nullability)`.
+pub(super) fn what_changed(c: &Change) -> String {
+    let mut what = c.change.as_str().to_string();
+    if let Some(aspect) = &c.aspect {
+        let _ = write!(what, " ({aspect})");
+    }
+    what
+}
+
+/// Whether a change's values are prose (descriptions, deprecation notes), shown as text.
+pub(super) fn is_prose(c: &Change) -> bool {
+    matches!(
+        c.change,
+        ChangeKind::DescriptionChanged
+            | ChangeKind::DeprecationAdded
+            | ChangeKind::DeprecationRemoved
+            | ChangeKind::DeprecationChanged
+    )
+}
+
+/// An old or new value of `c`: prose as text, anything else as code.
+pub(super) fn show_value(c: &Change, v: &str) -> String {
+    if is_prose(c) { text(v) } else { code(v) }
 }
 
 /// The reason with a capital letter and a full stop.
