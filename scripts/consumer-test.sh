@@ -75,8 +75,14 @@ mapfile -t tags < <(grep -oE 'tag = "[^"]+"' <<<"$manifest_block" | sed -E 's/ta
 [ "${#tags[@]}" -eq 1 ] ||
     fail "README.md: the Cargo.toml block must name one tag (tag = \"...\"), it names ${#tags[@]}"
 tag="${tags[0]}"
+# The crate's own `version = "..."`, or the workspace's when it says `version.workspace = true`.
 version="$(git show HEAD:crates/graph-phone-client/Cargo.toml |
     sed -n 's/^version = "\(.*\)"$/\1/p' | head -n 1)"
+if [ -z "$version" ]; then
+    version="$(git show HEAD:Cargo.toml |
+        sed -n '/^\[workspace\.package\]/,/^\[/s/^version = "\(.*\)"$/\1/p' | head -n 1)"
+fi
+[ -n "$version" ] || fail "no version of graph-phone-client in its Cargo.toml or the workspace's"
 [ "$tag" = "v$version" ] ||
     fail "README.md names tag $tag but graph-phone-client is version $version: the dependency" \
         "lines must name the release tag of this version (v$version)"
