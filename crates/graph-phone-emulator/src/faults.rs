@@ -147,7 +147,10 @@ impl FaultRule {
             .method
             .as_deref()
             .is_none_or(|m| m.eq_ignore_ascii_case(method));
+        // `$batch` itself is matched by name only, so that `*` rules meant for single
+        // requests (and a batch's items) do not also hit the batch.
         let route_ok = match self.route.strip_suffix('*') {
+            _ if route == crate::batch::ROUTE => self.route == crate::batch::ROUTE,
             Some(prefix) => route
                 .to_ascii_lowercase()
                 .starts_with(&prefix.to_ascii_lowercase()),

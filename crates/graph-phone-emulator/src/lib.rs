@@ -31,6 +31,7 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod batch;
 mod error;
 mod faults;
 #[rustfmt::skip]
@@ -116,6 +117,10 @@ pub struct RequestRecord {
     /// The injected fault, by its fault-language name (`429`, `drop-after`, ...); `latency`
     /// when only latency was added.
     pub fault: Option<String>,
+    /// For an item of a JSON batch (`POST /v1.0/$batch`), its `id` in the batch (masked and
+    /// cut like `client_request_id`); its `client_request_id` is then the batch's. `None` for
+    /// a single request and for the batch itself.
+    pub batch_item: Option<String>,
 }
 
 struct Inner {
