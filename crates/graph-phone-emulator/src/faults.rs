@@ -28,6 +28,8 @@ pub struct FaultRule {
     /// Route under `authentication/` with `{id}` placeholders (`phoneMethods`,
     /// `phoneMethods/{id}`, `phoneMethods/{id}/enableSmsSignIn`, `methods/{id}`, ...), `*` for
     /// any, or a prefix ending in `*` (`phoneMethods*`). Compared case-insensitively.
+    /// `$batch` names the JSON batch request itself, which only that exact name matches
+    /// (`*` and prefixes do not); a batch's items are matched by their own method and route.
     pub route: String,
     /// What happens.
     pub kind: FaultKind,

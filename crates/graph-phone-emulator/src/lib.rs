@@ -8,6 +8,13 @@
 //! connections, latency, malformed JSON) deterministically. Every request is recorded so a
 //! test can assert which requests arrived and which changes were applied.
 //!
+//! It also serves Graph's JSON batching, `POST /v1.0/$batch`
+//! ([Combine multiple HTTP requests using JSON batching](https://learn.microsoft.com/graph/json-batching)):
+//! at most 20 requests, unique ids, `dependsOn` (an item whose dependency failed is 424), each
+//! item run in request order through the same routing, authorization (the batch's bearer
+//! token), validation, faults and state as a single request, and logged as its own
+//! [`RequestRecord`] (with [`RequestRecord::batch_item`]). See the crate README.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), graph_phone_emulator::Error> {
 //! use graph_phone_emulator::{Emulator, FaultKind, FaultRule, RetryAfter, Tenant};

@@ -555,3 +555,71 @@ async fn malformed_batches_are_400_and_run_nothing() {
     assert_eq!(resp.status(), 405);
     assert_eq!(resp.headers()["allow"], "POST");
 }
+
+/// A fault that closes the connection closes the batch's: the batch is not answered, the
+/// items before it stay applied, and the log says so.
+#[tokio::test]
+async fn an_item_dropping_the_connection_drops_the_batch() {
+    let emu = start().await;
+    emu.handle().add_fault(
+        FaultRule::new("DELETE", "phoneMethods/{id}", FaultKind::DropAfterApply).times(1),
+    );
+    let body = json!({"requests": [
+        item("get", "GET", &phones(ALICE), None),
+        item("delete", "DELETE", &format!("{}/{ALTERNATE}", phones(ALICE)), None),
+        item("never", "GET", &phones(BOB), None),
+    ]});
+    let sent = support::http_client()
+        .post(format!("{}/$batch", emu.base_url()))
+        .bearer_auth("app-rw")
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await;
+    assert!(sent.is_err(), "the connection is closed without an answer");
+    let log = emu.handle().requests();
+    let seen: Vec<_> = log
+        .iter()
+        .map(|r| {
+            (
+                r.batch_item.as_deref(),
+                r.status,
+                r.applied,
+                r.fault.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (Some("get"), Some(200), false, None),
+            (Some("delete"), None, true, Some("drop-after")),
+            (None, None, false, None),
+        ]
+    );
+    assert!(
+        emu.handle()
+            .user(ALICE)
+            .unwrap()
+            .phone(graph_phone_emulator::PhoneType::AlternateMobile)
+            .is_none()
+    );
+}
+
+/// The `malformed` fault on an item: its body is the cut JSON, as a string.
+#[tokio::test]
+async fn a_malformed_item_body_is_a_string_in_a_valid_batch() {
+    let emu = start().await;
+    emu.handle()
+        .add_fault(FaultRule::new("GET", "phoneMethods", FaultKind::MalformedJson).times(1));
+    let body = json!({"requests": [item("1", "GET", &phones(ALICE), None)]});
+    let (status, answer) = batch(&emu, Some("app-rw"), None, &body).await;
+    assert_eq!(status, 200);
+    let cut = response(&answer, "1")["body"]
+        .as_str()
+        .expect("a string body");
+    assert!(
+        cut.starts_with('{') && serde_json::from_str::<Value>(cut).is_err(),
+        "{cut}"
+    );
+}
