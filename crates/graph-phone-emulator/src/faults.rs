@@ -438,6 +438,20 @@ mod tests {
     }
 
     #[test]
+    fn only_the_name_batch_matches_the_batch() {
+        let plan =
+            FaultPlan::parse("POST $batch 503 times=1; * * 429; POST phoneMethods* 504-after")
+                .unwrap();
+        assert_eq!(plan.rules[0].to_string(), "POST $batch 503 times=1");
+        let mut state = FaultState::new(plan);
+        let fault = |s: &mut FaultState, m: &str, r: &str| s.decide(m, r).fault.map(|f| f.name());
+        assert_eq!(fault(&mut state, "POST", "$batch"), Some("503"));
+        // Used up: neither `*` nor the prefix rule reaches the batch.
+        assert_eq!(fault(&mut state, "POST", "$batch"), None);
+        assert_eq!(fault(&mut state, "POST", "phoneMethods"), Some("429"));
+    }
+
+    #[test]
     fn rejects_bad_rules() {
         for bad in [
             "POST phoneMethods",

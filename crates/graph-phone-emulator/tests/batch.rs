@@ -623,3 +623,28 @@ async fn a_malformed_item_body_is_a_string_in_a_valid_batch() {
         "{cut}"
     );
 }
+
+/// In a national cloud the batch is served under the same `/v1.0`, and an item addressing
+/// what the cloud's metadata lacks gets the single request's answer.
+#[tokio::test]
+async fn a_national_cloud_serves_the_batch_with_its_own_routes() {
+    let emu = Emulator::builder()
+        .tenant(Tenant::example())
+        .cloud(graph_phone_emulator::Cloud::China)
+        .start()
+        .await
+        .unwrap();
+    let body = json!({"requests": [
+        item("phones", "GET", &phones(ALICE), None),
+        item("methods", "GET", &format!("/users/{ALICE}/authentication/methods"), None),
+    ]});
+    let (status, answer) = batch(&emu, Some("app-rw"), None, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(response(&answer, "phones")["status"], 200);
+    let methods = response(&answer, "methods");
+    assert_eq!(methods["status"], 400);
+    assert_eq!(
+        methods["body"]["error"]["message"],
+        "Resource not found for the segment 'methods'."
+    );
+}
