@@ -312,10 +312,19 @@ fn failed_dependency(
     let text = crate::handler::error_text(&e, &request_id, client_request_id);
     let mut response = Response::new(Body::from(text));
     *response.status_mut() = StatusCode::FAILED_DEPENDENCY;
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    for (name, value) in [
+        ("request-id", request_id.as_str()),
+        ("client-request-id", client_request_id),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(name, v);
+        }
+    }
     response
 }
 

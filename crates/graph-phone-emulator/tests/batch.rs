@@ -288,6 +288,34 @@ async fn depends_on_orders_the_items_and_a_failed_dependency_is_424() {
     let failed = &response(&answer, "4")["body"]["error"];
     assert_eq!(failed["code"], "FailedDependency");
     assert_eq!(failed["innerError"]["client-request-id"], "deps");
+    assert_eq!(
+        response(&answer, "4")["headers"]["client-request-id"],
+        "deps"
+    );
+    assert_eq!(
+        response(&answer, "4")["headers"]["request-id"],
+        failed["innerError"]["request-id"]
+    );
+    // The items not run are logged too, as 424s that applied nothing.
+    let log = emu.handle().requests();
+    let skipped: Vec<_> = log
+        .iter()
+        .filter(|r| r.status == Some(424))
+        .map(|r| {
+            (
+                r.batch_item.as_deref(),
+                r.applied,
+                r.client_request_id.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            (Some("4"), false, Some("deps")),
+            (Some("5"), false, Some("deps"))
+        ]
+    );
     let carol = emu.handle().user(CAROL).unwrap();
     assert!(
         carol
