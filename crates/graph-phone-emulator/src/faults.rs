@@ -28,6 +28,8 @@ pub struct FaultRule {
     /// Route under `authentication/` with `{id}` placeholders (`phoneMethods`,
     /// `phoneMethods/{id}`, `phoneMethods/{id}/enableSmsSignIn`, `methods/{id}`, ...), `*` for
     /// any, or a prefix ending in `*` (`phoneMethods*`). Compared case-insensitively.
+    /// `$batch` names the JSON batch request itself, which only that exact name matches
+    /// (`*` and prefixes do not); a batch's items are matched by their own method and route.
     pub route: String,
     /// What happens.
     pub kind: FaultKind,
@@ -147,7 +149,10 @@ impl FaultRule {
             .method
             .as_deref()
             .is_none_or(|m| m.eq_ignore_ascii_case(method));
+        // `$batch` itself is matched by name only, so that `*` rules meant for single
+        // requests (and a batch's items) do not also hit the batch.
         let route_ok = match self.route.strip_suffix('*') {
+            _ if route == crate::batch::ROUTE => self.route == crate::batch::ROUTE,
             Some(prefix) => route
                 .to_ascii_lowercase()
                 .starts_with(&prefix.to_ascii_lowercase()),
@@ -430,6 +435,20 @@ mod tests {
                 "GET methods 503 retry-after-date=2",
             ]
         );
+    }
+
+    #[test]
+    fn only_the_name_batch_matches_the_batch() {
+        let plan =
+            FaultPlan::parse("POST $batch 503 times=1; * * 429; POST phoneMethods* 504-after")
+                .unwrap();
+        assert_eq!(plan.rules[0].to_string(), "POST $batch 503 times=1");
+        let mut state = FaultState::new(plan);
+        let fault = |s: &mut FaultState, m: &str, r: &str| s.decide(m, r).fault.map(|f| f.name());
+        assert_eq!(fault(&mut state, "POST", "$batch"), Some("503"));
+        // Used up: neither `*` nor the prefix rule reaches the batch.
+        assert_eq!(fault(&mut state, "POST", "$batch"), None);
+        assert_eq!(fault(&mut state, "POST", "phoneMethods"), Some("429"));
     }
 
     #[test]

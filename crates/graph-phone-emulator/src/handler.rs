@@ -1,6 +1,8 @@
 //! The request pipeline: route, faults, body, authentication, authorization, query options,
 //! the operation itself, and the Graph-shaped response.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::Extension;
@@ -43,6 +45,11 @@ impl Success {
         }
     }
 
+    /// The answer of a parsed batch: 200 and its `responses`, as JSON batching documents it.
+    fn batch(body: Value) -> Self {
+        Self::ok(body)
+    }
+
     fn no_content() -> Self {
         Self {
             status: StatusCode::NO_CONTENT,
@@ -82,132 +89,191 @@ pub(crate) async fn handle(
     req: Request,
 ) -> Response {
     let (parts, body) = req.into_parts();
-    let ids = Ids::new(&parts.headers);
-    let mut record = RequestRecord {
-        seq: 0,
-        method: crate::redact::recorded(parts.method.as_str()),
-        path_template: None,
-        route: None,
-        user_id: None,
-        status: None,
-        applied: false,
-        client_request_id: ids
-            .given_client_request_id
-            .as_deref()
-            .map(crate::redact::recorded),
-        request_id: ids.request_id.clone(),
-        fault: None,
-    };
-    let route = match Route::parse(parts.uri.path(), shared.cloud) {
-        Ok(r) => r,
-        Err(e) => return finish(&shared, &ids, record, Err(e)),
-    };
-    record.path_template = Some(route.template());
-    record.route = Some(route.key());
-
-    let decision = shared
-        .lock()
-        .faults
-        .decide(parts.method.as_str(), &route.key());
-    if !decision.latency.is_zero() {
-        tokio::time::sleep(decision.latency).await;
-    }
-    record.fault = match &decision.fault {
-        Some(f) => Some(f.name().to_string()),
-        None if !decision.latency.is_zero() => Some("latency".to_string()),
-        None => None,
-    };
-    match &decision.fault {
-        Some(FaultKind::TooManyRequests { retry_after }) => {
-            let mut e = ApiError::new(
-                429,
-                "TooManyRequests",
-                "Too many requests. Please retry after the time given in Retry-After.",
-            );
-            if let Some(r) = retry_after {
-                e = e.header("retry-after", &r.header_value());
-            }
-            return finish(&shared, &ids, record, Err(e));
-        }
-        Some(FaultKind::ServiceUnavailable { retry_after }) => {
-            let mut e = ApiError::new(
-                503,
-                "serviceNotAvailable",
-                "The service is temporarily unavailable. Please retry later.",
-            );
-            if let Some(r) = retry_after {
-                e = e.header("retry-after", &r.header_value());
-            }
-            return finish(&shared, &ids, record, Err(e));
-        }
-        Some(FaultKind::DropBeforeApply) => return drop_connection(&shared, record, &conn).await,
-        _ => {}
-    }
-
-    let bytes = match tokio::time::timeout(
-        shared.body_timeout,
-        axum::body::to_bytes(body, shared.body_limit),
+    match pipeline(
+        &shared,
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+        body,
+        None,
     )
     .await
     {
-        Ok(Ok(b)) => b,
-        Ok(Err(_)) => {
-            let e = ApiError::new(
-                413,
-                "requestEntityTooLarge",
-                format!("The request body exceeds {} bytes.", shared.body_limit),
-            );
-            return finish(&shared, &ids, record, Err(e));
+        Answer::Respond(response) => response,
+        Answer::Drop => {
+            conn.kill();
+            std::future::pending::<Response>().await
         }
-        Err(_) => {
-            let e = ApiError::new(
-                408,
-                "requestTimeout",
-                "The request body was not received in time.",
-            );
-            return finish(&shared, &ids, record, Err(e));
-        }
-    };
-
-    // A bug must cost one request a 500, never the connection or the process.
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        shared.process(
-            &parts.method,
-            &parts.uri,
-            &parts.headers,
-            &route,
-            &bytes,
-            &mut record,
-        )
-    }))
-    .unwrap_or_else(|_| {
-        Err(ApiError::new(
-            500,
-            "generalException",
-            "The emulator failed to handle the request.",
-        ))
-    });
-
-    match decision.fault {
-        Some(FaultKind::GatewayTimeoutAfterApply) => {
-            let e = ApiError::new(
-                504,
-                "gatewayTimeout",
-                "The gateway timed out waiting for the service.",
-            );
-            finish(&shared, &ids, record, Err(e))
-        }
-        Some(FaultKind::DropAfterApply) => drop_connection(&shared, record, &conn).await,
-        Some(FaultKind::MalformedJson) => finish_with(&shared, &ids, record, outcome, true),
-        _ => finish(&shared, &ids, record, outcome),
     }
 }
 
-async fn drop_connection(
-    shared: &Shared,
-    record: RequestRecord,
-    conn: &ConnectionControl,
-) -> Response {
+/// What the pipeline decided: a response, or (a fault) closing the connection unanswered.
+pub(crate) enum Answer {
+    Respond(Response),
+    Drop,
+}
+
+/// What a path addresses.
+enum Routed {
+    Operation(Route),
+    /// `POST /v1.0/$batch` ([`crate::batch`]).
+    Batch,
+}
+
+/// The whole life of one request (a single request, the batch itself, or an item of a batch,
+/// `batch_item` naming it): route, faults, body, then the operation, and the response logged
+/// and recorded. Boxed: a batch runs its items through it.
+pub(crate) fn pipeline<'a>(
+    shared: &'a Arc<Shared>,
+    method: &'a Method,
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+    body: Body,
+    batch_item: Option<&'a str>,
+) -> Pin<Box<dyn Future<Output = Answer> + Send + 'a>> {
+    Box::pin(async move {
+        let ids = Ids::new(headers);
+        let mut record = RequestRecord {
+            seq: 0,
+            method: crate::redact::recorded(method.as_str()),
+            path_template: None,
+            route: None,
+            user_id: None,
+            status: None,
+            applied: false,
+            client_request_id: ids
+                .given_client_request_id
+                .as_deref()
+                .map(crate::redact::recorded),
+            request_id: ids.request_id.clone(),
+            fault: None,
+            batch_item: batch_item.map(crate::redact::recorded),
+        };
+        let routed = if crate::batch::is_batch_path(uri.path()) && batch_item.is_none() {
+            Routed::Batch
+        } else {
+            match Route::parse(uri.path(), shared.cloud) {
+                Ok(r) => Routed::Operation(r),
+                Err(e) => return Answer::Respond(finish(shared, &ids, record, Err(e))),
+            }
+        };
+        let route_key = match &routed {
+            Routed::Operation(route) => {
+                record.path_template = Some(route.template());
+                route.key()
+            }
+            Routed::Batch => {
+                record.path_template = Some(format!("/{}", crate::batch::ROUTE));
+                crate::batch::ROUTE.to_string()
+            }
+        };
+        record.route = Some(route_key.clone());
+
+        let decision = shared.lock().faults.decide(method.as_str(), &route_key);
+        if !decision.latency.is_zero() {
+            tokio::time::sleep(decision.latency).await;
+        }
+        record.fault = match &decision.fault {
+            Some(f) => Some(f.name().to_string()),
+            None if !decision.latency.is_zero() => Some("latency".to_string()),
+            None => None,
+        };
+        match &decision.fault {
+            Some(FaultKind::TooManyRequests { retry_after }) => {
+                let mut e = ApiError::new(
+                    429,
+                    "TooManyRequests",
+                    "Too many requests. Please retry after the time given in Retry-After.",
+                );
+                if let Some(r) = retry_after {
+                    e = e.header("retry-after", &r.header_value());
+                }
+                return Answer::Respond(finish(shared, &ids, record, Err(e)));
+            }
+            Some(FaultKind::ServiceUnavailable { retry_after }) => {
+                let mut e = ApiError::new(
+                    503,
+                    "serviceNotAvailable",
+                    "The service is temporarily unavailable. Please retry later.",
+                );
+                if let Some(r) = retry_after {
+                    e = e.header("retry-after", &r.header_value());
+                }
+                return Answer::Respond(finish(shared, &ids, record, Err(e)));
+            }
+            Some(FaultKind::DropBeforeApply) => return drop_connection(shared, record),
+            _ => {}
+        }
+
+        let bytes = match tokio::time::timeout(
+            shared.body_timeout,
+            axum::body::to_bytes(body, shared.body_limit),
+        )
+        .await
+        {
+            Ok(Ok(b)) => b,
+            Ok(Err(_)) => {
+                let e = ApiError::new(
+                    413,
+                    "requestEntityTooLarge",
+                    format!("The request body exceeds {} bytes.", shared.body_limit),
+                );
+                return Answer::Respond(finish(shared, &ids, record, Err(e)));
+            }
+            Err(_) => {
+                let e = ApiError::new(
+                    408,
+                    "requestTimeout",
+                    "The request body was not received in time.",
+                );
+                return Answer::Respond(finish(shared, &ids, record, Err(e)));
+            }
+        };
+
+        let outcome = match &routed {
+            // A bug must cost one request a 500, never the connection or the process.
+            Routed::Operation(route) => {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    shared.process(method, uri, headers, route, &bytes, &mut record)
+                }))
+                .unwrap_or_else(|_| {
+                    Err(ApiError::new(
+                        500,
+                        "generalException",
+                        "The emulator failed to handle the request.",
+                    ))
+                })
+            }
+            Routed::Batch => {
+                match crate::batch::run(shared, method, headers, &bytes, &ids.client_request_id)
+                    .await
+                {
+                    Some(result) => result.map(Success::batch),
+                    // An item's fault closed the connection: so does the batch.
+                    None => return drop_connection(shared, record),
+                }
+            }
+        };
+
+        match decision.fault {
+            Some(FaultKind::GatewayTimeoutAfterApply) => {
+                let e = ApiError::new(
+                    504,
+                    "gatewayTimeout",
+                    "The gateway timed out waiting for the service.",
+                );
+                Answer::Respond(finish(shared, &ids, record, Err(e)))
+            }
+            Some(FaultKind::DropAfterApply) => drop_connection(shared, record),
+            Some(FaultKind::MalformedJson) => {
+                Answer::Respond(finish_with(shared, &ids, record, outcome, true))
+            }
+            _ => Answer::Respond(finish(shared, &ids, record, outcome)),
+        }
+    })
+}
+
+fn drop_connection(shared: &Shared, record: RequestRecord) -> Answer {
     tracing::info!(
         method = %record.method,
         route = record.path_template.as_deref().unwrap_or("-"),
@@ -215,8 +281,7 @@ async fn drop_connection(
         "dropping the connection (fault)"
     );
     shared.push_record(record);
-    conn.kill();
-    std::future::pending::<Response>().await
+    Answer::Drop
 }
 
 /// Builds the response, logs it and records it.
@@ -253,21 +318,7 @@ fn finish_with(
             (s.status, s.body.map(|b| b.to_string()), extra)
         }
         Err(e) => {
-            let date = jiff::Timestamp::now()
-                .strftime("%Y-%m-%dT%H:%M:%S")
-                .to_string();
-            let body = ErrorBody {
-                error: ErrorDetail {
-                    code: &e.code,
-                    message: &e.message,
-                    inner_error: InnerError {
-                        date,
-                        request_id: &ids.request_id,
-                        client_request_id: &ids.client_request_id,
-                    },
-                },
-            };
-            let text = serde_json::to_string(&body).expect("error body serialises");
+            let text = error_text(&e, &ids.request_id, &ids.client_request_id);
             (e.status, Some(text), e.headers)
         }
     };
@@ -322,6 +373,25 @@ fn finish_with(
         headers.insert(name, value);
     }
     response
+}
+
+/// Graph's error body for `e`, with the ids and the date in `innerError`.
+pub(crate) fn error_text(e: &ApiError, request_id: &str, client_request_id: &str) -> String {
+    let date = jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code: &e.code,
+            message: &e.message,
+            inner_error: InnerError {
+                date,
+                request_id,
+                client_request_id,
+            },
+        },
+    };
+    serde_json::to_string(&body).expect("error body serialises")
 }
 
 /// Graph's error body, fields in Graph's order.

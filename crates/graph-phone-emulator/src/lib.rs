@@ -8,6 +8,13 @@
 //! connections, latency, malformed JSON) deterministically. Every request is recorded so a
 //! test can assert which requests arrived and which changes were applied.
 //!
+//! It also serves Graph's JSON batching, `POST /v1.0/$batch`
+//! ([Combine multiple HTTP requests using JSON batching](https://learn.microsoft.com/graph/json-batching)):
+//! at most 20 requests, unique ids, `dependsOn` (an item whose dependency failed is 424), each
+//! item run in request order through the same routing, authorization (the batch's bearer
+//! token), validation, faults and state as a single request, and logged as its own
+//! [`RequestRecord`] (with [`RequestRecord::batch_item`]). See the crate README.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), graph_phone_emulator::Error> {
 //! use graph_phone_emulator::{Emulator, FaultKind, FaultRule, RetryAfter, Tenant};
@@ -31,6 +38,7 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod batch;
 mod error;
 mod faults;
 #[rustfmt::skip]
@@ -116,6 +124,10 @@ pub struct RequestRecord {
     /// The injected fault, by its fault-language name (`429`, `drop-after`, ...); `latency`
     /// when only latency was added.
     pub fault: Option<String>,
+    /// For an item of a JSON batch (`POST /v1.0/$batch`), its `id` in the batch (masked and
+    /// cut like `client_request_id`); its `client_request_id` is then the batch's. `None` for
+    /// a single request and for the batch itself.
+    pub batch_item: Option<String>,
 }
 
 struct Inner {
