@@ -62,8 +62,9 @@ use serde::{Deserialize, Serialize};
 mod tests;
 
 /// The user a plan is for: an object id or a user principal name, checked as
-/// [`UserRef`] checks it. `Display` and `Debug` keep an object id but mask the local
-/// part of a user principal name (`k***@contoso.com`); serialisation keeps it whole.
+/// [`UserRef`] checks it. `Display` and `Debug` keep an object id (a GUID) but mask the
+/// local part of a user principal name (`k***@contoso.com`) and anything else but its
+/// first character; serialisation keeps it whole.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct UserKey(String);
@@ -104,12 +105,20 @@ impl From<UserKey> for String {
 
 impl fmt::Display for UserKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.split_once('@') {
-            Some((local, domain)) => {
-                let first: String = local.chars().take(1).collect();
-                write!(f, "{first}***@{domain}")
-            }
-            None => f.write_str(&self.0),
+        let is_object_id = self.0.len() == 36
+            && self.0.chars().enumerate().all(|(i, c)| match i {
+                8 | 13 | 18 | 23 => c == '-',
+                _ => c.is_ascii_hexdigit(),
+            });
+        if is_object_id {
+            return f.write_str(&self.0);
+        }
+        let (local, domain) = self.0.split_once('@').unwrap_or((&self.0, ""));
+        let first: String = local.chars().take(1).collect();
+        if domain.is_empty() {
+            write!(f, "{first}***")
+        } else {
+            write!(f, "{first}***@{domain}")
         }
     }
 }

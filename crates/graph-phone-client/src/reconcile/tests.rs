@@ -646,6 +646,24 @@ fn the_plan_serialises_as_tagged_steps() {
 }
 
 #[test]
+fn users_show_an_object_id_but_not_a_principal_name() {
+    let shown = |s: &str| UserKey::new(s).unwrap().to_string();
+    assert_eq!(
+        shown("5A1F2B3C-0000-4000-8000-00000000000f"),
+        "5A1F2B3C-0000-4000-8000-00000000000f"
+    );
+    assert_eq!(shown("kim@contoso.com"), "k***@contoso.com");
+    assert_eq!(shown("kim.smith"), "k***");
+    assert_eq!(shown("5a1f2b3c-0000-4000-8000-00000000000g"), "5***");
+    assert_eq!(
+        format!("{:?}", UserKey::new("kim@contoso.com").unwrap()),
+        "UserKey(k***@contoso.com)"
+    );
+    let e = UserKey::new("..").unwrap_err();
+    assert!(matches!(e, PlanError::InvalidUser { .. }), "{e:?}");
+}
+
+#[test]
 fn masks_keep_only_the_last_two_digits() {
     assert_eq!(mask(&number("+1 2065550101")), "********01");
     assert_eq!(mask(&number("+1 2065550101x77")), "********01");
