@@ -28,9 +28,23 @@ struct Method {
 struct Graph {
     /// Whether the authentication methods policy enables the user for SMS sign-in.
     policy_allows_sms: bool,
+    /// What a number change does to the mobile's SMS sign-in: the update page says only
+    /// that the system "will attempt to register the number", so each reading is tried.
+    on_update: Reregister,
     /// Numbers someone else already uses for SMS sign-in.
     taken_for_sms: BTreeSet<String>,
     methods: BTreeMap<&'static str, Method>,
+}
+
+/// Readings of "the system will attempt to register the number" on a number change.
+#[derive(Clone, Copy, Debug)]
+enum Reregister {
+    /// Registered anew, as a created mobile is.
+    Always,
+    /// Registered anew only if SMS sign-in was on (or tried) for the old number.
+    IfOn,
+    /// The state stays as it was.
+    Never,
 }
 
 fn id_of(phone_type: &str) -> &'static str {
@@ -79,14 +93,21 @@ impl Graph {
     }
 
     fn update(&mut self, id: &str, number: &str) -> Result<(), &'static str> {
-        let sms = self.registered(number);
+        let registered = self.registered(number);
+        let on_update = self.on_update;
         let method = self
             .methods
             .get_mut(id)
             .ok_or("update: no phone method with this id")?;
         method.number = number.to_owned();
         if method.phone_type == "mobile" {
-            method.sms = sms;
+            method.sms = match on_update {
+                Reregister::Always => registered,
+                Reregister::IfOn if matches!(method.sms, "ready" | "phoneNumberNotUnique") => {
+                    registered
+                }
+                Reregister::IfOn | Reregister::Never => method.sms,
+            };
         }
         Ok(())
     }
@@ -262,7 +283,10 @@ fn slots() -> Vec<Option<&'static str>> {
 #[test]
 fn every_combination_reaches_the_desired_state_or_is_refused_for_a_documented_reason() {
     let (mut reached, mut refused, mut failed) = (0, 0, 0);
-    for policy in [true, false] {
+    for (policy, on_update) in [true, false]
+        .into_iter()
+        .flat_map(|p| [Reregister::Always, Reregister::IfOn, Reregister::Never].map(|r| (p, r)))
+    {
         let sms_states: &[&str] = if policy {
             &[
                 "ready",
@@ -279,6 +303,7 @@ fn every_combination_reaches_the_desired_state_or_is_refused_for_a_documented_re
                     for o in slots() {
                         let mut initial = Graph {
                             policy_allows_sms: policy,
+                            on_update,
                             taken_for_sms: BTreeSet::new(),
                             methods: BTreeMap::new(),
                         };
@@ -320,7 +345,7 @@ fn every_combination_reaches_the_desired_state_or_is_refused_for_a_documented_re
                                         };
                                         let mut graph = initial.clone();
                                         let case = format!(
-                                            "policy {policy}, current {m:?}/{m_sms} {a:?} {o:?}, \
+                                            "policy {policy}, {on_update:?}, current {m:?}/{m_sms} {a:?} {o:?}, \
                                              desired {dm:?} {da:?} {d_o:?} {wish:?}"
                                         );
                                         let enabled = wish == SmsSignIn::Enabled;
@@ -385,8 +410,8 @@ fn every_combination_reaches_the_desired_state_or_is_refused_for_a_documented_re
             }
         }
     }
-    // 17 current mobile states x 16 others; 64 desired phones x 3 wishes.
-    assert_eq!(reached + refused + failed, 17 * 16 * 64 * 3);
+    // 3 readings x 17 current mobile states x 16 others; 64 desired phones x 3 wishes.
+    assert_eq!(reached + refused + failed, 3 * 17 * 16 * 64 * 3);
     assert!(reached > refused + failed, "{reached} {refused} {failed}");
 }
 
@@ -395,6 +420,7 @@ fn an_unchanged_user_gives_an_empty_plan() {
     let user = user();
     let mut graph = Graph {
         policy_allows_sms: true,
+        on_update: Reregister::Always,
         taken_for_sms: BTreeSet::new(),
         methods: BTreeMap::new(),
     };
@@ -707,9 +733,15 @@ proptest! {
         desired in proptest::array::uniform3(proptest::option::of(arb_number())),
         reuse in proptest::array::uniform3(any::<bool>()),
         wish in arb_wish(),
+        on_update in prop_oneof![
+            Just(Reregister::Always),
+            Just(Reregister::IfOn),
+            Just(Reregister::Never)
+        ],
     ) {
         let mut graph = Graph {
             policy_allows_sms: true,
+            on_update,
             taken_for_sms: BTreeSet::new(),
             methods: BTreeMap::new(),
         };
