@@ -556,7 +556,17 @@ fn reading_refuses_what_it_does_not_understand_naming_user_and_value() {
         m.sms_sign_in_state = Some(AuthenticationMethodSignInState::Ready);
         m
     };
-    assert!(CurrentPhones::from_methods(&user, &[mobile()]).is_ok());
+    let current = CurrentPhones::from_methods(&user, &[mobile()]).unwrap();
+    assert_eq!(
+        current.phone(PhoneType::Mobile).unwrap().number,
+        number(POOL[0])
+    );
+    assert!(!format!("{current:?}").contains("2065550101"));
+    let json = serde_json::to_string(&current).unwrap();
+    assert_eq!(
+        serde_json::from_str::<CurrentPhones>(&json).unwrap(),
+        current
+    );
 
     let mut m = mobile();
     m.phone_type = Some(AuthenticationPhoneType::from("satellite"));
