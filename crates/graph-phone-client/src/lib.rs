@@ -163,6 +163,7 @@ mod key;
 mod paging;
 pub mod permissions;
 mod query;
+pub mod reconcile;
 pub mod wire;
 
 pub use client::{GraphClient, GraphClientBuilder};
