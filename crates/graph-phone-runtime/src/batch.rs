@@ -85,6 +85,8 @@ pub(crate) struct ItemRequest {
 pub struct BatchItem<T> {
     pub(crate) request: Arc<ItemRequest>,
     decode: Decode<T>,
+    /// Whether a success must carry a body (an operation with a result, not discarded).
+    needs_body: bool,
 }
 
 impl<T> Clone for BatchItem<T> {
@@ -92,6 +94,7 @@ impl<T> Clone for BatchItem<T> {
         BatchItem {
             request: self.request.clone(),
             decode: self.decode.clone(),
+            needs_body: self.needs_body,
         }
     }
 }
@@ -143,6 +146,7 @@ impl<T: DeserializeOwned + 'static> BatchItem<T> {
                 body: None,
             }),
             decode: Arc::new(|bytes| serde_json::from_slice(bytes)),
+            needs_body: op.success_status != 204,
         })
     }
 }
@@ -167,6 +171,7 @@ impl<T> BatchItem<T> {
         Ok(BatchItem {
             request: Arc::new(request),
             decode: self.decode,
+            needs_body: self.needs_body,
         })
     }
 
@@ -177,6 +182,7 @@ impl<T> BatchItem<T> {
         BatchItem {
             request: self.request,
             decode: Arc::new(|_| Ok(())),
+            needs_body: false,
         }
     }
 
@@ -466,7 +472,7 @@ impl GraphRuntime {
                     limit: self.max_body_bytes(),
                 });
             }
-            if op.success_status == 204 {
+            if !item.needs_body {
                 return item
                     .decode(b"null")
                     .map_err(|e| Error::invalid_json(op.id, raw.status, &e));
