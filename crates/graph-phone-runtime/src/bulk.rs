@@ -79,8 +79,8 @@ type Progress = Arc<dyn Fn(&BulkProgress) + Send + Sync>;
 /// decrease: each batch answered without throttling widens it by `1/window` (one more
 /// batch per round trip), a batch with a throttled item (429 or 503) halves it (once per
 /// round trip: batches sent before the last decrease do not decrease it again). At a
-/// window of one batch, throttling halves the batch size instead, which grows back by one
-/// per unthrottled batch. A `Retry-After` on a 429 also holds every new batch until the
+/// window of one batch, throttling halves the batch size instead (not below the number of
+/// the batch's items that went through), which grows back by one per unthrottled batch. A `Retry-After` on a 429 also holds every new batch until the
 /// shortest `Retry-After` of that batch's throttled items has passed: Graph throttles per
 /// application and tenant, so sending others meanwhile only draws more 429s.
 #[derive(Clone)]
@@ -428,9 +428,13 @@ impl<T: Send + 'static> State<T> {
         let now = Instant::now();
         let mut throttled = false;
         let mut hold: Option<Duration> = None;
+        let mut went_through = 0;
         match reply {
             Ok(reply) => {
                 for (&i, raw) in indices.iter().zip(reply.items) {
+                    if raw.as_ref().is_some_and(|r| !matches!(r.status, 429 | 503)) {
+                        went_through += 1;
+                    }
                     if let Some(raw) = &raw
                         && matches!(raw.status, 429 | 503)
                     {
@@ -469,8 +473,9 @@ impl<T: Send + 'static> State<T> {
         let max = self.bulk.max_concurrency.max(1) as f64;
         if throttled {
             if seq > self.last_decrease {
+                // Never below what just went through: that much fits in a round trip.
                 if self.window <= 1.0 {
-                    self.batch_size = (self.batch_size / 2).max(1);
+                    self.batch_size = (self.batch_size / 2).max(went_through).max(1);
                 }
                 self.window = (self.window / 2.0).max(1.0);
                 self.last_decrease = self.launched;

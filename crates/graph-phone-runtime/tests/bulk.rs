@@ -339,3 +339,22 @@ async fn a_429_retry_after_holds_every_new_batch() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_partly_throttled_batch_keeps_the_batch_size_that_went_through() {
+    let server = BatchServer::start().await;
+    let rt = runtime(&server.base());
+    for u in 0..6 {
+        server.item(&get_url(u), [ItemReply::retry_after(429, "0")]);
+    }
+    let items: Vec<_> = (0..30).map(|u| get(&rt, u)).collect();
+    let results = Bulk::new(rt)
+        .max_concurrency(1)
+        .initial_concurrency(1)
+        .run(items)
+        .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let sizes: Vec<usize> = server.received().iter().map(|b| b.urls.len()).collect();
+    // 14 of the first 20 went through: the next batch holds 14, not half of 20.
+    assert_eq!(&sizes[..2], &[20, 14], "{sizes:?}");
+}
