@@ -137,6 +137,12 @@
 //! `retrying graph request` (info), `graph call finished` (debug). No URL, header value,
 //! body, token or phone number is ever recorded.
 //!
+//! A JSON batch is one `graph.request` call (operation `$batch`) inside a `graph.batch`
+//! span (`items`, `client_request_id`); each of its items emits a `graph batch item` debug
+//! event (`client_request_id` of the batch, `batch_item` = its id in the batch,
+//! `operation`) in the span that was current when the item was built, so a caller's own
+//! span sees every send of its item, as it sees a single call's `graph.request` span.
+//!
 //! # Features
 //!
 //! The TLS backend of the `reqwest::Client` the runtime builds (one given to
