@@ -313,11 +313,20 @@ impl<T: Send + 'static> State<T> {
                 return None;
             }
             let now = Instant::now();
+            let mut due = Vec::new();
             while let Some(Reverse((at, i))) = self.waiting.peek().copied() {
                 if at > now {
                     break;
                 }
                 self.waiting.pop();
+                due.push(i);
+            }
+            // Retries go before new items, the most-sent first: under sustained
+            // throttling an unlucky item is not throttled again and again to the end of
+            // its attempts while fresh items take the capacity.
+            let sends = |i: &usize| self.slots[*i].as_ref().map_or(0, |s| s.sends);
+            due.sort_by_key(|i| (Reverse(sends(i)), *i));
+            for i in due.into_iter().rev() {
                 self.ready.push_front(i);
             }
             let held = self.hold_until.filter(|&h| h > now);

@@ -408,3 +408,31 @@ async fn deletes_of_a_batch_lost_as_a_whole_succeed_when_their_resend_finds_noth
         "sent again once"
     );
 }
+
+#[tokio::test]
+async fn due_retries_go_before_fresh_items_in_input_order() {
+    let server = BatchServer::start().await;
+    let rt = runtime(&server.base());
+    // Both items of the first batch are throttled; the batch size falls to one.
+    server.item(&get_url(0), [ItemReply::retry_after(429, "0")]);
+    server.item(
+        &get_url(1),
+        [
+            ItemReply::retry_after(429, "0"),
+            ItemReply::retry_after(429, "0"),
+        ],
+    );
+    let items: Vec<_> = (0..4).map(|u| get(&rt, u)).collect();
+    let results = Bulk::new(rt)
+        .max_batch_size(2)
+        .initial_concurrency(1)
+        .max_concurrency(1)
+        .run(items)
+        .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let batches: Vec<Vec<String>> = server.received().into_iter().map(|b| b.urls).collect();
+    assert_eq!(batches[0], [get_url(0), get_url(1)]);
+    // The retries before the fresh items, in input order when equally sent.
+    assert_eq!(batches[1], [get_url(0)], "{batches:?}");
+    assert_eq!(batches[2][0], get_url(1), "{batches:?}");
+}
