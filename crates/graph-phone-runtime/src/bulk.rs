@@ -236,6 +236,8 @@ struct Flight {
 enum Verdict<T> {
     Done(Result<T, Error>),
     Retry(Duration),
+    /// The item had already finished (never happens: an item is in one place at a time).
+    Finished,
 }
 
 struct State<T> {
@@ -374,7 +376,14 @@ impl<T: Send + 'static> State<T> {
         let window = (self.window.floor() as usize).max(1);
         while self.in_flight.len() < window && !self.ready.is_empty() {
             let take = self.batch_size.min(self.ready.len());
-            let indices: Vec<usize> = self.ready.drain(..take).collect();
+            let indices: Vec<usize> = self
+                .ready
+                .drain(..take)
+                .filter(|&i| self.slots[i].is_some())
+                .collect();
+            if indices.is_empty() {
+                continue;
+            }
             let now = Instant::now();
             let mut requests = Vec::with_capacity(indices.len());
             for &i in &indices {
@@ -517,6 +526,7 @@ impl<T: Send + 'static> State<T> {
                 Some(at) => self.waiting.push(Reverse((at, i))),
                 None => self.ready.push_back(i),
             },
+            Verdict::Finished => {}
         }
     }
 
@@ -531,7 +541,7 @@ impl<T: Send + 'static> State<T> {
         let runtime = self.bulk.runtime.clone();
         let max_attempts = self.bulk.max_attempts;
         let Some(slot) = self.slots[i].as_mut() else {
-            return Verdict::Retry(Duration::ZERO);
+            return Verdict::Finished;
         };
         let op = slot.item.request.op;
         let Some(raw) = raw else {
@@ -580,7 +590,7 @@ impl<T: Send + 'static> State<T> {
         let runtime = self.bulk.runtime.clone();
         let max_attempts = self.bulk.max_attempts;
         let Some(slot) = self.slots[i].as_mut() else {
-            return Verdict::Retry(Duration::ZERO);
+            return Verdict::Finished;
         };
         let op = slot.item.request.op;
         // Whether the batch may have run without its answer reaching us.
