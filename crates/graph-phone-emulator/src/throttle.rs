@@ -199,9 +199,9 @@ impl Throttle {
             let (mut rate, mut burst) = (None, None);
             for word in item.split_whitespace() {
                 let number = |value: &str, name: &str| {
-                    value.parse::<f64>().map_err(|_| {
-                        err(format!("{name} must be a number, not `{value}`"))
-                    })
+                    value
+                        .parse::<f64>()
+                        .map_err(|_| err(format!("{name} must be a number, not `{value}`")))
                 };
                 match word.split_once('=') {
                     Some(("rate", v)) if rate.is_none() => rate = Some(number(v, "rate")?),
@@ -582,7 +582,11 @@ mod tests {
         assert_eq!(two.limits[1].scope, ThrottleScope::Tenant);
         assert_eq!(two.limits[1].counts, Counted::Writes);
         let err = |spec: &str| Throttle::parse(spec).unwrap_err().to_string();
-        assert!(err("rate=10").contains("burst=B are required"), "{}", err("rate=10"));
+        assert!(
+            err("rate=10").contains("burst=B are required"),
+            "{}",
+            err("rate=10")
+        );
         assert!(err("rate=x burst=1").contains("rate must be a number"));
         assert!(err("rate=0 burst=1").contains("above 0"));
         assert!(err("rate=1 burst=0.5").contains("at least 1"));
