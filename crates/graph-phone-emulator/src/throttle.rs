@@ -7,8 +7,12 @@
 //! (a resource unit quota by tenant size and a write quota), per application and per tenant.
 //! Each [`ThrottleLimit`] here is one such bucket: it holds at most `burst` units, refills at
 //! `per_second`, and a request is admitted only when every limit that counts it has the
-//! request's cost; then each is debited. A refused request debits nothing and is answered 429
-//! with the wait until every bucket it lacks would hold its cost.
+//! request's cost; then each is debited. A refused request is debited too, as
+//! [Microsoft Graph throttling guidance](https://learn.microsoft.com/graph/throttling#best-practices-to-handle-throttling)
+//! says ("all requests accrue against your usage limits"; Graph "continues to log resource
+//! usage while a client is being throttled"), down to at most one burst below empty, and is
+//! answered 429 with the wait until every bucket would hold its cost again: a client that
+//! retries before `Retry-After` only pushes its own admission further away.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -372,8 +376,7 @@ impl ThrottleState {
         users: usize,
         now: Instant,
     ) -> Result<(), Refusal> {
-        let mut refusal: Option<Refusal> = None;
-        let mut debits = Vec::with_capacity(self.config.limits.len());
+        let mut levels = Vec::with_capacity(self.config.limits.len());
         for (i, limit) in self.config.limits.iter().enumerate() {
             let units = match limit.counts {
                 Counted::AllRequests => cost.units,
@@ -394,32 +397,42 @@ impl ThrottleState {
                 let elapsed = now.saturating_duration_since(l.at).as_secs_f64();
                 (l.units + elapsed * bucket.per_second).min(bucket.burst)
             });
-            if level >= units {
-                debits.push((key, level - units));
-            } else {
-                let wait = Duration::from_secs_f64(
-                    ((units - level) / bucket.per_second).min(MAX_WAIT_SECONDS),
-                );
-                let information = match limit.counts {
-                    Counted::Writes => "WriteLimitExceeded",
-                    Counted::AllRequests => "ResourceUnitLimitExceeded",
-                };
-                refusal = Some(match refusal {
-                    Some(r) if r.retry_after >= wait => r,
-                    _ => Refusal {
-                        retry_after: wait,
-                        information,
-                    },
-                });
+            levels.push((key, level, units, bucket, limit.counts));
+        }
+        let admitted = levels.iter().all(|(_, level, units, ..)| level >= units);
+        let mut refusal: Option<Refusal> = None;
+        for (key, level, units, bucket, counts) in levels {
+            // Admitted or not, the request accrues against every limit that counts it.
+            let after = (level - units).max(-bucket.burst);
+            self.levels.insert(
+                key,
+                Level {
+                    units: after,
+                    at: now,
+                },
+            );
+            if admitted || level >= units {
+                continue;
             }
+            let wait = Duration::from_secs_f64(
+                ((units - after) / bucket.per_second).min(MAX_WAIT_SECONDS),
+            );
+            let information = match counts {
+                Counted::Writes => "WriteLimitExceeded",
+                Counted::AllRequests => "ResourceUnitLimitExceeded",
+            };
+            refusal = Some(match refusal {
+                Some(r) if r.retry_after >= wait => r,
+                _ => Refusal {
+                    retry_after: wait,
+                    information,
+                },
+            });
         }
-        if let Some(r) = refusal {
-            return Err(r);
+        match refusal {
+            Some(r) => Err(r),
+            None => Ok(()),
         }
-        for (key, units) in debits {
-            self.levels.insert(key, Level { units, at: now });
-        }
-        Ok(())
     }
 }
 
@@ -491,9 +504,10 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(s.admit("a", read, 1, t0), Ok(()));
         }
+        // Refused, and charged: the bucket owes one unit, so the wait is for two.
         let refused = s.admit("a", read, 1, t0).unwrap_err();
-        assert_eq!(refused.retry_after, Duration::from_millis(100));
-        assert_eq!(refused.retry_after_header(), "0.1");
+        assert_eq!(refused.retry_after, Duration::from_millis(200));
+        assert_eq!(refused.retry_after_header(), "0.2");
         assert_eq!(refused.information, "ResourceUnitLimitExceeded");
         // Another application has its own bucket.
         assert_eq!(s.admit("b", read, 1, t0), Ok(()));
@@ -501,6 +515,16 @@ mod tests {
         let t1 = t0 + refused.retry_after;
         assert_eq!(s.admit("a", read, 1, t1), Ok(()));
         assert!(s.admit("a", read, 1, t1).is_err());
+        // Retrying at once pushes admission further away, by at most a burst's worth.
+        let mut last = Duration::ZERO;
+        for _ in 0..10 {
+            last = s.admit("a", read, 1, t1).unwrap_err().retry_after;
+        }
+        assert_eq!(
+            last,
+            Duration::from_millis(400),
+            "3 owed + 1 needed at 10/s"
+        );
         // Never more than the burst, however long the pause.
         let t2 = t1 + Duration::from_secs(3600);
         for _ in 0..3 {
@@ -510,7 +534,7 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_request_debits_no_bucket() {
+    fn a_refused_request_is_charged_to_every_limit_that_counts_it() {
         let throttle = Throttle::per_app(1.0, 5.0).with_limit(ThrottleLimit {
             scope: ThrottleScope::TenantApp,
             counts: Counted::Writes,
@@ -523,16 +547,15 @@ mod tests {
         let t0 = Instant::now();
         let write = Cost::of(&Method::POST, &"/v1.0/x".parse().unwrap());
         assert_eq!(s.admit("a", write, 1, t0), Ok(()));
+        // The write bucket is empty: refused, owing one write, so 2 writes' time at 0.5/s.
         let refused = s.admit("a", write, 1, t0).unwrap_err();
         assert_eq!(refused.information, "WriteLimitExceeded");
-        assert_eq!(refused.retry_after, Duration::from_secs(2));
-        // Writes refused, reads still admitted: 4 units left of 5.
-        for _ in 0..4 {
+        assert_eq!(refused.retry_after, Duration::from_secs(4));
+        // Writes refused, reads admitted: of 5 units, the two writes took 2.
+        for _ in 0..3 {
             assert_eq!(s.admit("a", get("/v1.0/x"), 1, t0), Ok(()));
         }
-        // Now both buckets lack: the longer wait is given.
-        let refused = s.admit("a", write, 1, t0).unwrap_err();
-        assert_eq!(refused.retry_after, Duration::from_secs(2));
+        assert!(s.admit("a", get("/v1.0/x"), 1, t0).is_err());
     }
 
     #[test]

@@ -112,9 +112,9 @@ async fn a_bucket_admits_its_burst_then_answers_graphs_429() {
     }
     let refused = get(&emu, "carol-admin").await;
     assert_eq!(refused.status, 429);
-    // One unit at 0.01 per second: at most 100 s, and more than 0.
+    // The refused request is charged too, so two units at 0.01 per second: at most 200 s.
     let wait = refused.retry_after();
-    assert!(wait > 0.0 && wait <= 100.0, "Retry-After {wait}");
+    assert!(wait > 100.0 && wait <= 200.0, "Retry-After {wait}");
     assert_eq!(
         refused.header("x-ms-throttle-information"),
         Some("ResourceUnitLimitExceeded")
@@ -134,6 +134,18 @@ async fn a_bucket_admits_its_burst_then_answers_graphs_429() {
 }
 
 #[tokio::test]
+async fn a_request_sent_before_retry_after_is_charged_and_waits_longer() {
+    let emu = start(Throttle::per_app(SLOW, 1.0)).await;
+    assert_eq!(get(&emu, "carol-admin").await.status, 200);
+    let first = get(&emu, "carol-admin").await;
+    let second = get(&emu, "carol-admin").await;
+    assert_eq!((first.status, second.status), (429, 429));
+    // Each refusal accrues against the limit: one more unit (100 s at 0.01/s) to wait.
+    let (a, b) = (first.retry_after(), second.retry_after());
+    assert!(b - a > 99.0 && b - a <= 100.0, "Retry-After {a} then {b}");
+}
+
+#[tokio::test]
 async fn each_application_has_its_own_bucket() {
     let emu = start(Throttle::per_app(SLOW, 2.0)).await;
     for _ in 0..2 {
@@ -149,7 +161,7 @@ async fn each_application_has_its_own_bucket() {
 
 #[tokio::test]
 async fn after_waiting_retry_after_the_request_is_admitted() {
-    // 2 units per second, one at a time: a refused request waits at most 0.5 s.
+    // 2 units per second, one at a time: a refused request (charged too) waits at most 1 s.
     let emu = start(Throttle::per_app(2.0, 1.0)).await;
     // Bounded: each refusal is followed by its wait, after which the request must pass.
     for _ in 0..4 {
@@ -158,7 +170,7 @@ async fn after_waiting_retry_after_the_request_is_admitted() {
             200 => {}
             429 => {
                 let wait = answer.retry_after();
-                assert!(wait > 0.0 && wait <= 0.5, "Retry-After {wait}");
+                assert!(wait > 0.0 && wait <= 1.0, "Retry-After {wait}");
                 tokio::time::sleep(Duration::from_secs_f64(wait)).await;
                 assert_eq!(
                     get(&emu, "carol-admin").await.status,
@@ -321,7 +333,8 @@ async fn batch_items_count_one_each_and_the_batch_itself_none() {
         .expect("the item carries retry-after")
         .parse()
         .expect("seconds");
-    assert!(wait > 0.0 && wait <= 100.0);
+    // Charged too: two units at 0.01 per second.
+    assert!(wait > 100.0 && wait <= 200.0, "Retry-After {wait}");
     assert_eq!(
         headers["x-ms-throttle-information"],
         "ResourceUnitLimitExceeded"
