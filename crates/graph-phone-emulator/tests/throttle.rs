@@ -135,14 +135,21 @@ async fn a_bucket_admits_its_burst_then_answers_graphs_429() {
 
 #[tokio::test]
 async fn a_request_sent_before_retry_after_is_charged_and_waits_longer() {
-    let emu = start(Throttle::per_app(SLOW, 1.0)).await;
-    assert_eq!(get(&emu, "carol-admin").await.status, 200);
+    let emu = start(Throttle::per_app(SLOW, 3.0)).await;
+    for _ in 0..3 {
+        assert_eq!(get(&emu, "carol-admin").await.status, 200);
+    }
     let first = get(&emu, "carol-admin").await;
     let second = get(&emu, "carol-admin").await;
     assert_eq!((first.status, second.status), (429, 429));
     // Each refusal accrues against the limit: one more unit (100 s at 0.01/s) to wait.
     let (a, b) = (first.retry_after(), second.retry_after());
     assert!(b - a > 99.0 && b - a <= 100.0, "Retry-After {a} then {b}");
+    // The debt stops at one burst below empty (3 units owed, 4 to wait for).
+    for _ in 0..5 {
+        let again = get(&emu, "carol-admin").await;
+        assert!(again.retry_after() <= 400.0, "{}", again.retry_after());
+    }
 }
 
 #[tokio::test]
