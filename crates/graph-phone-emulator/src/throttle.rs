@@ -7,12 +7,12 @@
 //! (a resource unit quota by tenant size and a write quota), per application and per tenant.
 //! Each [`ThrottleLimit`] here is one such bucket: it holds at most `burst` units, refills at
 //! `per_second`, and a request is admitted only when every limit that counts it has the
-//! request's cost; then each is debited. A refused request is debited too, as
+//! request's cost; then each is debited. A refused request is answered 429 with the wait until
+//! every bucket would hold its cost, and by default debits nothing; with
+//! [`Throttle::charge_refused`](field@Throttle::charge_refused) it is debited too (down to one
+//! burst below empty), the harsher reading of
 //! [Microsoft Graph throttling guidance](https://learn.microsoft.com/graph/throttling#best-practices-to-handle-throttling)
-//! says ("all requests accrue against your usage limits"; Graph "continues to log resource
-//! usage while a client is being throttled"), down to at most one burst below empty, and is
-//! answered 429 with the wait until every bucket would hold its cost again: a client that
-//! retries before `Retry-After` only pushes its own admission further away.
+//! ("all requests accrue against your usage limits").
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -118,6 +118,13 @@ pub struct ThrottleLimit {
 pub struct Throttle {
     /// The limits; a request must fit in every one that counts it.
     pub limits: Vec<ThrottleLimit>,
+    /// Whether a refused request is charged to the limits that count it as if admitted (the
+    /// level may fall to one burst below empty, and `Retry-After` then includes the debt).
+    /// Off by default: with exact `Retry-After` waits, charging makes concurrent clients that
+    /// honour `Retry-After` refuse each other (each wait is computed as if its request were
+    /// alone), while the throttling guidance presents waiting `Retry-After` as the fastest way
+    /// to recover. `charge-refused` in [`Throttle::parse`].
+    pub charge_refused: bool,
 }
 
 /// The documented window of the application+tenant pair's resource unit quota.
@@ -133,7 +140,15 @@ impl Throttle {
                 counts: Counted::AllRequests,
                 quota: Quota::Fixed(Bucket { per_second, burst }),
             }],
+            charge_refused: false,
         }
+    }
+
+    /// Charges refused requests too (see
+    /// [`Throttle::charge_refused`](field@Throttle::charge_refused)).
+    pub fn charging_refused(mut self) -> Self {
+        self.charge_refused = true;
+        self
     }
 
     /// Adds a limit.
@@ -180,21 +195,28 @@ impl Throttle {
                     quota: Quota::Fixed(Bucket::per_window(18_000.0, Duration::from_secs(300))),
                 },
             ],
+            charge_refused: false,
         }
     }
 
     /// Reads a throttle specification (`--throttle`): `identity-and-access` (the named
     /// profile), or limits separated by `;`, each `[app|tenant] [all|writes] rate=R burst=B`
     /// (scope `app` and `all` requests by default; `R` units per second, `B` at once), e.g.
-    /// `rate=1000 burst=100` or `rate=1000 burst=100; writes rate=20 burst=3000`. An error
-    /// names the limit and what is wrong.
+    /// `rate=1000 burst=100` or `rate=1000 burst=100; writes rate=20 burst=3000`; an item
+    /// `charge-refused` (with the profile too: `identity-and-access; charge-refused`) sets
+    /// [`Throttle::charge_refused`](field@Throttle::charge_refused). An error names the limit
+    /// and what is wrong.
     pub fn parse(spec: &str) -> Result<Self, Error> {
-        let spec = spec.trim();
-        if spec.eq_ignore_ascii_case(PROFILE_IDENTITY_AND_ACCESS) {
-            return Ok(Self::identity_and_access());
-        }
         let mut throttle = Throttle::default();
         for item in spec.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            if item.eq_ignore_ascii_case("charge-refused") {
+                throttle.charge_refused = true;
+                continue;
+            }
+            if item.eq_ignore_ascii_case(PROFILE_IDENTITY_AND_ACCESS) {
+                throttle.limits.extend(Self::identity_and_access().limits);
+                continue;
+            }
             let err = |message: String| Error::InvalidOption {
                 option: "throttle",
                 message: format!("in `{item}`: {message}"),
@@ -401,16 +423,22 @@ impl ThrottleState {
         }
         let admitted = levels.iter().all(|(_, level, units, ..)| level >= units);
         let mut refusal: Option<Refusal> = None;
+        let charged = admitted || self.config.charge_refused;
         for (key, level, units, bucket, counts) in levels {
-            // Admitted or not, the request accrues against every limit that counts it.
-            let after = (level - units).max(-bucket.burst);
-            self.levels.insert(
-                key,
-                Level {
-                    units: after,
-                    at: now,
-                },
-            );
+            let after = if charged {
+                (level - units).max(-bucket.burst)
+            } else {
+                level
+            };
+            if charged {
+                self.levels.insert(
+                    key,
+                    Level {
+                        units: after,
+                        at: now,
+                    },
+                );
+            }
             if admitted || level >= units {
                 continue;
             }
@@ -504,6 +532,30 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(s.admit("a", read, 1, t0), Ok(()));
         }
+        let refused = s.admit("a", read, 1, t0).unwrap_err();
+        assert_eq!(refused.retry_after, Duration::from_millis(100));
+        assert_eq!(refused.information, "ResourceUnitLimitExceeded");
+        // Not charged: asking again changes nothing.
+        assert_eq!(s.admit("a", read, 1, t0), Err(refused.clone()));
+        let t1 = t0 + refused.retry_after;
+        assert_eq!(s.admit("a", read, 1, t1), Ok(()));
+        assert!(s.admit("a", read, 1, t1).is_err());
+        // Never more than the burst, however long the pause.
+        let t2 = t1 + Duration::from_secs(3600);
+        for _ in 0..3 {
+            assert_eq!(s.admit("a", read, 1, t2), Ok(()));
+        }
+        assert!(s.admit("a", read, 1, t2).is_err());
+    }
+
+    #[test]
+    fn charged_refusals_push_admission_further_away() {
+        let mut s = ThrottleState::new(Throttle::per_app(10.0, 3.0).charging_refused());
+        let t0 = Instant::now();
+        let read = get("/v1.0/x");
+        for _ in 0..3 {
+            assert_eq!(s.admit("a", read, 1, t0), Ok(()));
+        }
         // Refused, and charged: the bucket owes one unit, so the wait is for two.
         let refused = s.admit("a", read, 1, t0).unwrap_err();
         assert_eq!(refused.retry_after, Duration::from_millis(200));
@@ -534,15 +586,17 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_request_is_charged_to_every_limit_that_counts_it() {
-        let throttle = Throttle::per_app(1.0, 5.0).with_limit(ThrottleLimit {
-            scope: ThrottleScope::TenantApp,
-            counts: Counted::Writes,
-            quota: Quota::Fixed(Bucket {
-                per_second: 0.5,
-                burst: 1.0,
-            }),
-        });
+    fn a_charged_refusal_is_charged_to_every_limit_that_counts_it() {
+        let throttle = Throttle::per_app(1.0, 5.0)
+            .charging_refused()
+            .with_limit(ThrottleLimit {
+                scope: ThrottleScope::TenantApp,
+                counts: Counted::Writes,
+                quota: Quota::Fixed(Bucket {
+                    per_second: 0.5,
+                    burst: 1.0,
+                }),
+            });
         let mut s = ThrottleState::new(throttle);
         let t0 = Instant::now();
         let write = Cost::of(&Method::POST, &"/v1.0/x".parse().unwrap());
@@ -577,7 +631,7 @@ mod tests {
         assert_eq!(p.limits[2].scope, ThrottleScope::Tenant);
         assert_eq!(p.limits[2].quota.bucket(1).per_second, 60.0);
         // The tenant write quota is shared by every application.
-        let mut s = ThrottleState::new(Throttle::identity_and_access());
+        let mut s = ThrottleState::new(Throttle::identity_and_access().charging_refused());
         let t0 = Instant::now();
         let write = Cost::of(&Method::PATCH, &"/v1.0/x".parse().unwrap());
         let mut admitted = 0;
@@ -615,6 +669,9 @@ mod tests {
         assert!(err("rate=1 burst=0.5").contains("at least 1"));
         assert!(err("rate=1 burst=1 fast").contains("unexpected `fast`"));
         assert!(err("").contains("no limit"));
+        assert!(err("charge-refused").contains("no limit"));
+        let charged = Throttle::parse("identity-and-access; charge-refused").unwrap();
+        assert_eq!(charged, Throttle::identity_and_access().charging_refused());
         assert!(err("rate=1 rate=2 burst=1").contains("once each"));
     }
 

@@ -112,9 +112,9 @@ async fn a_bucket_admits_its_burst_then_answers_graphs_429() {
     }
     let refused = get(&emu, "carol-admin").await;
     assert_eq!(refused.status, 429);
-    // The refused request is charged too, so two units at 0.01 per second: at most 200 s.
+    // One unit at 0.01 per second: at most 100 s.
     let wait = refused.retry_after();
-    assert!(wait > 100.0 && wait <= 200.0, "Retry-After {wait}");
+    assert!(wait > 0.0 && wait <= 100.0, "Retry-After {wait}");
     assert_eq!(
         refused.header("x-ms-throttle-information"),
         Some("ResourceUnitLimitExceeded")
@@ -134,8 +134,8 @@ async fn a_bucket_admits_its_burst_then_answers_graphs_429() {
 }
 
 #[tokio::test]
-async fn a_request_sent_before_retry_after_is_charged_and_waits_longer() {
-    let emu = start(Throttle::per_app(SLOW, 3.0)).await;
+async fn with_charge_refused_a_request_sent_before_retry_after_waits_longer() {
+    let emu = start(Throttle::per_app(SLOW, 3.0).charging_refused()).await;
     for _ in 0..3 {
         assert_eq!(get(&emu, "carol-admin").await.status, 200);
     }
@@ -168,7 +168,7 @@ async fn each_application_has_its_own_bucket() {
 
 #[tokio::test]
 async fn after_waiting_retry_after_the_request_is_admitted() {
-    // 2 units per second, one at a time: a refused request (charged too) waits at most 1 s.
+    // 2 units per second, one at a time: a refused request waits at most 0.5 s.
     let emu = start(Throttle::per_app(2.0, 1.0)).await;
     // Bounded: each refusal is followed by its wait, after which the request must pass.
     for _ in 0..4 {
@@ -177,7 +177,7 @@ async fn after_waiting_retry_after_the_request_is_admitted() {
             200 => {}
             429 => {
                 let wait = answer.retry_after();
-                assert!(wait > 0.0 && wait <= 1.0, "Retry-After {wait}");
+                assert!(wait > 0.0 && wait <= 0.5, "Retry-After {wait}");
                 tokio::time::sleep(Duration::from_secs_f64(wait)).await;
                 assert_eq!(
                     get(&emu, "carol-admin").await.status,
@@ -233,6 +233,7 @@ async fn writes_are_throttled_while_reads_pass_and_a_refused_write_is_not_applie
 #[tokio::test]
 async fn a_tenant_limit_is_shared_by_every_application() {
     let throttle = Throttle {
+        charge_refused: false,
         limits: vec![ThrottleLimit {
             scope: ThrottleScope::Tenant,
             counts: Counted::AllRequests,
@@ -340,8 +341,7 @@ async fn batch_items_count_one_each_and_the_batch_itself_none() {
         .expect("the item carries retry-after")
         .parse()
         .expect("seconds");
-    // Charged too: two units at 0.01 per second.
-    assert!(wait > 100.0 && wait <= 200.0, "Retry-After {wait}");
+    assert!(wait > 0.0 && wait <= 100.0, "Retry-After {wait}");
     assert_eq!(
         headers["x-ms-throttle-information"],
         "ResourceUnitLimitExceeded"
