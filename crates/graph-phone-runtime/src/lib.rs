@@ -6,7 +6,9 @@
 //! and per-cloud availability ([`ensure_available`]), retries and timeouts
 //! ([`RetryPolicy`], [`Timeouts`]), the typed [`Error`], paging
 //! ([`GraphRuntime::stream_pages`]), input checks ([`PhoneNumber`], [`PhoneMethodId`],
-//! [`UserRef`], [`encode_path_segment`]) and tracing. Its audience is the generated
+//! [`UserRef`], [`encode_path_segment`]), JSON batching ([`BatchItem`],
+//! [`GraphRuntime::send_batch`]) and the bulk path ([`Bulk`]: per-item retries, adaptive
+//! concurrency and batch size) and tracing. Its audience is the generated
 //! `graph-phone-client` crate, which re-exports what users need; users rarely name this
 //! crate.
 //!
@@ -135,6 +137,12 @@
 //! `retrying graph request` (info), `graph call finished` (debug). No URL, header value,
 //! body, token or phone number is ever recorded.
 //!
+//! A JSON batch is one `graph.request` call (operation `$batch`) inside a `graph.batch`
+//! span (`items`, `client_request_id`); each of its items emits a `graph batch item` debug
+//! event (`client_request_id` of the batch, `batch_item` = its id in the batch,
+//! `operation`) in the span that was current when the item was built, so a caller's own
+//! span sees every send of its item, as it sees a single call's `graph.request` span.
+//!
 //! # Features
 //!
 //! The TLS backend of the `reqwest::Client` the runtime builds (one given to
@@ -164,6 +172,8 @@
 
 #[cfg(feature = "azure-identity")]
 mod azure;
+mod batch;
+mod bulk;
 mod cloud;
 mod error;
 mod input;
@@ -175,6 +185,11 @@ mod token;
 
 #[cfg(feature = "azure-identity")]
 pub use azure::AzureCredential;
+pub use batch::{BatchFailure, BatchItem, BatchResponse, MAX_BATCH_ITEMS};
+pub use bulk::{
+    Bulk, BulkProgress, DEFAULT_BULK_MAX_ATTEMPTS, DEFAULT_INITIAL_CONCURRENCY,
+    DEFAULT_MAX_CONCURRENCY,
+};
 pub use cloud::{Cloud, CloudSet, Idempotency, OperationSpec, ensure_available};
 pub use error::{Error, GraphError, ItemError, redact_pii};
 pub use input::{
