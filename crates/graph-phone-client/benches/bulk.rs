@@ -173,7 +173,7 @@ async fn single_calls(settings: Settings, tasks: usize) -> (RunningEmulator, Run
                     if i >= settings.users {
                         break;
                     }
-                    let phones = client.user(&user_id(i)).phone_methods();
+                    let phones = client.user(user_id(i)).phone_methods();
                     let body = create_body(i);
                     let mut attempts = 0;
                     loop {
@@ -236,7 +236,7 @@ async fn bulk(settings: Settings) -> (RunningEmulator, Run) {
             .iter()
             .map(|&i| {
                 client
-                    .user(&user_id(i))
+                    .user(user_id(i))
                     .phone_methods()
                     .create_item(&create_body(i))
                     .expect("a valid item")
