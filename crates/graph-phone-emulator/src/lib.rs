@@ -15,6 +15,13 @@
 //! token), validation, faults and state as a single request, and logged as its own
 //! [`RequestRecord`] (with [`RequestRecord::batch_item`]). See the crate README.
 //!
+//! Optionally it throttles as Graph does ([`EmulatorBuilder::throttle`], [`Throttle`]): token
+//! buckets per application and tenant, each request and each batch item counted, a 429 with
+//! `Retry-After` and Graph's throttling body when a bucket is empty, and the named profile
+//! [`Throttle::identity_and_access`] with the limits Graph documents for its identity and
+//! access service; and it can add a service latency to every request
+//! ([`EmulatorBuilder::latency`]), to model Graph's round trip in a benchmark.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), graph_phone_emulator::Error> {
 //! use graph_phone_emulator::{Emulator, FaultKind, FaultRule, RetryAfter, Tenant};
