@@ -321,7 +321,7 @@ async fn a_batch_refused_whole_with_retry_after_is_sent_again_whole() {
 }
 
 #[tokio::test]
-async fn a_batch_lost_on_the_way_ends_its_creates_and_is_resent_whole_when_it_holds_only_reads() {
+async fn a_batch_lost_on_the_way_ends_its_creates_and_sends_its_reads_again() {
     // Not a failure to connect, so nothing says it was not processed: a batch with a
     // create is not sent again whole, and the create ends with the failure.
     let plan = FaultPlan::seeded(1)
@@ -332,7 +332,7 @@ async fn a_batch_lost_on_the_way_ends_its_creates_and_is_resent_whole_when_it_ho
         assert!(matches!(r, Err(Error::BatchFailed { .. })), "{r:?}");
     }
     assert!(requests(&emu).iter().all(|r| !r.applied));
-    // A batch of reads only is sent again whole by the runtime.
+    // A batch of reads only: each read is sent again, knowing it may have run.
     emu.handle().set_faults(
         FaultPlan::seeded(1)
             .rule(FaultRule::new("POST", "$batch", FaultKind::DropBeforeApply).times(1)),

@@ -44,22 +44,19 @@ use crate::runtime::{
 /// The most requests Graph accepts in one JSON batch.
 pub const MAX_BATCH_ITEMS: usize = 20;
 
-/// The batch request itself when every item may be sent again after an unknown outcome.
-static BATCH_IDEMPOTENT: OperationSpec = OperationSpec {
+/// The batch request itself, as the runtime's pipeline sends it: like a create, sent again
+/// whole only when Graph said it did not process it (429, 503 with `Retry-After`) or the
+/// connection could not be made. After an unknown outcome (504, 503 without
+/// `Retry-After`, a connection lost after sending) its items may have run: [`crate::Bulk`]
+/// sends the idempotent ones again, each knowing that its earlier send may have been
+/// applied (a delete that then finds nothing succeeds), and ends the creates.
+static BATCH: OperationSpec = OperationSpec {
     id: "$batch",
     method: "POST",
     path_template: "/$batch",
-    idempotency: Idempotency::Idempotent,
+    idempotency: Idempotency::NonIdempotent,
     clouds: CloudSet::ALL,
     success_status: 200,
-};
-
-/// The batch request itself when one of its items is not idempotent (a create): resent
-/// whole only when Graph said it did not process it (429, 503 with `Retry-After`) or the
-/// connection could not be made, as a single create is.
-static BATCH_NON_IDEMPOTENT: OperationSpec = OperationSpec {
-    idempotency: Idempotency::NonIdempotent,
-    ..BATCH_IDEMPOTENT
 };
 
 /// Decodes an item's success body (for an operation without a result, `null`).
@@ -289,10 +286,12 @@ impl GraphRuntime {
     /// item's answer, in the order of `items`.
     ///
     /// The batch request itself goes through the runtime's pipeline (token,
-    /// `client-request-id`, timeouts, tracing) and its retry policy, as a create when an
-    /// item is a create: a batch answered 429, 503 or 504 as a whole, or lost on the way,
-    /// is sent again only when every item in it may be. Items answered 429, 503 or 504
-    /// inside a `200` batch are **not** retried here (each [`BatchResponse`] says what
+    /// `client-request-id`, timeouts, tracing) and its retry policy as a create does: a
+    /// batch answered 429, or 503 with `Retry-After`, or not connected, was not processed
+    /// and is sent again whole; after an unknown outcome (504, 503 without `Retry-After`,
+    /// a connection lost after sending) the error is returned, since its items may have
+    /// run ([`crate::Bulk`] sends the idempotent ones again). Items answered 429, 503 or
+    /// 504 inside a `200` batch are **not** retried here (each [`BatchResponse`] says what
     /// Graph answered); [`crate::Bulk`] retries them in later batches.
     ///
     /// `Err` is a failure of the whole batch: more than 20 items
@@ -350,14 +349,7 @@ impl GraphRuntime {
         for request in requests {
             request.op.ensure_available(self.cloud())?;
         }
-        let spec = if requests
-            .iter()
-            .all(|r| r.op.idempotency == Idempotency::Idempotent)
-        {
-            &BATCH_IDEMPOTENT
-        } else {
-            &BATCH_NON_IDEMPOTENT
-        };
+        let spec = &BATCH;
         let op = OpCtx::internal(spec);
         let body = self.batch_body(requests);
         let url = Url::parse(&format!("{}/$batch", self.base_url())).map_err(|e| {

@@ -66,9 +66,10 @@ type Progress = Arc<dyn Fn(&BulkProgress) + Send + Sync>;
 /// calls' rules: a create (not idempotent) only when Graph said it did not process it
 /// (429, or 503 with `Retry-After`), never after a 504; a delete whose retry finds nothing
 /// (404) after an earlier answer that may have been applied succeeds. A batch failing as a
-/// whole is retried whole by the runtime only when every item in it may be; when it holds
-/// a create and its outcome is unknown (504, a lost connection), its other items are sent
-/// again in later batches and the create ends with the batch's error. An item gets at most
+/// whole is sent again whole (by the runtime) only when Graph said it did not process it
+/// (429, 503 with `Retry-After`, not connected); after an unknown outcome (504, a lost
+/// connection) every idempotent item of it is sent again in a later batch, knowing its
+/// earlier send may have been applied, and its creates end with the batch's error. An item gets at most
 /// [`Bulk::max_attempts`] sends, no `Retry-After` longer than the retry policy's
 /// `max_retry_after`, and no retry past its `Timeouts::overall` from its first send; then
 /// it ends in [`Error::ThrottledOutOfRetries`].
@@ -229,7 +230,6 @@ struct Slot<T> {
 struct Flight {
     seq: u64,
     indices: Vec<usize>,
-    all_idempotent: bool,
     reply: Result<BatchReply, Error>,
 }
 
@@ -313,11 +313,20 @@ impl<T: Send + 'static> State<T> {
                 return None;
             }
             let now = Instant::now();
+            let mut due = Vec::new();
             while let Some(Reverse((at, i))) = self.waiting.peek().copied() {
                 if at > now {
                     break;
                 }
                 self.waiting.pop();
+                due.push(i);
+            }
+            // Retries go before new items, the most-sent first: under sustained
+            // throttling an unlucky item is not throttled again and again to the end of
+            // its attempts while fresh items take the capacity.
+            let sends = |i: &usize| self.slots[*i].as_ref().map_or(0, |s| s.sends);
+            due.sort_by_key(|i| (Reverse(sends(i)), *i));
+            for i in due.into_iter().rev() {
                 self.ready.push_front(i);
             }
             let held = self.hold_until.filter(|&h| h > now);
@@ -368,7 +377,6 @@ impl<T: Send + 'static> State<T> {
             let indices: Vec<usize> = self.ready.drain(..take).collect();
             let now = Instant::now();
             let mut requests = Vec::with_capacity(indices.len());
-            let mut all_idempotent = true;
             for &i in &indices {
                 if let Some(slot) = self.slots[i].as_mut() {
                     if slot.sends > 0 {
@@ -376,7 +384,6 @@ impl<T: Send + 'static> State<T> {
                     }
                     slot.sends += 1;
                     slot.first_sent.get_or_insert(now);
-                    all_idempotent &= slot.item.idempotency() == Idempotency::Idempotent;
                     requests.push(slot.item.request.clone());
                 }
             }
@@ -389,7 +396,6 @@ impl<T: Send + 'static> State<T> {
                     Flight {
                         seq,
                         indices,
-                        all_idempotent,
                         reply,
                     }
                 }
@@ -421,7 +427,6 @@ impl<T: Send + 'static> State<T> {
         let Flight {
             seq,
             indices,
-            all_idempotent,
             reply,
         } = flight;
         self.progress.batches += 1;
@@ -460,7 +465,7 @@ impl<T: Send + 'static> State<T> {
                     self.progress.throttled += 1;
                 }
                 for &i in &indices {
-                    let verdict = self.judge_batch_failure(i, &error, all_idempotent, now);
+                    let verdict = self.judge_batch_failure(i, &error, now);
                     self.apply(i, verdict, now);
                 }
             }
@@ -571,13 +576,7 @@ impl<T: Send + 'static> State<T> {
 
     /// What the failure of a whole batch (after the runtime's own retries of it) means for
     /// one of its items.
-    fn judge_batch_failure(
-        &mut self,
-        i: usize,
-        error: &Error,
-        all_idempotent: bool,
-        now: Instant,
-    ) -> Verdict<T> {
+    fn judge_batch_failure(&mut self, i: usize, error: &Error, now: Instant) -> Verdict<T> {
         let runtime = self.bulk.runtime.clone();
         let max_attempts = self.bulk.max_attempts;
         let Some(slot) = self.slots[i].as_mut() else {
@@ -592,10 +591,10 @@ impl<T: Send + 'static> State<T> {
             Error::Transport { .. } => !is_connect(error),
             _ => false,
         };
-        // A batch of idempotent items was retried whole by the runtime already; a batch
-        // with a create was not, after an unknown outcome: its other items are retried
-        // here, the create is not.
-        if unknown && !all_idempotent && op.idempotency == Idempotency::Idempotent {
+        // After an unknown outcome the runtime did not send the batch again: its
+        // idempotent items go again here, each knowing its send may have been applied;
+        // its creates end with the batch's error.
+        if unknown && op.idempotency == Idempotency::Idempotent {
             slot.maybe_applied = true;
             if let Some(delay) = retry_delay(&runtime, slot, max_attempts, None, now) {
                 return Verdict::Retry(delay);

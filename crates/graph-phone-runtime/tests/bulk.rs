@@ -162,7 +162,7 @@ async fn a_delete_gone_after_an_unknown_outcome_succeeds() {
 }
 
 #[tokio::test]
-async fn a_whole_batch_failure_is_retried_whole_only_when_every_item_may_be() {
+async fn a_whole_batch_is_sent_again_whole_only_when_graph_did_not_process_it() {
     let server = BatchServer::start().await;
     let rt = runtime(&server.base());
     let unavailable = || WholeReply {
@@ -195,17 +195,15 @@ async fn a_whole_batch_failure_is_retried_whole_only_when_every_item_may_be() {
         .await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
     assert_eq!(server.sends(&create_url(5)), 2);
-    // A batch of reads only is retried whole by the runtime.
+    // A batch of reads only: each read is sent again (in later batches).
     server.whole(unavailable());
     let results = Bulk::new(rt.clone())
         .run(vec![get(&rt, 7), get(&rt, 8)])
         .await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
-    let batches = server.received();
-    let last_two = &batches[batches.len() - 2..];
-    assert!(
-        last_two.iter().all(|b| b.urls == [get_url(7), get_url(8)]),
-        "sent again whole"
+    assert_eq!(
+        (server.sends(&get_url(7)), server.sends(&get_url(8))),
+        (2, 2)
     );
 }
 
@@ -357,4 +355,84 @@ async fn a_partly_throttled_batch_keeps_the_batch_size_that_went_through() {
     let sizes: Vec<usize> = server.received().iter().map(|b| b.urls.len()).collect();
     // 14 of the first 20 went through: the next batch holds 14, not half of 20.
     assert_eq!(&sizes[..2], &[20, 14], "{sizes:?}");
+}
+
+#[tokio::test]
+async fn deletes_of_a_batch_lost_as_a_whole_succeed_when_their_resend_finds_nothing() {
+    static DELETE_OPS: &[graph_phone_runtime::OperationSpec] = &[
+        graph_phone_runtime::OperationSpec {
+            id: "users.phoneMethods.delete",
+            method: "DELETE",
+            path_template: "/users/{user-id}/authentication/phoneMethods/{phoneAuthenticationMethod-id}",
+            idempotency: graph_phone_runtime::Idempotency::Idempotent,
+            success_status: 204,
+            clouds: graph_phone_runtime::CloudSet::ALL,
+        },
+    ];
+    let server = BatchServer::start().await;
+    let rt = GraphRuntime::builder(graph_phone_runtime::Cloud::Global)
+        .base_url(server.base())
+        .token_provider(graph_phone_runtime::StaticToken::new(common::TOKEN))
+        .operations(DELETE_OPS)
+        .retry_policy(fast_policy())
+        .build()
+        .unwrap();
+    // The whole batch answered 504: it may have run, deleting both phones.
+    server.whole(WholeReply {
+        status: 504,
+        headers: vec![("content-type", "application/json".into())],
+        body: json!({"error": {"code": "gatewayTimeout", "message": "late"}}).to_string(),
+    });
+    let gone = json!({"error": {"code": "itemNotFound", "message": "gone"}});
+    for u in 0..2 {
+        server.item(
+            &get_url(u),
+            [ItemReply {
+                status: 404,
+                headers: json!({"content-type": "application/json"}),
+                body: Some(gone.clone()),
+            }],
+        );
+    }
+    let items: Vec<BatchItem<()>> = (0..2)
+        .map(|u| BatchItem::new(&rt, "users.phoneMethods.delete", get_url(u)).unwrap())
+        .collect();
+    let results = Bulk::new(rt).run(items).await;
+    for r in &results {
+        r.as_ref()
+            .expect("gone after a send that may have deleted it: the delete's success");
+    }
+    assert_eq!(
+        (server.sends(&get_url(0)), server.sends(&get_url(1))),
+        (2, 2),
+        "sent again once"
+    );
+}
+
+#[tokio::test]
+async fn due_retries_go_before_fresh_items_in_input_order() {
+    let server = BatchServer::start().await;
+    let rt = runtime(&server.base());
+    // Both items of the first batch are throttled; the batch size falls to one.
+    server.item(&get_url(0), [ItemReply::retry_after(429, "0")]);
+    server.item(
+        &get_url(1),
+        [
+            ItemReply::retry_after(429, "0"),
+            ItemReply::retry_after(429, "0"),
+        ],
+    );
+    let items: Vec<_> = (0..4).map(|u| get(&rt, u)).collect();
+    let results = Bulk::new(rt)
+        .max_batch_size(2)
+        .initial_concurrency(1)
+        .max_concurrency(1)
+        .run(items)
+        .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let batches: Vec<Vec<String>> = server.received().into_iter().map(|b| b.urls).collect();
+    assert_eq!(batches[0], [get_url(0), get_url(1)]);
+    // The retries before the fresh items, in input order when equally sent.
+    assert_eq!(batches[1], [get_url(0)], "{batches:?}");
+    assert_eq!(batches[2][0], get_url(1), "{batches:?}");
 }
