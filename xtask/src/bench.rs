@@ -2,7 +2,7 @@
 //!
 //! Thin, like the rest of xtask: the measurements are the crates' own bench binaries
 //! (`crates/graph-codegen/benches/pipeline.rs`, `crates/graph-phone-client/benches/
-//! {client,paging_memory}.rs`), run with `cargo bench`; each prints its own table and one
+//! {client,paging_memory,bulk}.rs`), run with `cargo bench`; each prints its own table and one
 //! `BENCH {json}` line per figure, which this collects. The build-cost group is measured
 //! here, because it times cargo itself: cold builds in fresh target directories and the
 //! rebuild after `cargo xtask codegen`.
@@ -40,6 +40,9 @@ enum Group {
     /// Consumers' build cost: cold build against graph-rs-sdk and a hand-written baseline,
     /// and rebuild after `cargo xtask codegen`.
     Build,
+    /// Phones registered for 10,000 users under the emulator's throttle, as a ratio of its
+    /// rate: single calls at concurrency 8 and 64, and the bulk path (about a minute).
+    Bulk,
 }
 
 /// One figure, as a bench's `BENCH` line gives it.
@@ -51,6 +54,8 @@ struct Row {
     value: f64,
     baseline: Option<(String, f64)>,
     max_ratio: Option<f64>,
+    /// A floor on the ratio (a throughput that must reach a share of its baseline).
+    min_ratio: Option<f64>,
     max_value: Option<f64>,
 }
 
@@ -76,6 +81,7 @@ impl Row {
             value: number("value").context("field `value` missing or not a number")?,
             baseline,
             max_ratio: number("max_ratio"),
+            min_ratio: number("min_ratio"),
             max_value: number("max_value"),
         })
     }
@@ -90,10 +96,14 @@ impl Row {
             (Some(max), Some(r)) => Some(r <= max),
             _ => None,
         };
+        let floor_ok = match (self.min_ratio, self.ratio()) {
+            (Some(min), Some(r)) => Some(r >= min),
+            _ => None,
+        };
         let value_ok = self.max_value.map(|max| self.value <= max);
-        match (ratio_ok, value_ok) {
-            (None, None) => "",
-            (Some(false), _) | (_, Some(false)) => "missed",
+        match (ratio_ok, floor_ok, value_ok) {
+            (None, None, None) => "",
+            (Some(false), _, _) | (_, Some(false), _) | (_, _, Some(false)) => "missed",
             _ => "met",
         }
     }
@@ -102,6 +112,9 @@ impl Row {
         let mut parts = Vec::new();
         if let Some(r) = self.max_ratio {
             parts.push(format!("<= {r}x"));
+        }
+        if let Some(r) = self.min_ratio {
+            parts.push(format!(">= {r}x"));
         }
         if let Some(v) = self.max_value {
             parts.push(format!("<= {v} {}", self.unit));
@@ -113,7 +126,13 @@ impl Row {
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let root = files::workspace_root()?;
     let groups = if args.groups.is_empty() {
-        vec![Group::Codegen, Group::Client, Group::Paging, Group::Build]
+        vec![
+            Group::Codegen,
+            Group::Client,
+            Group::Paging,
+            Group::Build,
+            Group::Bulk,
+        ]
     } else {
         args.groups
     };
@@ -134,6 +153,12 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 &["--no-default-features"],
             )?),
             Group::Build => rows.extend(build_cost(&root)?),
+            Group::Bulk => rows.extend(cargo_bench(
+                &root,
+                "graph-phone-client",
+                "bulk",
+                &["--no-default-features"],
+            )?),
         }
     }
     println!();
@@ -270,6 +295,7 @@ fn build_cost(root: &Path) -> anyhow::Result<Vec<Row>> {
         value,
         baseline: baseline.map(|(n, v)| (n.to_owned(), v)),
         max_ratio: None,
+        min_ratio: None,
         max_value: None,
     };
     let sdk_name = "graph-rs-sdk 3.0.1 (rustls-tls)";
@@ -559,6 +585,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(met.verdict(), "met");
+        let floor = Row::parse(
+            r#"{"bench":"bulk","name":"bulk path","unit":"ops/s","value":850.0,"baseline":"throttle rate 1000 requests/s","baseline_value":1000.0,"min_ratio":0.9}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (floor.verdict(), floor.target()),
+            ("missed", ">= 0.9x".to_owned())
+        );
+        let reached = Row::parse(
+            r#"{"bench":"bulk","name":"bulk path","unit":"ops/s","value":950.0,"baseline":"throttle","baseline_value":1000.0,"min_ratio":0.9}"#,
+        )
+        .unwrap();
+        assert_eq!(reached.verdict(), "met");
         let plain =
             Row::parse(r#"{"bench":"build","name":"rebuild","unit":"s","value":12.5}"#).unwrap();
         assert_eq!((plain.ratio(), plain.verdict()), (None, ""));

@@ -132,6 +132,13 @@ pub(crate) fn pipeline<'a>(
     batch_item: Option<&'a str>,
 ) -> Pin<Box<dyn Future<Output = Answer> + Send + 'a>> {
     Box::pin(async move {
+        if batch_item.is_none() {
+            // The service latency: once per HTTP request (a batch's items do not add theirs).
+            let latency = shared.lock().latency;
+            if !latency.is_zero() {
+                tokio::time::sleep(latency).await;
+            }
+        }
         let ids = Ids::new(headers);
         let mut record = RequestRecord {
             seq: 0,
@@ -230,6 +237,23 @@ pub(crate) fn pipeline<'a>(
             }
         };
 
+        if let Routed::Operation(_) = &routed
+            && let Some(refusal) = shared.throttled(method, uri, headers)
+        {
+            record.fault = Some("throttle".to_string());
+            let e = ApiError::new(429, "TooManyRequests", "Please retry again later.")
+                .header("retry-after", &refusal.retry_after_header())
+                .header("x-ms-throttle-information", refusal.information);
+            return Answer::Respond(finish_with(
+                shared,
+                &ids,
+                record,
+                Err(e),
+                ErrorShape::Throttling,
+                false,
+            ));
+        }
+
         let outcome = match &routed {
             // A bug must cost one request a 500, never the connection or the process.
             Routed::Operation(route) => {
@@ -265,9 +289,14 @@ pub(crate) fn pipeline<'a>(
                 Answer::Respond(finish(shared, &ids, record, Err(e)))
             }
             Some(FaultKind::DropAfterApply) => drop_connection(shared, record),
-            Some(FaultKind::MalformedJson) => {
-                Answer::Respond(finish_with(shared, &ids, record, outcome, true))
-            }
+            Some(FaultKind::MalformedJson) => Answer::Respond(finish_with(
+                shared,
+                &ids,
+                record,
+                outcome,
+                ErrorShape::Standard,
+                true,
+            )),
             _ => Answer::Respond(finish(shared, &ids, record, outcome)),
         }
     })
@@ -291,7 +320,17 @@ fn finish(
     record: RequestRecord,
     outcome: Result<Success, ApiError>,
 ) -> Response {
-    finish_with(shared, ids, record, outcome, false)
+    finish_with(shared, ids, record, outcome, ErrorShape::Standard, false)
+}
+
+/// Which error body an error gets.
+#[derive(Clone, Copy)]
+enum ErrorShape {
+    /// `{"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}`.
+    Standard,
+    /// The throttling model's 429: Graph's documented throttling body
+    /// ([`crate::throttle::error_text`]).
+    Throttling,
 }
 
 /// [`finish`], optionally breaking the body (the `malformed` fault): the JSON is cut in half,
@@ -301,6 +340,7 @@ fn finish_with(
     ids: &Ids,
     mut record: RequestRecord,
     outcome: Result<Success, ApiError>,
+    shape: ErrorShape,
     malformed: bool,
 ) -> Response {
     let (status, body, extra) = match outcome {
@@ -318,7 +358,12 @@ fn finish_with(
             (s.status, s.body.map(|b| b.to_string()), extra)
         }
         Err(e) => {
-            let text = error_text(&e, &ids.request_id, &ids.client_request_id);
+            let text = match shape {
+                ErrorShape::Standard => error_text(&e, &ids.request_id, &ids.client_request_id),
+                ErrorShape::Throttling => {
+                    crate::throttle::error_text(&ids.request_id, &ids.client_request_id)
+                }
+            };
             (e.status, Some(text), e.headers)
         }
     };
@@ -574,6 +619,31 @@ fn not_found_item(id: &str) -> ApiError {
 }
 
 impl Shared {
+    /// The throttling model's verdict on a request, when throttling is on: `Some` when it is
+    /// refused. Only authenticated requests count (the bucket is their token's); the others
+    /// get their 401 or 403 from [`Shared::process`].
+    fn throttled(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Option<crate::throttle::Refusal> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let state = inner.throttle.as_mut()?;
+        auth::authenticate(&inner.tenant, headers, self.cloud).ok()?;
+        let app = crate::throttle::bearer(headers)?;
+        let cost = crate::throttle::Cost::of(method, uri);
+        state
+            .admit(
+                app,
+                cost,
+                inner.tenant.users.len(),
+                std::time::Instant::now(),
+            )
+            .err()
+    }
+
     fn process(
         &self,
         method: &Method,

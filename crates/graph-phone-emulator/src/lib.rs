@@ -15,6 +15,13 @@
 //! token), validation, faults and state as a single request, and logged as its own
 //! [`RequestRecord`] (with [`RequestRecord::batch_item`]). See the crate README.
 //!
+//! Optionally it throttles as Graph does ([`EmulatorBuilder::throttle`], [`Throttle`]): token
+//! buckets per application and tenant, each request and each batch item counted, a 429 with
+//! `Retry-After` and Graph's throttling body when a bucket is empty, and the named profile
+//! [`Throttle::identity_and_access`] with the limits Graph documents for its identity and
+//! access service; and it can add a service latency to every request
+//! ([`EmulatorBuilder::latency`]), to model Graph's round trip in a benchmark.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), graph_phone_emulator::Error> {
 //! use graph_phone_emulator::{Emulator, FaultKind, FaultRule, RetryAfter, Tenant};
@@ -52,6 +59,7 @@ mod route;
 mod server;
 mod state;
 pub mod tenant;
+mod throttle;
 mod wire;
 
 use std::collections::VecDeque;
@@ -74,6 +82,9 @@ pub use redact::MAX_RECORDED_LEN;
 pub use tenant::{
     Cloud, DefaultMfaMethod, JsonObject, MethodKind, PhoneMethod, PhoneType, Principal,
     SmsSignInState, Tenant, User, UserPolicy,
+};
+pub use throttle::{
+    Bucket, Counted, PROFILE_IDENTITY_AND_ACCESS, Quota, Throttle, ThrottleLimit, ThrottleScope,
 };
 
 /// The default request body limit, in bytes.
@@ -122,7 +133,8 @@ pub struct RequestRecord {
     /// The `request-id` the emulator generated.
     pub request_id: String,
     /// The injected fault, by its fault-language name (`429`, `drop-after`, ...); `latency`
-    /// when only latency was added.
+    /// when only latency was added; `throttle` when the throttling model
+    /// ([`EmulatorBuilder::throttle`]) refused the request with a 429.
     pub fault: Option<String>,
     /// For an item of a JSON batch (`POST /v1.0/$batch`), its `id` in the batch (masked and
     /// cut like `client_request_id`); its `client_request_id` is then the batch's. `None` for
@@ -135,6 +147,10 @@ struct Inner {
     faults: faults::FaultState,
     log: RequestLog,
     page_size: Option<usize>,
+    /// The throttling model's buckets, when throttling is on.
+    throttle: Option<throttle::ThrottleState>,
+    /// Added to every HTTP request before it is handled ([`EmulatorBuilder::latency`]).
+    latency: Duration,
 }
 
 /// The request log: the newest `capacity` records, and how many older ones were dropped.
@@ -244,6 +260,8 @@ impl Emulator {
             request_log_capacity: DEFAULT_REQUEST_LOG_CAPACITY,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            throttle: None,
+            latency: Duration::ZERO,
         }
     }
 }
@@ -262,6 +280,8 @@ pub struct EmulatorBuilder {
     request_log_capacity: usize,
     header_timeout: Duration,
     max_connections: usize,
+    throttle: Option<Throttle>,
+    latency: Duration,
 }
 
 impl EmulatorBuilder {
@@ -343,6 +363,27 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Throttles requests as Graph does (off by default): token buckets per application and
+    /// tenant (see [`Throttle`]; [`Throttle::identity_and_access`] is Graph's documented
+    /// identity and access limits). Every authenticated request counts, single or an item of
+    /// a JSON batch (the batch itself does not); a request that does not fit is answered 429
+    /// `TooManyRequests` with `Retry-After` and Graph's throttling error body, and not
+    /// applied. [`start`](Self::start) refuses a rate that is not above 0 or a burst under 1
+    /// with [`Error::InvalidOption`].
+    pub fn throttle(mut self, throttle: Throttle) -> Self {
+        self.throttle = Some(throttle);
+        self
+    }
+
+    /// A service latency added to every HTTP request before it is handled (default none), to
+    /// model Graph's round-trip time: a JSON batch waits it once, not once per item. At most
+    /// [`MAX_LATENCY_MS`] milliseconds ([`start`](Self::start) refuses more with
+    /// [`Error::InvalidOption`]).
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
     /// Binds, starts serving in a background task, and returns the running emulator.
     pub async fn start(self) -> Result<RunningEmulator, Error> {
         if self.header_timeout.is_zero() {
@@ -357,6 +398,10 @@ impl EmulatorBuilder {
                 message: "must be at least 1".into(),
             });
         }
+        if let Some(t) = &self.throttle {
+            t.validate()?;
+        }
+        check_latency(self.latency)?;
         let mut tenant = self.tenant;
         tenant.normalize()?;
         let state = match &self.state_file {
@@ -385,6 +430,8 @@ impl EmulatorBuilder {
                 faults: faults::FaultState::new(self.faults),
                 log: RequestLog::new(self.request_log_capacity),
                 page_size: self.page_size,
+                throttle: self.throttle.map(throttle::ThrottleState::new),
+                latency: self.latency,
             }),
             cloud: self.cloud,
             body_limit: self.body_limit,
@@ -540,4 +587,41 @@ impl EmulatorHandle {
     pub fn set_page_size(&self, n: Option<usize>) {
         self.shared.lock().page_size = n;
     }
+
+    /// Turns throttling on with `throttle` (every bucket starts full) or off (`None`); an
+    /// invalid throttle is refused as by [`EmulatorBuilder::throttle`] and changes nothing.
+    pub fn set_throttle(&self, throttle: Option<Throttle>) -> Result<(), Error> {
+        if let Some(t) = &throttle {
+            t.validate()?;
+        }
+        self.shared.lock().throttle = throttle.map(throttle::ThrottleState::new);
+        Ok(())
+    }
+
+    /// The throttle in force, if any.
+    pub fn throttle(&self) -> Option<Throttle> {
+        self.shared
+            .lock()
+            .throttle
+            .as_ref()
+            .map(|t| t.config.clone())
+    }
+
+    /// Changes the latency added to every request (see [`EmulatorBuilder::latency`]).
+    pub fn set_latency(&self, latency: Duration) -> Result<(), Error> {
+        check_latency(latency)?;
+        self.shared.lock().latency = latency;
+        Ok(())
+    }
+}
+
+/// A service latency is at most [`MAX_LATENCY_MS`].
+fn check_latency(latency: Duration) -> Result<(), Error> {
+    if latency > Duration::from_millis(MAX_LATENCY_MS) {
+        return Err(Error::InvalidOption {
+            option: "latency",
+            message: format!("must be at most {MAX_LATENCY_MS} ms"),
+        });
+    }
+    Ok(())
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use graph_phone_emulator::{Cloud, Emulator, FaultPlan, Tenant};
+use graph_phone_emulator::{Cloud, Emulator, FaultPlan, Tenant, Throttle};
 
 /// A local, stateful emulator of the Microsoft Graph v1.0 authentication method endpoints.
 #[derive(Parser, Debug)]
@@ -44,6 +44,14 @@ struct Args {
     /// Request records kept for the log (oldest dropped first; 0 keeps none).
     #[arg(long, value_name = "N", default_value_t = graph_phone_emulator::DEFAULT_REQUEST_LOG_CAPACITY)]
     request_log_capacity: usize,
+    /// Throttle as Graph does: `identity-and-access` (Graph's documented identity and access
+    /// limits) or limits such as "rate=1000 burst=100; writes rate=20 burst=3000".
+    #[arg(long, value_name = "SPEC")]
+    throttle: Option<String>,
+    /// Service latency added to every request, in seconds (e.g. 0.02), to model Graph's
+    /// round-trip time; at most 600.
+    #[arg(long, value_name = "SECONDS", value_parser = latency)]
+    latency: Option<Duration>,
     /// Debug logs (phone numbers appear masked, tokens never).
     #[arg(long, short)]
     verbose: bool,
@@ -56,6 +64,15 @@ fn seconds(text: &str) -> Result<Duration, String> {
         .filter(|s| *s > 0.0 && *s <= 86_400.0)
         .map(Duration::from_secs_f64)
         .ok_or_else(|| "expected a number of seconds, more than 0 and at most 86400".into())
+}
+
+/// A number of seconds from 0 to 600: `0.02`.
+fn latency(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| (0.0..=600.0).contains(s))
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| "expected a number of seconds from 0 to 600".into())
 }
 
 /// A whole number from 1.
@@ -97,6 +114,12 @@ async fn main() -> anyhow::Result<()> {
         .request_log_capacity(args.request_log_capacity);
     if let Some(spec) = &args.faults {
         builder = builder.faults(FaultPlan::parse(spec)?);
+    }
+    if let Some(spec) = &args.throttle {
+        builder = builder.throttle(Throttle::parse(spec)?);
+    }
+    if let Some(latency) = args.latency {
+        builder = builder.latency(latency);
     }
     if let Some(n) = args.page_size {
         builder = builder.page_size(n);
