@@ -498,9 +498,10 @@ pub async fn apply(
             reason: "must be at least 1",
         });
     }
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    // Graph matches object ids and user principal names case-insensitively.
+    let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, (user, _)) in desired.iter().enumerate() {
-        if let Some(first) = seen.insert(user.as_str(), i) {
+        if let Some(first) = seen.insert(user.as_str().to_ascii_lowercase(), i) {
             return Err(ApplyError::DuplicateUser {
                 user: user.clone(),
                 first: first + 1,

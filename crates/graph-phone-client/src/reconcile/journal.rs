@@ -21,7 +21,7 @@
 //! line and column.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -181,7 +181,8 @@ impl Journal {
         };
         let existed = path.exists();
         let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true);
+        // Append mode: every write lands at the end, whatever else has the file open.
+        options.read(true).append(true).create(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
@@ -200,7 +201,6 @@ impl Journal {
                 .map_err(io("dropping a torn last record"))?;
             file.sync_all().map_err(io("syncing"))?;
         }
-        file.seek(SeekFrom::End(0)).map_err(io("seeking"))?;
         Ok(Opened {
             journal: Journal {
                 file,
