@@ -153,7 +153,12 @@ fn fastish_unique() -> u64 {
 }
 
 fn options(journal: &Path) -> ApplyOptions {
-    ApplyOptions::new(journal).concurrency(4)
+    ApplyOptions::new(journal)
+}
+
+/// Small batches, few at a time: more batches, so more points at which a run can stop.
+fn small_batches(journal: &Path, client: &GraphClient) -> ApplyOptions {
+    ApplyOptions::new(journal).bulk(client.bulk().max_batch_size(3).max_concurrency(2))
 }
 
 /// The (method, route) a step is sent as, as the emulator's request log names it.
@@ -218,18 +223,28 @@ async fn assert_converged(client: &GraphClient, desired: &[(UserKey, DesiredPhon
 ///
 /// One exception, which is the client's retry policy and not the reconciler: an
 /// idempotent write (PATCH, DELETE, an SMS sign-in action) whose answer was lost after it
-/// was applied (`drop-after`, `504-after`) is retried by the runtime with the same request.
-/// Creates are never retried that way.
+/// was applied (`drop-after` or `504-after` on it, or on the batch it was in, or the batch
+/// connection dropped by another item's fault) is sent again by the client with the same
+/// request. Creates are never sent again that way.
 fn assert_no_repeated_write(
     emu: &RunningEmulator,
     planned: &BTreeMap<(String, String, String), usize>,
 ) {
     assert_eq!(emu.handle().dropped_requests(), 0, "request log too small");
     let log = emu.handle().requests();
+    let lost_batches: Vec<&str> = log
+        .iter()
+        .filter(|r| r.route.as_deref() == Some("$batch") && matches!(r.status, None | Some(504)))
+        .filter_map(|r| r.client_request_id.as_deref())
+        .collect();
     let mut lost_answers: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     for r in &log {
         let idempotent = !(r.method == "POST" && r.route.as_deref() == Some("phoneMethods"));
-        let lost = matches!(r.fault.as_deref(), Some("drop-after" | "504-after"));
+        let lost = matches!(r.fault.as_deref(), Some("drop-after" | "504-after"))
+            || (r.batch_item.is_some()
+                && r.client_request_id
+                    .as_deref()
+                    .is_some_and(|id| lost_batches.contains(&id)));
         if r.applied && idempotent && lost {
             let key = (
                 r.user_id.clone().unwrap_or_default(),
@@ -255,8 +270,15 @@ fn assert_no_repeated_write(
     assert!(conflicts.is_empty(), "refused writes: {conflicts:?}");
 }
 
+/// Write requests, single or batch items (not the batch requests themselves).
 fn writes(log: &[RequestRecord]) -> usize {
-    log.iter().filter(|r| r.method != "GET").count()
+    log.iter()
+        .filter(|r| r.method != "GET" && r.route.as_deref() != Some("$batch"))
+        .count()
+}
+
+fn reads(log: &[RequestRecord]) -> usize {
+    log.iter().filter(|r| r.method == "GET").count()
 }
 
 #[tokio::test]
@@ -288,8 +310,13 @@ async fn unchanged_users_make_no_write() {
     assert_eq!(report.counts().unchanged, 12, "{report}");
     let log = emu.handle().requests();
     assert_eq!(writes(&log), 0);
-    // One read per user: nothing to confirm.
-    assert_eq!(log.len(), 12);
+    // One read per user (as batch items): nothing to confirm.
+    assert_eq!(reads(&log), 12);
+    assert!(
+        log.iter()
+            .filter(|r| r.method == "GET")
+            .all(|r| r.batch_item.is_some())
+    );
 }
 
 #[tokio::test]
@@ -387,8 +414,13 @@ async fn runs_aborted_at_many_points_resume_to_the_desired_state_without_repeati
         let full_polls = {
             let twin = start(tenant.clone()).await;
             let dir = TempDir::new("calibrate");
+            let twin_client = client(&twin);
             let (report, polls) = run_until_poll(
-                apply(&client(&twin), &desired, options(&dir.journal())),
+                apply(
+                    &twin_client,
+                    &desired,
+                    small_batches(&dir.journal(), &twin_client),
+                ),
                 u64::MAX,
             )
             .await;
@@ -411,8 +443,11 @@ async fn runs_aborted_at_many_points_resume_to_the_desired_state_without_repeati
             } else {
                 u64::MAX
             };
-            let (out, _) =
-                run_until_poll(apply(&client, &desired, options(&dir.journal())), limit).await;
+            let (out, _) = run_until_poll(
+                apply(&client, &desired, small_batches(&dir.journal(), &client)),
+                limit,
+            )
+            .await;
             match out {
                 None => aborted += 1,
                 Some(report) if aborted >= 10 => break report.unwrap(),
@@ -495,7 +530,7 @@ async fn faults_are_reread_never_repeated() {
         FaultPlan::parse(
             "seed=7; POST phoneMethods 504-after p=0.3; PATCH phoneMethods/{id} drop-after p=0.2; \
              DELETE phoneMethods/{id} 503 p=0.3; POST phoneMethods/{id}/enableSmsSignIn drop-before p=0.2; \
-             GET phoneMethods 429 retry-after=0 p=0.2",
+             GET phoneMethods 429 retry-after=0 p=0.2; POST $batch 503 p=0.1",
         )
         .unwrap(),
     );
@@ -504,7 +539,7 @@ async fn faults_are_reread_never_repeated() {
     let report = loop {
         runs += 1;
         assert!(runs <= 10, "not done after 10 runs");
-        let report = apply(&client, &desired, options(&dir.journal()))
+        let report = apply(&client, &desired, small_batches(&dir.journal(), &client))
             .await
             .unwrap();
         if report.all_done() {
@@ -729,6 +764,9 @@ async fn a_user_given_twice_is_refused_before_anything_is_sent() {
         .unwrap_err();
     let message = err.to_string();
     assert!(message.contains("entries 1 and 4"), "{message}");
-    assert!(!message.to_ascii_lowercase().contains(first.as_str()), "{message}");
+    assert!(
+        !message.to_ascii_lowercase().contains(first.as_str()),
+        "{message}"
+    );
     assert!(emu.handle().requests().is_empty());
 }
