@@ -13,8 +13,8 @@ use std::task::{Context, Poll};
 
 use graph_phone_client::GraphClient;
 use graph_phone_client::reconcile::{
-    ApplyOptions, DesiredPhones, Outcome, ReadOptions, Report, SmsSignIn, Step, UserKey, apply,
-    read_plans,
+    ApplyOptions, DesiredPhones, Outcome, Phase, ReadOptions, Report, SmsSignIn, Step, UserKey,
+    apply, read_plans,
 };
 use graph_phone_emulator::{
     DefaultMfaMethod, Emulator, FaultPlan, PhoneMethod, PhoneType, Principal, RequestRecord,
@@ -327,10 +327,31 @@ async fn a_campaign_reaches_the_desired_state_and_applying_twice_is_applying_onc
     let planned = planned_writes(&client, &desired, &tenant).await;
     assert!(planned.values().sum::<usize>() > 40, "a campaign with work");
     let dir = TempDir::new("twice");
-    let first = apply(&client, &desired, options(&dir.journal()))
-        .await
-        .unwrap();
+    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = events.clone();
+    let first = apply(
+        &client,
+        &desired,
+        options(&dir.journal()).progress(move |p| sink.lock().unwrap().push(p.clone())),
+    )
+    .await
+    .unwrap();
     assert!(first.all_done(), "{first}");
+    // Progress: every read and every write, counted up to the phase's total.
+    let events = events.lock().unwrap().clone();
+    let first_reads: Vec<_> = events
+        .iter()
+        .filter(|p| p.pass == 1 && p.phase == Phase::Reading)
+        .collect();
+    assert_eq!(first_reads.len(), desired.len());
+    assert!(first_reads.iter().all(|p| p.total == desired.len()));
+    let written: Vec<_> = events
+        .iter()
+        .filter(|p| matches!(p.phase, Phase::Writing { .. }))
+        .collect();
+    assert_eq!(written.len(), planned.values().sum::<usize>());
+    let last = written.last().unwrap();
+    assert_eq!((last.done, last.total), (written.len(), written.len()));
     assert_converged(&client, &desired).await;
     assert_no_repeated_write(&emu, &planned);
     let applied: usize = first.users.iter().map(|u| u.applied.len()).sum();
@@ -449,7 +470,14 @@ async fn runs_aborted_at_many_points_resume_to_the_desired_state_without_repeati
             )
             .await;
             match out {
-                None => aborted += 1,
+                None => {
+                    aborted += 1;
+                    // What an operator sees of the interrupted run, read without writing.
+                    let so_far = Report::from_journal(&dir.journal()).unwrap();
+                    assert_eq!(so_far.runs.len(), attempts);
+                    assert_eq!(so_far.runs.last().unwrap().finished, None);
+                    assert_no_personal_data_of(&so_far.to_string(), desired.len());
+                }
                 Some(report) if aborted >= 10 => break report.unwrap(),
                 Some(report) => {
                     report.unwrap();
@@ -705,7 +733,11 @@ fn error_request_id(report: &Report) -> &str {
 }
 
 fn assert_no_personal_data(text: &str) {
-    for i in 0..4 {
+    assert_no_personal_data_of(text, 4)
+}
+
+fn assert_no_personal_data_of(text: &str, users: usize) {
+    for i in 0..users {
         assert!(!text.contains(&upn(i)), "a user principal name in {text}");
         for v in 0..30 {
             let n = number(i, v);
@@ -769,4 +801,42 @@ async fn a_user_given_twice_is_refused_before_anything_is_sent() {
         "{message}"
     );
     assert!(emu.handle().requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_journal_ending_after_any_record_is_resumed() {
+    let (tenant, desired) = campaign(10, 6);
+    let emu = start(tenant).await;
+    let client = client(&emu);
+    let dir = TempDir::new("prefix");
+    let whole_report = apply(&client, &desired, options(&dir.journal()))
+        .await
+        .unwrap();
+    assert!(whole_report.users.iter().any(|u| !u.applied.is_empty()));
+    let whole = std::fs::read_to_string(dir.journal()).unwrap();
+    let lines: Vec<&str> = whole.lines().collect();
+    assert!(lines.len() > 10);
+    emu.handle().clear_requests();
+    for k in 0..=lines.len() {
+        let prefix: String = lines[..k].iter().map(|l| format!("{l}\n")).collect();
+        std::fs::write(dir.journal(), &prefix).unwrap();
+        // Read as it stands: one entry per user seen so far, whatever record it stops at.
+        let so_far = Report::from_journal(&dir.journal()).unwrap();
+        let c = so_far.counts();
+        assert_eq!(
+            c.unchanged + c.applied + c.failed + c.not_read + c.pending,
+            so_far.users.len()
+        );
+        // Resumed: Graph already holds the desired state, so reads only, and every write
+        // the prefix recorded as answered is still in the report.
+        let resumed = apply(&client, &desired, options(&dir.journal()))
+            .await
+            .unwrap();
+        assert!(resumed.all_done(), "after {k} records: {resumed}");
+        for user in &so_far.users {
+            let now = resumed.user(&user.user).unwrap();
+            assert_eq!(now.applied, user.applied, "after {k} records");
+        }
+    }
+    assert_eq!(writes(&emu.handle().requests()), 0);
 }
