@@ -51,19 +51,29 @@ pub enum Phase {
 }
 
 /// Settings of [`read_plans`].
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ReadOptions {
-    /// The bulk path the reads go through (JSON batches; its batch size, concurrency and
-    /// retries); `None`: [`GraphClient::bulk`] with its defaults.
-    pub bulk: Option<Bulk>,
+    /// Most JSON batches of reads in flight at once ([`Bulk::max_concurrency`] of
+    /// [`GraphClient::bulk`]; default 16; 0 counts as 1). The bulk path adapts below it
+    /// when Graph throttles.
+    pub concurrency: usize,
     /// Called after each user read.
     pub progress: Option<ProgressFn>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            concurrency: 16,
+            progress: None,
+        }
+    }
 }
 
 impl fmt::Debug for ReadOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReadOptions")
-            .field("bulk", &self.bulk)
+            .field("concurrency", &self.concurrency)
             .field("progress", &self.progress.as_ref().map(|_| "Fn"))
             .finish()
     }
@@ -79,8 +89,13 @@ pub struct ApplyOptions {
     pub journal: PathBuf,
     /// Called after every user read and every write answered.
     pub progress: Option<ProgressFn>,
+    /// Most JSON batches in flight at once ([`Bulk::max_concurrency`] of
+    /// [`GraphClient::bulk`]; default 16; at least 1), when [`ApplyOptions::bulk`] is not
+    /// set. The bulk path adapts below it when Graph throttles.
+    pub concurrency: usize,
     /// The bulk path reads and writes go through (JSON batches of up to 20, adaptive
-    /// concurrency, per-item retries); `None`: [`GraphClient::bulk`] with its defaults.
+    /// concurrency, per-item retries), configured as wished; `None`:
+    /// [`GraphClient::bulk`] with [`ApplyOptions::concurrency`].
     pub bulk: Option<Bulk>,
     /// Passes of read, plan and write per run (default 3; at least 1). Users whose writes
     /// succeeded are read once more to confirm; users whose write had an unknown outcome
@@ -95,6 +110,7 @@ impl ApplyOptions {
         ApplyOptions {
             journal: journal.into(),
             progress: None,
+            concurrency: 16,
             bulk: None,
             max_passes: 3,
         }
@@ -103,6 +119,12 @@ impl ApplyOptions {
     /// Sets the progress callback.
     pub fn progress(mut self, progress: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
         self.progress = Some(Arc::new(progress));
+        self
+    }
+
+    /// Sets [`ApplyOptions::concurrency`].
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency;
         self
     }
 
@@ -124,6 +146,7 @@ impl fmt::Debug for ApplyOptions {
         f.debug_struct("ApplyOptions")
             .field("journal", &self.journal)
             .field("progress", &self.progress.as_ref().map(|_| "Fn"))
+            .field("concurrency", &self.concurrency)
             .field("bulk", &self.bulk)
             .field("max_passes", &self.max_passes)
             .finish()
@@ -198,7 +221,7 @@ pub async fn read_plans(
     desired: &[(UserKey, DesiredPhones)],
     options: &ReadOptions,
 ) -> Vec<UserRead> {
-    let bulk = options.bulk.clone().unwrap_or_else(|| client.bulk());
+    let bulk = client.bulk().max_concurrency(options.concurrency.max(1));
     let all: Vec<usize> = (0..desired.len()).collect();
     read_users(client, &bulk, desired, &all, options.progress.as_ref(), 1)
         .await
@@ -536,6 +559,12 @@ pub async fn apply(
     desired: &[(UserKey, DesiredPhones)],
     options: ApplyOptions,
 ) -> Result<Report, ApplyError> {
+    if options.concurrency == 0 {
+        return Err(ApplyError::InvalidOption {
+            option: "concurrency",
+            reason: "must be at least 1",
+        });
+    }
     if options.max_passes == 0 {
         return Err(ApplyError::InvalidOption {
             option: "max_passes",
@@ -578,7 +607,10 @@ pub async fn apply(
     log.journal.sync()?;
 
     let progress = options.progress.as_ref();
-    let bulk = options.bulk.clone().unwrap_or_else(|| client.bulk());
+    let bulk = options
+        .bulk
+        .clone()
+        .unwrap_or_else(|| client.bulk().max_concurrency(options.concurrency));
     let mut todo: Vec<usize> = (0..desired.len()).collect();
     for pass in 1..=options.max_passes + 1 {
         let reads = read_users(client, &bulk, desired, &todo, progress, pass).await;
