@@ -554,6 +554,30 @@ impl Log {
 /// Unchanged users cost one read and no write. Errors here are about the run itself (the
 /// journal, a user given twice, an option out of range); a user's failure is in the
 /// report.
+///
+/// ```no_run
+/// use graph_phone_client::reconcile::{self, ApplyOptions, DesiredPhones, SmsSignIn, UserKey};
+/// # async fn demo(client: graph_phone_client::GraphClient) -> Result<(), Box<dyn std::error::Error>> {
+/// let user = UserKey::new("kim@contoso.com")?;
+/// let phones = DesiredPhones::parse(&user, Some("+1 2065550100"), None, None, SmsSignIn::Enabled)?;
+/// let desired = vec![(user, phones)];
+///
+/// // Only look: read and plan, no write.
+/// for read in reconcile::read_plans(&client, &desired, &Default::default()).await {
+///     match read.result {
+///         Ok(plan) => println!("{plan}"), // numbers masked
+///         Err(e) => println!("{e}"),
+///     }
+/// }
+///
+/// // Apply, crash-safe. Killed half-way? Run the same call again with the same journal.
+/// let report = reconcile::apply(&client, &desired, ApplyOptions::new("campaign.journal")).await?;
+/// println!("{report}"); // every user's outcome over every run, numbers masked
+/// if !report.all_done() {
+///     // Some users failed, were not read, or are pending: the report says what to do.
+/// }
+/// # Ok(()) }
+/// ```
 pub async fn apply(
     client: &GraphClient,
     desired: &[(UserKey, DesiredPhones)],
