@@ -840,3 +840,45 @@ async fn a_journal_ending_after_any_record_is_resumed() {
     }
     assert_eq!(writes(&emu.handle().requests()), 0);
 }
+
+/// A large campaign, for a look at the cost of the journal and the report (no timing is
+/// asserted): `cargo test -p graph-phone-client --release --test reconcile_apply -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a few thousand users; run by hand"]
+async fn a_campaign_of_thousands() {
+    let n: usize = std::env::var("CAMPAIGN_USERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5000);
+    let (tenant, desired) = campaign(11, n);
+    let emu = Emulator::builder()
+        .tenant(tenant)
+        .request_log_capacity(n * 8)
+        .start()
+        .await
+        .unwrap();
+    let client = client(&emu);
+    let dir = TempDir::new("thousands");
+    let started = std::time::Instant::now();
+    let report = apply(&client, &desired, options(&dir.journal()))
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert!(report.all_done());
+    let log = emu.handle().requests();
+    let bytes = std::fs::metadata(dir.journal()).unwrap().len();
+    eprintln!(
+        "{n} users: {} writes, {} reads, {} batches in {took:?}; journal {bytes} bytes; {}",
+        writes(&log),
+        reads(&log),
+        log.iter()
+            .filter(|r| r.route.as_deref() == Some("$batch"))
+            .count(),
+        report.to_string().lines().next().unwrap()
+    );
+    let started = std::time::Instant::now();
+    let again = apply(&client, &desired, options(&dir.journal()))
+        .await
+        .unwrap();
+    eprintln!("again: {:?}, {}", started.elapsed(), again.counts().applied);
+}

@@ -57,13 +57,19 @@ impl ErrorInfo {
             }
             _ => "other".into(),
         };
+        // Graph's own message (redacted by the runtime) when it sent one: the status, code
+        // and request id are fields of their own.
+        let message = match error {
+            Error::Graph(g) if !g.message.is_empty() => g.message.clone(),
+            other => other.to_string(),
+        };
         ErrorInfo {
             status: error.status(),
             code,
             inner_code: graph.and_then(|g| g.inner_code.clone()),
             request_id: graph.and_then(|g| g.request_id.clone()),
             client_request_id: graph.and_then(|g| g.client_request_id.clone()),
-            message: error.to_string(),
+            message,
         }
     }
 
