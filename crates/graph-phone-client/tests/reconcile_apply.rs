@@ -556,8 +556,9 @@ async fn faults_are_reread_never_repeated() {
     emu.handle().clear_requests();
     emu.handle().set_faults(
         FaultPlan::parse(
-            "seed=7; POST phoneMethods 504-after p=0.3; PATCH phoneMethods/{id} drop-after p=0.2; \
-             DELETE phoneMethods/{id} 503 p=0.3; POST phoneMethods/{id}/enableSmsSignIn drop-before p=0.2; \
+            "seed=7; POST phoneMethods 504-after p=0.2; POST phoneMethods 429 retry-after=0 p=0.3; \
+             PATCH phoneMethods/{id} drop-after p=0.2; DELETE phoneMethods/{id} 503 p=0.3; \
+             POST phoneMethods/{id}/disableSmsSignIn 504-after p=0.3; POST phoneMethods/{id}/enableSmsSignIn drop-before p=0.2; \
              GET phoneMethods 429 retry-after=0 p=0.2; POST $batch 503 p=0.1",
         )
         .unwrap(),
