@@ -880,3 +880,32 @@ async fn a_campaign_of_thousands() {
         .unwrap();
     eprintln!("again: {:?}, {}", started.elapsed(), again.counts().applied);
 }
+
+#[tokio::test]
+async fn a_paged_list_of_phones_is_read_whole() {
+    // One phone a page: the batch item reads the first page, nextLink the rest.
+    let (tenant, desired) = campaign(12, 10);
+    assert!(tenant.users.iter().any(|u| u.phone_methods.len() >= 2));
+    let emu = Emulator::builder()
+        .tenant(tenant.clone())
+        .page_size(1)
+        .start()
+        .await
+        .unwrap();
+    let client = client(&emu);
+    let planned = planned_writes(&client, &desired, &tenant).await;
+    let dir = TempDir::new("paged");
+    let report = apply(&client, &desired, options(&dir.journal()))
+        .await
+        .unwrap();
+    assert!(report.all_done(), "{report}");
+    assert!(
+        emu.handle()
+            .requests()
+            .iter()
+            .any(|r| r.method == "GET" && r.batch_item.is_none()),
+        "a nextLink was followed"
+    );
+    assert_no_repeated_write(&emu, &planned);
+    assert_converged(&client, &desired).await;
+}
