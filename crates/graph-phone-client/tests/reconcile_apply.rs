@@ -687,6 +687,14 @@ async fn a_default_method_delete_and_a_number_not_unique_are_reported_per_user()
     };
     assert_eq!(error.code, "phoneNumberNotUnique");
     assert!(action.contains("another mobile number"), "{action}");
+    // What happened; the user and what to do have their own places.
+    assert!(
+        error
+            .message
+            .starts_with("the mobile number is used for SMS sign-in"),
+        "{}",
+        error.message
+    );
     assert_eq!(two.applied.len(), 2, "created, then asked to enable: {two}");
 
     assert_eq!(report.user(&key(3)).unwrap().outcome, Outcome::Applied);

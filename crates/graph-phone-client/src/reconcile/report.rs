@@ -89,13 +89,21 @@ impl ErrorInfo {
             }
             _ => "unexpectedPhoneMethods",
         };
+        // The user is the report line's own, what to do is the outcome's `action`: keep
+        // what happened.
+        let text = error.to_string();
+        let text = match text.strip_prefix("user ").and_then(|t| t.split_once(": ")) {
+            Some((_, rest)) => rest,
+            None => &text,
+        };
+        let message = text.split_once("; ").map_or(text, |(what, _)| what);
         ErrorInfo {
             status: None,
             code: code.into(),
             inner_code: None,
             request_id: None,
             client_request_id: None,
-            message: error.to_string(),
+            message: message.to_owned(),
         }
     }
 }
@@ -519,10 +527,10 @@ impl fmt::Display for UserReport {
                 if let Some(step) = step {
                     write!(f, " at '{step}'")?;
                 }
-                write!(f, ": {error}; what to do: {action}")?;
+                write!(f, ": {error}\n  what to do: {action}")?;
             }
             Outcome::NotRead { error, action } => {
-                write!(f, "NOT READ: {error}; what to do: {action}")?
+                write!(f, "NOT READ: {error}\n  what to do: {action}")?
             }
             Outcome::Pending {
                 remaining,
