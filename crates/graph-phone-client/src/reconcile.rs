@@ -3,8 +3,12 @@
 //! Given what a user's phones are ([`CurrentPhones`], read from the list of their
 //! [`PhoneAuthenticationMethod`]s) and what they should be ([`DesiredPhones`]), [`plan`]
 //! computes the ordered [`Step`]s that take one to the other, in an order that Graph
-//! accepts. Nothing here sends a request: the plan is data ([`UserPlan`] is `Serialize`
+//! accepts. The planner sends no request: the plan is data ([`UserPlan`] is `Serialize`
 //! and `Deserialize`) that an apply step carries out later.
+//!
+//! [`read_plans`] reads and plans many users; [`apply`] reads, plans and applies them
+//! through the bulk path, crash-safe with a progress journal, and returns a [`Report`]
+//! of every user's outcome over every run.
 //!
 //! # The rules the order follows
 //!
@@ -58,8 +62,18 @@ use graph_phone_types::{
 };
 use serde::{Deserialize, Serialize};
 
+mod apply;
+mod journal;
+mod report;
 #[cfg(test)]
 mod tests;
+
+pub use apply::{
+    ApplyError, ApplyOptions, Phase, Progress, ProgressFn, ReadError, ReadOptions, UserRead, apply,
+    read_plans,
+};
+pub use journal::JournalError;
+pub use report::{Counts, ErrorInfo, Outcome, Report, RunStep, RunSummary, UserReport};
 
 /// The user a plan is for: an object id or a user principal name, checked as
 /// [`UserRef`] checks it. `Display` and `Debug` keep an object id (a GUID) but mask the
