@@ -536,3 +536,71 @@ async fn plan_reads_and_prints_the_writes_without_sending_any() {
     std::fs::remove_dir_all(&dir).unwrap();
     emu.shutdown().await;
 }
+
+/// `--auth managed-identity` runs azure_identity's managed identity credential; with
+/// `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` set (as App Service sets them) it asks that
+/// endpoint: here a local one that answers with the emulator's token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managed_identity_credential_gets_the_token_from_the_identity_endpoint() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let emu = emulator().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}/msi/token", listener.local_addr().unwrap());
+    let expires = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = Vec::new();
+        let mut buf = [0u8; 4096];
+        // The head of a GET: up to the blank line (bounded by the buffer reads).
+        for _ in 0..64 {
+            let n = socket.read(&mut buf).await.unwrap();
+            request.extend_from_slice(&buf[..n]);
+            if n == 0 || request.windows(4).any(|w| w == b"\r\n\r\n") {
+                break;
+            }
+        }
+        let body = format!(
+            "{{\"access_token\":\"app-read\",\"expires_on\":\"{expires}\",\"token_type\":\"Bearer\",\"resource\":\"https://graph.microsoft.com\"}}"
+        );
+        let response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        socket.write_all(response.as_bytes()).await.unwrap();
+        String::from_utf8_lossy(&request).into_owned()
+    });
+    let mut cmd = command();
+    cmd.env("IDENTITY_ENDPOINT", &endpoint)
+        .env("IDENTITY_HEADER", "local-secret")
+        .args([
+            "--base-url",
+            &emu.base_url(),
+            "--auth",
+            "managed-identity",
+            "list",
+            "alice@contoso.com",
+        ]);
+    let out = output(cmd).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("a***@contoso.com: 2 phone method(s)"),
+        "{}",
+        out.stdout
+    );
+    let request = server.await.unwrap().to_ascii_lowercase();
+    assert!(request.starts_with("get /msi/token?"), "{request}");
+    assert!(
+        request.contains("resource=https%3a%2f%2fgraph.microsoft.com"),
+        "{request}"
+    );
+    assert!(
+        request.contains("x-identity-header: local-secret"),
+        "{request}"
+    );
+    emu.shutdown().await;
+}
