@@ -155,6 +155,7 @@
 
 #![deny(missing_docs)]
 
+mod batch;
 mod client;
 #[rustfmt::skip]
 mod generated;
@@ -198,10 +199,10 @@ pub use graph_phone_runtime::AzureCredential;
 /// The attribute a [`TokenProvider`] implementation needs: `#[graph_phone_client::async_trait]`.
 pub use graph_phone_runtime::async_trait;
 pub use graph_phone_runtime::{
-    AccessToken, CachingTokenProvider, Cloud, CloudSet, Error, GraphError, GraphRuntime,
-    Idempotency, ItemError, OperationSpec, Page, PhoneMethodId, PhoneNumber, PhoneNumberError,
-    RetryPolicy, RuntimeBuilder, SecretString, StaticToken, Timeouts, TokenError, TokenProvider,
-    UserRef,
+    AccessToken, BatchItem, BatchResponse, Bulk, BulkProgress, CachingTokenProvider, Cloud,
+    CloudSet, Error, GraphError, GraphRuntime, Idempotency, ItemError, OperationSpec, Page,
+    PhoneMethodId, PhoneNumber, PhoneNumberError, RetryPolicy, RuntimeBuilder, SecretString,
+    StaticToken, Timeouts, TokenError, TokenProvider, UserRef,
 };
 
 #[cfg(test)]

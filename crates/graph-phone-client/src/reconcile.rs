@@ -58,8 +58,18 @@ use graph_phone_types::{
 };
 use serde::{Deserialize, Serialize};
 
+mod apply;
+mod journal;
+mod report;
 #[cfg(test)]
 mod tests;
+
+pub use apply::{
+    ApplyError, ApplyOptions, Phase, Progress, ProgressFn, ReadError, ReadOptions, UserRead, apply,
+    read_plans,
+};
+pub use journal::JournalError;
+pub use report::{Counts, ErrorInfo, Outcome, Report, RunStep, RunSummary, UserReport};
 
 /// The user a plan is for: an object id or a user principal name, checked as
 /// [`UserRef`] checks it. `Display` and `Debug` keep an object id (a GUID) but mask the

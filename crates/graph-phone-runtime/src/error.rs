@@ -174,6 +174,18 @@ pub enum Error {
         error: Box<ItemError>,
     },
 
+    /// The JSON batch carrying this item failed as a whole without an answer for it
+    /// (a transport failure of the batch request); `source` says how, and whether the
+    /// batch was sent at all ([`crate::BatchFailure::is_connect`]).
+    #[error("{operation}: the JSON batch carrying it failed")]
+    BatchFailed {
+        /// Operation id of the item.
+        operation: String,
+        /// The batch request's failure, shared by its items.
+        #[source]
+        source: std::sync::Arc<crate::batch::BatchFailure>,
+    },
+
     /// The generated client could not build the request (progenitor's `InvalidRequest`
     /// or a hook error).
     #[error("invalid request for {operation}: {reason}")]

@@ -164,6 +164,8 @@
 
 #[cfg(feature = "azure-identity")]
 mod azure;
+mod batch;
+mod bulk;
 mod cloud;
 mod error;
 mod input;
@@ -175,6 +177,11 @@ mod token;
 
 #[cfg(feature = "azure-identity")]
 pub use azure::AzureCredential;
+pub use batch::{BatchFailure, BatchItem, BatchResponse, MAX_BATCH_ITEMS};
+pub use bulk::{
+    Bulk, BulkProgress, DEFAULT_BULK_MAX_ATTEMPTS, DEFAULT_INITIAL_CONCURRENCY,
+    DEFAULT_MAX_CONCURRENCY,
+};
 pub use cloud::{Cloud, CloudSet, Idempotency, OperationSpec, ensure_available};
 pub use error::{Error, GraphError, ItemError, redact_pii};
 pub use input::{

@@ -369,6 +369,18 @@ struct RunOutcome {
     client_request_id: HeaderValue,
 }
 
+impl OpCtx {
+    /// The context of an operation the runtime defines itself (the JSON batch).
+    pub(crate) fn internal(spec: &'static OperationSpec) -> OpCtx {
+        OpCtx {
+            id: Cow::Borrowed(spec.id),
+            path_template: spec.path_template,
+            idempotency: spec.idempotency,
+            spec,
+        }
+    }
+}
+
 impl GraphRuntime {
     /// Starts a builder for `cloud`.
     pub fn builder(cloud: Cloud) -> RuntimeBuilder {
@@ -429,6 +441,12 @@ impl GraphRuntime {
     /// The error body cap ([`RuntimeBuilder::max_error_body_bytes`]).
     pub fn max_error_body_bytes(&self) -> usize {
         self.inner.limits.max_error_body_bytes
+    }
+
+    /// Whether requests carry `Prefer: include-unknown-enum-members` (the JSON batch adds
+    /// it to each item, as the single request would carry it).
+    pub(crate) fn includes_unknown_enum_members(&self) -> bool {
+        self.inner.limits.include_unknown_enum_members
     }
 
     /// The overall deadline of a call started at `started`; `None` when
@@ -702,8 +720,19 @@ impl GraphRuntime {
     ///
     /// The success response's body is not read: read it with a cap (as
     /// [`GraphRuntime::fetch_page`] does with [`RuntimeBuilder::max_body_bytes`]).
-    pub async fn send(&self, mut request: Request, operation_id: &str) -> Result<Response, Error> {
+    pub async fn send(&self, request: Request, operation_id: &str) -> Result<Response, Error> {
         let op = self.op_ctx(operation_id)?;
+        self.send_ctx(request, &op).await
+    }
+
+    /// [`GraphRuntime::send`] for an operation context built by the runtime itself (the
+    /// JSON batch, whose entry is not in the generated table).
+    pub(crate) async fn send_ctx(
+        &self,
+        mut request: Request,
+        op: &OpCtx,
+    ) -> Result<Response, Error> {
+        let op = op.clone();
         let started = Instant::now();
         self.prepare(&mut request, &op, self.deadline(started))
             .await?;
@@ -1169,7 +1198,7 @@ fn os_seed() -> u64 {
 /// It correlates requests, it guards nothing, so it comes from a per-thread `fastrand`
 /// generator seeded from the OS rather than from a `getrandom` system call per request, as
 /// `uuid::Uuid::new_v4` makes.
-fn new_request_id() -> [u8; 36] {
+pub(crate) fn new_request_id() -> [u8; 36] {
     let random = REQUEST_IDS.with(|rng| rng.borrow_mut().u128(..));
     uuid::Builder::from_random_bytes(random.to_be_bytes())
         .into_uuid()

@@ -510,6 +510,7 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
         "Key",
         "Page",
         "Error",
+        "BatchItem",
         "OPERATIONS",
     ] {
         scope.claim(reserved);
@@ -872,6 +873,55 @@ fn call_match(
     quote!(match &self.owner { #(#arms)* })
 }
 
+/// The path segments of an item's URL (user id first under `/users`, then the item id),
+/// each checked as the single call checks it: one arm per root.
+fn item_segments(ops: &[&Operation], roots: &[String], keyed: bool) -> TokenStream {
+    let key = if keyed { quote!(id) } else { quote!() };
+    let arms = roots.iter().map(|root| {
+        let variant = format_ident!("{}", naming::type_name(root));
+        let offered = ops.iter().any(|o| &o.root == root);
+        if !offered {
+            let pat = if root == "me" {
+                quote!(Owner::#variant)
+            } else {
+                quote!(Owner::#variant(_))
+            };
+            let reason = format!("not offered under /{root} by the metadata");
+            return quote! {
+                #pat => return Err(::graph_phone_runtime::Error::InvalidRequest {
+                    operation: ::std::string::String::from(op),
+                    reason: ::std::string::String::from(#reason),
+                }),
+            };
+        }
+        if root == "me" {
+            quote!(Owner::#variant => ::std::vec![#key],)
+        } else {
+            let sep = if keyed { quote!(,) } else { quote!() };
+            quote! {
+                Owner::#variant(user) => {
+                    ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                    ::std::vec![user.as_str() #sep #key]
+                }
+            }
+        }
+    });
+    quote! {
+        let segments: ::std::vec::Vec<&str> = match &self.owner { #(#arms)* };
+    }
+}
+
+/// The rustdoc of `{verb}_item`, the batch item of the operation `verb`.
+fn item_doc(verb: &str) -> TokenStream {
+    doc_attrs(&format!(
+        "[`{verb}`](Self::{verb}) as an item of a JSON batch: the same checks (national \
+         cloud, inputs, ids) run now and nothing is sent; send it with \
+         [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or \
+         [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to \
+         20). Its result decodes as [`{verb}`](Self::{verb})'s does."
+    ))
+}
+
 fn operation_methods(
     api: &Api,
     permissions: &Permissions,
@@ -937,7 +987,19 @@ fn operation_methods(
                 &quote!(select.as_deref(), top),
                 &quote!(.map(crate::wire::CollectionResponse::into_page)),
             );
+            let list_page_item = format_ident!("list_page_item");
+            let item_doc_page = item_doc("list_page");
+            let segments = item_segments(ops, roots, false);
             quote! {
+                #item_doc_page
+                pub fn #list_page_item(&self, query: &crate::Query) -> ::std::result::Result<crate::BatchItem<crate::Page<#item>>, crate::Error> {
+                    let op: &'static str = #op_id;
+                    self.client.runtime().ensure_available(op)?;
+                    query.check_expand(op, &[])?;
+                    #segments
+                    crate::batch::item(&self.client, op, &segments, &[("$select", query.select_param()), ("$top", query.top_param().map(|t| t.to_string()))])
+                }
+
                 #doc_stream
                 pub fn list(&self) -> impl ::futures::Stream<Item = ::std::result::Result<#item, crate::Error>> + Send + 'static + use<> {
                     self.list_with(&crate::Query::new())
@@ -1004,7 +1066,30 @@ fn operation_methods(
                 &quote!(),
             );
             let id_arg = if keyed { quote!(id,) } else { quote!() };
+            let name_item = format_ident!("{}_item", name);
+            let with_item = format_ident!("{}_item", with);
+            let item_doc_get = item_doc(verb);
+            let item_doc_with = item_doc(&format!("{verb}_with"));
+            let segments = item_segments(ops, roots, keyed);
+            let expand_pair = if expand.is_empty() {
+                quote!()
+            } else {
+                quote!(("$expand", query.expand_param()),)
+            };
             quote! {
+                #item_doc_get
+                pub fn #name_item(&self, #key_param) -> ::std::result::Result<crate::BatchItem<#item>, crate::Error> {
+                    self.#with_item(#id_arg &crate::Query::new())
+                }
+
+                #item_doc_with
+                pub fn #with_item(&self, #key_param query: &crate::Query) -> ::std::result::Result<crate::BatchItem<#item>, crate::Error> {
+                    #prologue
+                    query.check_expand(op, &[#(#expand),*])?;
+                    #segments
+                    crate::batch::item(&self.client, op, &segments, &[#expand_pair ("$select", query.select_param())])
+                }
+
                 #doc
                 pub async fn #name(&self, #key_param) -> ::std::result::Result<#item, crate::Error> {
                     self.#with(#id_arg &crate::Query::new()).await
@@ -1062,7 +1147,18 @@ fn operation_methods(
             };
             let doc = op_doc(api, permissions, ops, extra.trim());
             let call = call_match(ops, roots, &quote!(#key_arg body), &convert);
+            let name_item = format_ident!("{}_item", name);
+            let item_doc_body = item_doc(verb);
+            let segments = item_segments(ops, roots, keyed);
             quote! {
+                #item_doc_body
+                pub fn #name_item(&self, #key_param body: &#body) -> ::std::result::Result<crate::BatchItem<#ret>, crate::Error> {
+                    #prologue
+                    #check
+                    #segments
+                    crate::batch::item(&self.client, op, &segments, &[])?.with_body(body)
+                }
+
                 #doc
                 pub async fn #name(&self, #key_param body: &#body) -> ::std::result::Result<#ret, crate::Error> {
                     #prologue
@@ -1081,7 +1177,17 @@ fn operation_methods(
             };
             let doc = op_doc(api, permissions, ops, "");
             let call = call_match(ops, roots, &key_arg, &convert);
+            let name_item = format_ident!("{}_item", name);
+            let item_doc_plain = item_doc(verb);
+            let segments = item_segments(ops, roots, keyed);
             quote! {
+                #item_doc_plain
+                pub fn #name_item(&self, #key_param) -> ::std::result::Result<crate::BatchItem<#ret>, crate::Error> {
+                    #prologue
+                    #segments
+                    crate::batch::item(&self.client, op, &segments, &[])
+                }
+
                 #doc
                 pub async fn #name(&self, #key_param) -> ::std::result::Result<#ret, crate::Error> {
                     #prologue

@@ -612,6 +612,37 @@ pub struct EmailMethods {
     owner: Owner,
 }
 impl EmailMethods {
+    /// [`list_page`](Self::list_page) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`list_page`](Self::list_page)'s does.
+    pub fn list_page_item(
+        &self,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<crate::Page<::graph_phone_types::EmailAuthenticationMethod>>,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_email_methods_list",
+            Owner::Users(_) => "users_email_methods_list",
+        };
+        self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str()]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[
+                ("$select", query.select_param()),
+                ("$top", query.top_param().map(|t| t.to_string())),
+            ],
+        )
+    }
     /// List the emailMethods.
     ///
     /// The email address registered to a user for authentication.
@@ -737,6 +768,46 @@ impl EmailMethods {
             Some(link) => self.client.runtime().fetch_page(op, link).await.map(Some),
         }
     }
+    /// [`get`](Self::get) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get`](Self::get)'s does.
+    pub fn get_item(
+        &self,
+        id: impl crate::Key,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::EmailAuthenticationMethod>,
+        crate::Error,
+    > {
+        self.get_with_item(id, &crate::Query::new())
+    }
+    /// [`get_with`](Self::get_with) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get_with`](Self::get_with)'s does.
+    pub fn get_with_item(
+        &self,
+        id: impl crate::Key,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::EmailAuthenticationMethod>,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_email_methods_get",
+            Owner::Users(_) => "users_email_methods_get",
+        };
+        self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![id],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str(), id]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[("$select", query.select_param())],
+        )
+    }
     /// Get a emailAuthenticationMethod from the emailMethods.
     ///
     /// # Operation
@@ -841,6 +912,37 @@ pub struct ExternalAuthenticationMethods {
     owner: Owner,
 }
 impl ExternalAuthenticationMethods {
+    /// [`list_page`](Self::list_page) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`list_page`](Self::list_page)'s does.
+    pub fn list_page_item(
+        &self,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<crate::Page<::graph_phone_types::ExternalAuthenticationMethod>>,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_external_authentication_methods_list",
+            Owner::Users(_) => "users_external_authentication_methods_list",
+        };
+        self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str()]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[
+                ("$select", query.select_param()),
+                ("$top", query.top_param().map(|t| t.to_string())),
+            ],
+        )
+    }
     /// List the externalAuthenticationMethods.
     ///
     /// Returns a stream of every item, following `@odata.nextLink` page by page (one page in memory); see also `list_with` (query options) and `list_page` (one page at a time).
@@ -969,6 +1071,46 @@ impl ExternalAuthenticationMethods {
             Some(link) => self.client.runtime().fetch_page(op, link).await.map(Some),
         }
     }
+    /// [`get`](Self::get) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get`](Self::get)'s does.
+    pub fn get_item(
+        &self,
+        id: impl crate::Key,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::ExternalAuthenticationMethod>,
+        crate::Error,
+    > {
+        self.get_with_item(id, &crate::Query::new())
+    }
+    /// [`get_with`](Self::get_with) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get_with`](Self::get_with)'s does.
+    pub fn get_with_item(
+        &self,
+        id: impl crate::Key,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::ExternalAuthenticationMethod>,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_external_authentication_methods_get",
+            Owner::Users(_) => "users_external_authentication_methods_get",
+        };
+        self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![id],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str(), id]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[("$select", query.select_param())],
+        )
+    }
     /// Get a externalAuthenticationMethod from the externalAuthenticationMethods.
     ///
     /// # Operation
@@ -1078,6 +1220,37 @@ pub struct Fido2Methods {
     owner: Owner,
 }
 impl Fido2Methods {
+    /// [`list_page`](Self::list_page) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`list_page`](Self::list_page)'s does.
+    pub fn list_page_item(
+        &self,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<crate::Page<::graph_phone_types::Fido2AuthenticationMethod>>,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_fido2_methods_list",
+            Owner::Users(_) => "users_fido2_methods_list",
+        };
+        self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str()]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[
+                ("$select", query.select_param()),
+                ("$top", query.top_param().map(|t| t.to_string())),
+            ],
+        )
+    }
     /// List the fido2Methods.
     ///
     /// Represents the FIDO2 security keys registered to a user for authentication.
@@ -1203,6 +1376,46 @@ impl Fido2Methods {
             Some(link) => self.client.runtime().fetch_page(op, link).await.map(Some),
         }
     }
+    /// [`get`](Self::get) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get`](Self::get)'s does.
+    pub fn get_item(
+        &self,
+        id: impl crate::Key,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::Fido2AuthenticationMethod>,
+        crate::Error,
+    > {
+        self.get_with_item(id, &crate::Query::new())
+    }
+    /// [`get_with`](Self::get_with) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get_with`](Self::get_with)'s does.
+    pub fn get_with_item(
+        &self,
+        id: impl crate::Key,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::Fido2AuthenticationMethod>,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_fido2_methods_get",
+            Owner::Users(_) => "users_fido2_methods_get",
+        };
+        self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![id],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str(), id]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[("$select", query.select_param())],
+        )
+    }
     /// Get a fido2AuthenticationMethod from the fido2Methods.
     ///
     /// # Operation
@@ -1307,6 +1520,37 @@ pub struct Methods {
     owner: Owner,
 }
 impl Methods {
+    /// [`list_page`](Self::list_page) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`list_page`](Self::list_page)'s does.
+    pub fn list_page_item(
+        &self,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<crate::Page<::graph_phone_types::AuthenticationMethod>>,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_methods_list",
+            Owner::Users(_) => "users_methods_list",
+        };
+        self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str()]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[
+                ("$select", query.select_param()),
+                ("$top", query.top_param().map(|t| t.to_string())),
+            ],
+        )
+    }
     /// List the methods.
     ///
     /// Represents all authentication methods registered to a user.
@@ -1425,6 +1669,46 @@ impl Methods {
             Some(link) => self.client.runtime().fetch_page(op, link).await.map(Some),
         }
     }
+    /// [`get`](Self::get) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get`](Self::get)'s does.
+    pub fn get_item(
+        &self,
+        id: impl crate::Key,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::AuthenticationMethod>,
+        crate::Error,
+    > {
+        self.get_with_item(id, &crate::Query::new())
+    }
+    /// [`get_with`](Self::get_with) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get_with`](Self::get_with)'s does.
+    pub fn get_with_item(
+        &self,
+        id: impl crate::Key,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::AuthenticationMethod>,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_methods_get",
+            Owner::Users(_) => "users_methods_get",
+        };
+        self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![id],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str(), id]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[("$select", query.select_param())],
+        )
+    }
     /// Get a authenticationMethod from the methods.
     ///
     /// # Operation
@@ -1514,6 +1798,39 @@ pub struct MicrosoftAuthenticatorMethods {
     owner: Owner,
 }
 impl MicrosoftAuthenticatorMethods {
+    /// [`list_page`](Self::list_page) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`list_page`](Self::list_page)'s does.
+    pub fn list_page_item(
+        &self,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<
+            crate::Page<::graph_phone_types::MicrosoftAuthenticatorAuthenticationMethod>,
+        >,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_microsoft_authenticator_methods_list",
+            Owner::Users(_) => "users_microsoft_authenticator_methods_list",
+        };
+        self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str()]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[
+                ("$select", query.select_param()),
+                ("$top", query.top_param().map(|t| t.to_string())),
+            ],
+        )
+    }
     /// List the microsoftAuthenticatorMethods.
     ///
     /// The details of the Microsoft Authenticator app registered to a user for authentication.
@@ -1644,6 +1961,50 @@ impl MicrosoftAuthenticatorMethods {
             Some(link) => self.client.runtime().fetch_page(op, link).await.map(Some),
         }
     }
+    /// [`get`](Self::get) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get`](Self::get)'s does.
+    pub fn get_item(
+        &self,
+        id: impl crate::Key,
+    ) -> ::std::result::Result<
+        crate::BatchItem<
+            ::graph_phone_types::MicrosoftAuthenticatorAuthenticationMethod,
+        >,
+        crate::Error,
+    > {
+        self.get_with_item(id, &crate::Query::new())
+    }
+    /// [`get_with`](Self::get_with) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get_with`](Self::get_with)'s does.
+    pub fn get_with_item(
+        &self,
+        id: impl crate::Key,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<
+            ::graph_phone_types::MicrosoftAuthenticatorAuthenticationMethod,
+        >,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_microsoft_authenticator_methods_get",
+            Owner::Users(_) => "users_microsoft_authenticator_methods_get",
+        };
+        self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
+        query.check_expand(op, &["device"])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![id],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str(), id]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[("$expand", query.expand_param()), ("$select", query.select_param())],
+        )
+    }
     /// Get a microsoftAuthenticatorAuthenticationMethod from the microsoftAuthenticatorMethods.
     ///
     /// # Operation
@@ -1754,6 +2115,37 @@ pub struct Operations {
     owner: Owner,
 }
 impl Operations {
+    /// [`list_page`](Self::list_page) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`list_page`](Self::list_page)'s does.
+    pub fn list_page_item(
+        &self,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<crate::Page<::graph_phone_types::LongRunningOperation>>,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_operations_list",
+            Owner::Users(_) => "users_operations_list",
+        };
+        self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str()]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[
+                ("$select", query.select_param()),
+                ("$top", query.top_param().map(|t| t.to_string())),
+            ],
+        )
+    }
     /// List the operations.
     ///
     /// Represents the status of a long-running operation.
@@ -1877,6 +2269,46 @@ impl Operations {
             Some(link) => self.client.runtime().fetch_page(op, link).await.map(Some),
         }
     }
+    /// [`get`](Self::get) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get`](Self::get)'s does.
+    pub fn get_item(
+        &self,
+        id: impl crate::Key,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::LongRunningOperation>,
+        crate::Error,
+    > {
+        self.get_with_item(id, &crate::Query::new())
+    }
+    /// [`get_with`](Self::get_with) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get_with`](Self::get_with)'s does.
+    pub fn get_with_item(
+        &self,
+        id: impl crate::Key,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::LongRunningOperation>,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_operations_get",
+            Owner::Users(_) => "users_operations_get",
+        };
+        self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![id],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str(), id]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[("$select", query.select_param())],
+        )
+    }
     /// Get a longRunningOperation from the operations.
     ///
     /// The status of a long-running operation.
@@ -1974,6 +2406,37 @@ pub struct PasswordMethods {
     owner: Owner,
 }
 impl PasswordMethods {
+    /// [`list_page`](Self::list_page) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`list_page`](Self::list_page)'s does.
+    pub fn list_page_item(
+        &self,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<crate::Page<::graph_phone_types::PasswordAuthenticationMethod>>,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_password_methods_list",
+            Owner::Users(_) => "users_password_methods_list",
+        };
+        self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str()]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[
+                ("$select", query.select_param()),
+                ("$top", query.top_param().map(|t| t.to_string())),
+            ],
+        )
+    }
     /// List the passwordMethods.
     ///
     /// Represents the password that's registered to a user for authentication. For security, the password itself will never be returned in the object, but action can be taken to reset a password.
@@ -2103,6 +2566,46 @@ impl PasswordMethods {
             Some(link) => self.client.runtime().fetch_page(op, link).await.map(Some),
         }
     }
+    /// [`get`](Self::get) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get`](Self::get)'s does.
+    pub fn get_item(
+        &self,
+        id: impl crate::Key,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::PasswordAuthenticationMethod>,
+        crate::Error,
+    > {
+        self.get_with_item(id, &crate::Query::new())
+    }
+    /// [`get_with`](Self::get_with) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get_with`](Self::get_with)'s does.
+    pub fn get_with_item(
+        &self,
+        id: impl crate::Key,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::PasswordAuthenticationMethod>,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_password_methods_get",
+            Owner::Users(_) => "users_password_methods_get",
+        };
+        self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![id],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str(), id]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[("$select", query.select_param())],
+        )
+    }
     /// Get a passwordAuthenticationMethod from the passwordMethods.
     ///
     /// # Operation
@@ -2211,6 +2714,37 @@ pub struct PhoneMethods {
     owner: Owner,
 }
 impl PhoneMethods {
+    /// [`list_page`](Self::list_page) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`list_page`](Self::list_page)'s does.
+    pub fn list_page_item(
+        &self,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<crate::Page<::graph_phone_types::PhoneAuthenticationMethod>>,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_phone_methods_list",
+            Owner::Users(_) => "users_phone_methods_list",
+        };
+        self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str()]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[
+                ("$select", query.select_param()),
+                ("$top", query.top_param().map(|t| t.to_string())),
+            ],
+        )
+    }
     /// List the phoneMethods.
     ///
     /// The phone numbers registered to a user for authentication.
@@ -2342,6 +2876,46 @@ impl PhoneMethods {
             Some(link) => self.client.runtime().fetch_page(op, link).await.map(Some),
         }
     }
+    /// [`get`](Self::get) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get`](Self::get)'s does.
+    pub fn get_item(
+        &self,
+        id: impl crate::Key,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::PhoneAuthenticationMethod>,
+        crate::Error,
+    > {
+        self.get_with_item(id, &crate::Query::new())
+    }
+    /// [`get_with`](Self::get_with) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get_with`](Self::get_with)'s does.
+    pub fn get_with_item(
+        &self,
+        id: impl crate::Key,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::PhoneAuthenticationMethod>,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_phone_methods_get",
+            Owner::Users(_) => "users_phone_methods_get",
+        };
+        self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![id],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str(), id]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[("$select", query.select_param())],
+        )
+    }
     /// Get a phoneAuthenticationMethod from the phoneMethods.
     ///
     /// # Operation
@@ -2424,6 +2998,29 @@ impl PhoneMethods {
             }
         }
     }
+    /// [`create`](Self::create) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`create`](Self::create)'s does.
+    pub fn create_item(
+        &self,
+        body: &::graph_phone_types::PhoneAuthenticationMethodCreate,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::PhoneAuthenticationMethod>,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_phone_methods_create",
+            Owner::Users(_) => "users_phone_methods_create",
+        };
+        self.client.runtime().ensure_available(op)?;
+        crate::input::check_phone_numbers(body, &["phoneNumber"])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str()]
+            }
+        };
+        crate::batch::item(&self.client, op, &segments, &[])?.with_body(body)
+    }
     /// Create a phoneAuthenticationMethod in the phoneMethods.
     ///
     /// The phone numbers registered to a user for authentication.
@@ -2490,6 +3087,28 @@ impl PhoneMethods {
             }
         }
     }
+    /// [`update`](Self::update) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`update`](Self::update)'s does.
+    pub fn update_item(
+        &self,
+        id: impl crate::Key,
+        body: &::graph_phone_types::PhoneAuthenticationMethodUpdate,
+    ) -> ::std::result::Result<crate::BatchItem<()>, crate::Error> {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_phone_methods_update",
+            Owner::Users(_) => "users_phone_methods_update",
+        };
+        self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
+        crate::input::check_phone_numbers(body, &["phoneNumber"])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![id],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str(), id]
+            }
+        };
+        crate::batch::item(&self.client, op, &segments, &[])?.with_body(body)
+    }
     /// Update a phoneAuthenticationMethod in the phoneMethods.
     ///
     /// Checks `phoneNumber` with [`PhoneNumber`](crate::PhoneNumber) before sending: a malformed number is [`Error::InvalidInput`](crate::Error::InvalidInput) and nothing is sent.
@@ -2553,6 +3172,26 @@ impl PhoneMethods {
             }
         }
     }
+    /// [`delete`](Self::delete) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`delete`](Self::delete)'s does.
+    pub fn delete_item(
+        &self,
+        id: impl crate::Key,
+    ) -> ::std::result::Result<crate::BatchItem<()>, crate::Error> {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_phone_methods_delete",
+            Owner::Users(_) => "users_phone_methods_delete",
+        };
+        self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![id],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str(), id]
+            }
+        };
+        crate::batch::item(&self.client, op, &segments, &[])
+    }
     /// Delete a phoneAuthenticationMethod from the phoneMethods.
     ///
     /// # Operation
@@ -2611,6 +3250,26 @@ impl PhoneMethods {
                     .await
             }
         }
+    }
+    /// [`disable_sms_sign_in`](Self::disable_sms_sign_in) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`disable_sms_sign_in`](Self::disable_sms_sign_in)'s does.
+    pub fn disable_sms_sign_in_item(
+        &self,
+        id: impl crate::Key,
+    ) -> ::std::result::Result<crate::BatchItem<()>, crate::Error> {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_phone_methods_disable_sms_sign_in",
+            Owner::Users(_) => "users_phone_methods_disable_sms_sign_in",
+        };
+        self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![id],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str(), id]
+            }
+        };
+        crate::batch::item(&self.client, op, &segments, &[])
     }
     /// Invoke action disableSmsSignIn on a phoneAuthenticationMethod.
     ///
@@ -2672,6 +3331,26 @@ impl PhoneMethods {
                     .await
             }
         }
+    }
+    /// [`enable_sms_sign_in`](Self::enable_sms_sign_in) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`enable_sms_sign_in`](Self::enable_sms_sign_in)'s does.
+    pub fn enable_sms_sign_in_item(
+        &self,
+        id: impl crate::Key,
+    ) -> ::std::result::Result<crate::BatchItem<()>, crate::Error> {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_phone_methods_enable_sms_sign_in",
+            Owner::Users(_) => "users_phone_methods_enable_sms_sign_in",
+        };
+        self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![id],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str(), id]
+            }
+        };
+        crate::batch::item(&self.client, op, &segments, &[])
     }
     /// Invoke action enableSmsSignIn on a phoneAuthenticationMethod.
     ///
@@ -2760,6 +3439,39 @@ pub struct PlatformCredentialMethods {
     owner: Owner,
 }
 impl PlatformCredentialMethods {
+    /// [`list_page`](Self::list_page) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`list_page`](Self::list_page)'s does.
+    pub fn list_page_item(
+        &self,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<
+            crate::Page<::graph_phone_types::PlatformCredentialAuthenticationMethod>,
+        >,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_platform_credential_methods_list",
+            Owner::Users(_) => "users_platform_credential_methods_list",
+        };
+        self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str()]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[
+                ("$select", query.select_param()),
+                ("$top", query.top_param().map(|t| t.to_string())),
+            ],
+        )
+    }
     /// List the platformCredentialMethods.
     ///
     /// Returns a stream of every item, following `@odata.nextLink` page by page (one page in memory); see also `list_with` (query options) and `list_page` (one page at a time).
@@ -2883,6 +3595,46 @@ impl PlatformCredentialMethods {
             Some(link) => self.client.runtime().fetch_page(op, link).await.map(Some),
         }
     }
+    /// [`get`](Self::get) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get`](Self::get)'s does.
+    pub fn get_item(
+        &self,
+        id: impl crate::Key,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::PlatformCredentialAuthenticationMethod>,
+        crate::Error,
+    > {
+        self.get_with_item(id, &crate::Query::new())
+    }
+    /// [`get_with`](Self::get_with) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get_with`](Self::get_with)'s does.
+    pub fn get_with_item(
+        &self,
+        id: impl crate::Key,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::PlatformCredentialAuthenticationMethod>,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_platform_credential_methods_get",
+            Owner::Users(_) => "users_platform_credential_methods_get",
+        };
+        self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
+        query.check_expand(op, &["device"])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![id],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str(), id]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[("$expand", query.expand_param()), ("$select", query.select_param())],
+        )
+    }
     /// Get a platformCredentialAuthenticationMethod from the platformCredentialMethods.
     ///
     /// # Operation
@@ -2995,6 +3747,39 @@ pub struct SoftwareOathMethods {
     owner: Owner,
 }
 impl SoftwareOathMethods {
+    /// [`list_page`](Self::list_page) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`list_page`](Self::list_page)'s does.
+    pub fn list_page_item(
+        &self,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<
+            crate::Page<::graph_phone_types::SoftwareOathAuthenticationMethod>,
+        >,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_software_oath_methods_list",
+            Owner::Users(_) => "users_software_oath_methods_list",
+        };
+        self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str()]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[
+                ("$select", query.select_param()),
+                ("$top", query.top_param().map(|t| t.to_string())),
+            ],
+        )
+    }
     /// List the softwareOathMethods.
     ///
     /// The software OATH TOTP applications registered to a user for authentication.
@@ -3120,6 +3905,46 @@ impl SoftwareOathMethods {
             Some(link) => self.client.runtime().fetch_page(op, link).await.map(Some),
         }
     }
+    /// [`get`](Self::get) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get`](Self::get)'s does.
+    pub fn get_item(
+        &self,
+        id: impl crate::Key,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::SoftwareOathAuthenticationMethod>,
+        crate::Error,
+    > {
+        self.get_with_item(id, &crate::Query::new())
+    }
+    /// [`get_with`](Self::get_with) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get_with`](Self::get_with)'s does.
+    pub fn get_with_item(
+        &self,
+        id: impl crate::Key,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::SoftwareOathAuthenticationMethod>,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_software_oath_methods_get",
+            Owner::Users(_) => "users_software_oath_methods_get",
+        };
+        self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![id],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str(), id]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[("$select", query.select_param())],
+        )
+    }
     /// Get a softwareOathAuthenticationMethod from the softwareOathMethods.
     ///
     /// # Operation
@@ -3224,6 +4049,39 @@ pub struct TemporaryAccessPassMethods {
     owner: Owner,
 }
 impl TemporaryAccessPassMethods {
+    /// [`list_page`](Self::list_page) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`list_page`](Self::list_page)'s does.
+    pub fn list_page_item(
+        &self,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<
+            crate::Page<::graph_phone_types::TemporaryAccessPassAuthenticationMethod>,
+        >,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_temporary_access_pass_methods_list",
+            Owner::Users(_) => "users_temporary_access_pass_methods_list",
+        };
+        self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str()]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[
+                ("$select", query.select_param()),
+                ("$top", query.top_param().map(|t| t.to_string())),
+            ],
+        )
+    }
     /// List the temporaryAccessPassMethods.
     ///
     /// Represents a Temporary Access Pass registered to a user for authentication through time-limited passcodes.
@@ -3354,6 +4212,46 @@ impl TemporaryAccessPassMethods {
             Some(link) => self.client.runtime().fetch_page(op, link).await.map(Some),
         }
     }
+    /// [`get`](Self::get) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get`](Self::get)'s does.
+    pub fn get_item(
+        &self,
+        id: impl crate::Key,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::TemporaryAccessPassAuthenticationMethod>,
+        crate::Error,
+    > {
+        self.get_with_item(id, &crate::Query::new())
+    }
+    /// [`get_with`](Self::get_with) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get_with`](Self::get_with)'s does.
+    pub fn get_with_item(
+        &self,
+        id: impl crate::Key,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<::graph_phone_types::TemporaryAccessPassAuthenticationMethod>,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_temporary_access_pass_methods_get",
+            Owner::Users(_) => "users_temporary_access_pass_methods_get",
+        };
+        self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![id],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str(), id]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[("$select", query.select_param())],
+        )
+    }
     /// Get a temporaryAccessPassAuthenticationMethod from the temporaryAccessPassMethods.
     ///
     /// # Operation
@@ -3458,6 +4356,39 @@ pub struct WindowsHelloForBusinessMethods {
     owner: Owner,
 }
 impl WindowsHelloForBusinessMethods {
+    /// [`list_page`](Self::list_page) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`list_page`](Self::list_page)'s does.
+    pub fn list_page_item(
+        &self,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<
+            crate::Page<::graph_phone_types::WindowsHelloForBusinessAuthenticationMethod>,
+        >,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_windows_hello_for_business_methods_list",
+            Owner::Users(_) => "users_windows_hello_for_business_methods_list",
+        };
+        self.client.runtime().ensure_available(op)?;
+        query.check_expand(op, &[])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str()]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[
+                ("$select", query.select_param()),
+                ("$top", query.top_param().map(|t| t.to_string())),
+            ],
+        )
+    }
     /// List the windowsHelloForBusinessMethods.
     ///
     /// Represents the Windows Hello for Business authentication method registered to a user for authentication.
@@ -3591,6 +4522,50 @@ impl WindowsHelloForBusinessMethods {
             None => Ok(None),
             Some(link) => self.client.runtime().fetch_page(op, link).await.map(Some),
         }
+    }
+    /// [`get`](Self::get) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get`](Self::get)'s does.
+    pub fn get_item(
+        &self,
+        id: impl crate::Key,
+    ) -> ::std::result::Result<
+        crate::BatchItem<
+            ::graph_phone_types::WindowsHelloForBusinessAuthenticationMethod,
+        >,
+        crate::Error,
+    > {
+        self.get_with_item(id, &crate::Query::new())
+    }
+    /// [`get_with`](Self::get_with) as an item of a JSON batch: the same checks (national cloud, inputs, ids) run now and nothing is sent; send it with [`GraphClient::bulk`](crate::GraphClient::bulk) (retries, adaptive concurrency) or [`GraphClient::send_batch`](crate::GraphClient::send_batch) (one batch of up to 20). Its result decodes as [`get_with`](Self::get_with)'s does.
+    pub fn get_with_item(
+        &self,
+        id: impl crate::Key,
+        query: &crate::Query,
+    ) -> ::std::result::Result<
+        crate::BatchItem<
+            ::graph_phone_types::WindowsHelloForBusinessAuthenticationMethod,
+        >,
+        crate::Error,
+    > {
+        let op: &'static str = match &self.owner {
+            Owner::Me => "me_windows_hello_for_business_methods_get",
+            Owner::Users(_) => "users_windows_hello_for_business_methods_get",
+        };
+        self.client.runtime().ensure_available(op)?;
+        let id = crate::key::checked(&id)?;
+        query.check_expand(op, &["device"])?;
+        let segments: ::std::vec::Vec<&str> = match &self.owner {
+            Owner::Me => ::std::vec![id],
+            Owner::Users(user) => {
+                ::graph_phone_runtime::UserRef::new(user.as_str())?;
+                ::std::vec![user.as_str(), id]
+            }
+        };
+        crate::batch::item(
+            &self.client,
+            op,
+            &segments,
+            &[("$expand", query.expand_param()), ("$select", query.select_param())],
+        )
     }
     /// Get a windowsHelloForBusinessAuthenticationMethod from the windowsHelloForBusinessMethods.
     ///

@@ -1,0 +1,657 @@
+//! Reading, planning and applying many users' plans, crash-safe: [`read_plans`] and
+//! [`apply`].
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use futures::{Stream, StreamExt, TryStreamExt};
+use graph_phone_runtime::{Error, PhoneMethodId};
+use graph_phone_types::{PhoneAuthenticationMethodCreate, PhoneAuthenticationMethodUpdate};
+
+use super::journal::{FORMAT, Journal, JournalError, ReadRecord, Record, WriteResult};
+use super::report::{ErrorInfo, Report};
+use super::{CurrentPhones, DesiredPhones, PlanError, Step, UserKey, UserPlan, plan};
+use crate::GraphClient;
+
+/// A progress callback: called after every user read and every write answered.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// Where a [`read_plans`] or [`apply`] call is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// What is being done.
+    pub phase: Phase,
+    /// How many of this phase's users (reading) or writes (writing) are done.
+    pub done: usize,
+    /// How many there are in this phase (writes of users stopped by a failure are taken
+    /// off as they stop).
+    pub total: usize,
+    /// The pass of the run (1, then one more each time users are read again after
+    /// writing: to confirm the writes, or to resume after an unknown outcome).
+    pub pass: u32,
+}
+
+/// A phase of [`Progress`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Phase {
+    /// Reading users' phones and planning.
+    Reading,
+    /// Sending writes; `round` k sends step k of every user's plan (from 0).
+    Writing {
+        /// The round.
+        round: usize,
+    },
+}
+
+/// Settings of [`read_plans`].
+#[derive(Clone)]
+pub struct ReadOptions {
+    /// Reads in flight at once (default 16; at least 1).
+    pub concurrency: usize,
+    /// Called after each user read.
+    pub progress: Option<ProgressFn>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            concurrency: 16,
+            progress: None,
+        }
+    }
+}
+
+impl fmt::Debug for ReadOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadOptions")
+            .field("concurrency", &self.concurrency)
+            .field("progress", &self.progress.as_ref().map(|_| "Fn"))
+            .finish()
+    }
+}
+
+/// Settings of [`apply`]. Start from [`ApplyOptions::new`].
+#[derive(Clone)]
+pub struct ApplyOptions {
+    /// The progress journal (created if missing). Run again with the same file to resume
+    /// an interrupted run; the report then covers every run in it. It holds user
+    /// principal names and phone numbers: keep it like the input file (on Unix it is
+    /// created readable by its owner only).
+    pub journal: PathBuf,
+    /// Called after every user read and every write answered.
+    pub progress: Option<ProgressFn>,
+    /// Reads, and writes, in flight at once (default 16; at least 1).
+    pub concurrency: usize,
+    /// Passes of read, plan and write per run (default 3; at least 1). Users whose writes
+    /// succeeded are read once more to confirm; users whose write had an unknown outcome
+    /// (no answer, 5xx, throttled out of retries) or met a changed state (404, 409) are
+    /// read again and replanned in the next pass.
+    pub max_passes: u32,
+}
+
+impl ApplyOptions {
+    /// The defaults, with this journal.
+    pub fn new(journal: impl Into<PathBuf>) -> ApplyOptions {
+        ApplyOptions {
+            journal: journal.into(),
+            progress: None,
+            concurrency: 16,
+            max_passes: 3,
+        }
+    }
+
+    /// Sets the progress callback.
+    pub fn progress(mut self, progress: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(progress));
+        self
+    }
+
+    /// Sets [`ApplyOptions::concurrency`].
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency;
+        self
+    }
+
+    /// Sets [`ApplyOptions::max_passes`].
+    pub fn max_passes(mut self, passes: u32) -> Self {
+        self.max_passes = passes;
+        self
+    }
+}
+
+impl fmt::Debug for ApplyOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApplyOptions")
+            .field("journal", &self.journal)
+            .field("progress", &self.progress.as_ref().map(|_| "Fn"))
+            .field("concurrency", &self.concurrency)
+            .field("max_passes", &self.max_passes)
+            .finish()
+    }
+}
+
+/// Why [`apply`] could not run (a user's own failure is in the [`Report`], not here).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApplyError {
+    /// The journal could not be opened, read, written or synced.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// A user is given twice.
+    #[error(
+        "user {user} is given twice (entries {first} and {second}, counting from 1); give \
+         each user once"
+    )]
+    DuplicateUser {
+        /// The user.
+        user: UserKey,
+        /// Its first entry.
+        first: usize,
+        /// Its second entry.
+        second: usize,
+    },
+    /// A setting is out of range.
+    #[error("invalid option {option}: {reason}")]
+    InvalidOption {
+        /// Which.
+        option: &'static str,
+        /// What is wrong.
+        reason: &'static str,
+    },
+}
+
+/// Why a user could not be planned by [`read_plans`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// Listing the user's phone methods failed.
+    #[error("user {user}: reading the phone methods: {source}")]
+    Read {
+        /// The user.
+        user: UserKey,
+        /// The client's error.
+        #[source]
+        source: Error,
+    },
+    /// The phones were read; no plan reaches the desired state.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+}
+
+/// One user's result of [`read_plans`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct UserRead {
+    /// The user.
+    pub user: UserKey,
+    /// The phones read, when the read succeeded.
+    pub current: Option<CurrentPhones>,
+    /// The plan, or why there is none.
+    pub result: Result<UserPlan, ReadError>,
+}
+
+/// Reads every user's phones (their `phoneMethods` list) and plans each; one result per
+/// user, in input order. A user's read or plan error is kept in its [`UserRead`] and does
+/// not stop the others. Sends no write.
+pub async fn read_plans(
+    client: &GraphClient,
+    desired: &[(UserKey, DesiredPhones)],
+    options: &ReadOptions,
+) -> Vec<UserRead> {
+    let all: Vec<usize> = (0..desired.len()).collect();
+    read_users(
+        client,
+        desired,
+        &all,
+        options.concurrency.max(1),
+        options.progress.as_ref(),
+        1,
+    )
+    .await
+    .into_iter()
+    .map(|(_, read)| read)
+    .collect()
+}
+
+async fn read_one(client: &GraphClient, user: &UserKey, desired: &DesiredPhones) -> UserRead {
+    let listed: Result<Vec<_>, Error> = client
+        .user(user.as_str())
+        .phone_methods()
+        .list()
+        .try_collect()
+        .await;
+    let methods = match listed {
+        Ok(m) => m,
+        Err(source) => {
+            return UserRead {
+                user: user.clone(),
+                current: None,
+                result: Err(ReadError::Read {
+                    user: user.clone(),
+                    source,
+                }),
+            };
+        }
+    };
+    match CurrentPhones::from_methods(user, &methods) {
+        Ok(current) => {
+            let result = plan(user, &current, desired).map_err(ReadError::Plan);
+            UserRead {
+                user: user.clone(),
+                current: Some(current),
+                result,
+            }
+        }
+        Err(e) => UserRead {
+            user: user.clone(),
+            current: None,
+            result: Err(ReadError::Plan(e)),
+        },
+    }
+}
+
+/// Reads the users `which` (indices into `desired`), `concurrency` at once; returns
+/// `(index, read)` in the order of `which`.
+async fn read_users(
+    client: &GraphClient,
+    desired: &[(UserKey, DesiredPhones)],
+    which: &[usize],
+    concurrency: usize,
+    progress: Option<&ProgressFn>,
+    pass: u32,
+) -> Vec<(usize, UserRead)> {
+    let total = which.len();
+    let mut reads: Vec<(usize, UserRead)> = futures::stream::iter(which.iter().copied())
+        .map(|i| async move { (i, read_one(client, &desired[i].0, &desired[i].1).await) })
+        .buffer_unordered(concurrency)
+        .enumerate()
+        .map(|(n, read)| {
+            if let Some(p) = progress {
+                p(&Progress {
+                    phase: Phase::Reading,
+                    done: n + 1,
+                    total,
+                    pass,
+                });
+            }
+            read
+        })
+        .collect()
+        .await;
+    let position: HashMap<usize, usize> = which.iter().enumerate().map(|(p, &i)| (i, p)).collect();
+    reads.sort_by_key(|(i, _)| position[i]);
+    reads
+}
+
+/// Sends one round of writes, at most `concurrency` at once, each as a single call;
+/// yields `(position in items, result)` as they complete. The one place writes are sent.
+fn write_round<'a>(
+    client: &'a GraphClient,
+    items: Vec<(UserKey, Step)>,
+    concurrency: usize,
+) -> impl Stream<Item = (usize, Result<(), Error>)> + Send + 'a {
+    futures::stream::iter(items.into_iter().enumerate())
+        .map(move |(i, (user, step))| async move { (i, write_one(client, &user, &step).await) })
+        .buffer_unordered(concurrency)
+}
+
+async fn write_one(client: &GraphClient, user: &UserKey, step: &Step) -> Result<(), Error> {
+    let phones = client.user(user.as_str()).phone_methods();
+    match step {
+        Step::Create { phone_type, number } => phones
+            .create(&PhoneAuthenticationMethodCreate::new(
+                number.as_str(),
+                phone_type.to_authentication_phone_type(),
+            ))
+            .await
+            .map(drop),
+        // Only the number: an update cannot change a phone's type.
+        Step::UpdateNumber { phone_type, number } => {
+            phones
+                .update(
+                    phone_type.method_id(),
+                    &PhoneAuthenticationMethodUpdate::default().with_phone_number(number.as_str()),
+                )
+                .await
+        }
+        Step::Delete { phone_type } => phones.delete(phone_type.method_id()).await,
+        Step::EnableSmsSignIn => phones.enable_sms_sign_in(PhoneMethodId::Mobile).await,
+        Step::DisableSmsSignIn => phones.disable_sms_sign_in(PhoneMethodId::Mobile).await,
+    }
+}
+
+/// What to do when the phone to delete is the user's default MFA method.
+pub(crate) const ACTION_DEFAULT_METHOD: &str = "this phone is the user's default multi-factor \
+     authentication method, which Graph does not delete: have the user (or an administrator) \
+     choose another default method, then run again";
+/// What to do when the mobile number is used by someone else for SMS sign-in.
+pub(crate) const ACTION_NOT_UNIQUE: &str = "the mobile number is already used for SMS sign-in \
+     by someone else (phoneNumberNotUnique): give this user another mobile number, or do not \
+     ask for SMS sign-in, then run again";
+const ACTION_RUN_AGAIN: &str = "run again with the same journal (the state is read first, \
+     nothing applied is repeated)";
+
+fn mentions(g: &graph_phone_runtime::GraphError, word: &str) -> bool {
+    let word = word.to_ascii_lowercase();
+    [Some(&g.code), g.inner_code.as_ref(), Some(&g.message)]
+        .into_iter()
+        .flatten()
+        .any(|s| s.to_ascii_lowercase().contains(&word))
+}
+
+/// Sorts a write's error: refused for good, or to be re-read.
+fn classify(step: &Step, error: &Error) -> WriteResult {
+    let error_info = ErrorInfo::from_error(error);
+    let failed = |action: &str| WriteResult::Failed {
+        error: error_info.clone(),
+        action: action.to_owned(),
+    };
+    match error {
+        // Nothing was sent.
+        Error::InvalidInput { .. } | Error::InvalidRequest { .. } => {
+            failed("the write was refused before sending: check this user's desired phones")
+        }
+        Error::UnsupportedInCloud { .. } | Error::UnknownOperation { .. } => failed(
+            "the configured national cloud does not offer this operation: change the desired \
+             state, or apply it in another way",
+        ),
+        Error::Auth { .. } => failed("the token provider failed: check the credentials"),
+        Error::Graph(g) => {
+            // The delete page documents the refusal, not its code: recognise it by the
+            // code or message naming the default method.
+            if matches!(step, Step::Delete { .. })
+                && (400..500).contains(&g.status)
+                && mentions(g, "default")
+            {
+                return failed(ACTION_DEFAULT_METHOD);
+            }
+            if matches!(step, Step::EnableSmsSignIn)
+                && (400..500).contains(&g.status)
+                && mentions(g, "unique")
+            {
+                return failed(ACTION_NOT_UNIQUE);
+            }
+            match g.status {
+                401 => failed(
+                    "Graph refused the token: check the credentials, the tenant and the cloud",
+                ),
+                403 => failed(
+                    "the caller may not write this user's phone methods: an application needs \
+                     UserAuthenticationMethod.ReadWrite.All; a delegated caller also needs the \
+                     Authentication Administrator or Privileged Authentication Administrator \
+                     role",
+                ),
+                // The state changed since it was read: read again and replan.
+                404 | 409 => WriteResult::Reread { error: error_info },
+                408 | 429 | 500.. => WriteResult::Reread { error: error_info },
+                _ => failed(
+                    "Graph refused the write: check this user's desired phones against the \
+                     error code",
+                ),
+            }
+        }
+        // No answer, a timeout, throttled out of retries, an unreadable answer: unknown
+        // whether it was applied.
+        _ => WriteResult::Reread { error: error_info },
+    }
+}
+
+fn read_record(read: &UserRead) -> ReadRecord {
+    match &read.result {
+        Ok(plan) => ReadRecord::Planned {
+            steps: plan.steps.clone(),
+        },
+        Err(ReadError::Read { source, .. }) => {
+            let action = match source.status() {
+                Some(404) => "the user was not found: check the object id or user principal name",
+                Some(401) => "Graph refused the token: check the credentials",
+                Some(403) => {
+                    "the caller may not read this user's phone methods: an application needs \
+                     UserAuthenticationMethod.Read.All (ReadWrite.All to apply)"
+                }
+                _ => ACTION_RUN_AGAIN,
+            };
+            ReadRecord::NotRead {
+                error: ErrorInfo::from_error(source),
+                action: action.to_owned(),
+            }
+        }
+        Err(ReadError::Plan(e)) => {
+            let action = match e {
+                PlanError::SmsSignInNumberNotUnique { .. } => ACTION_NOT_UNIQUE.to_owned(),
+                other => {
+                    let message = other.to_string();
+                    match message.split_once("; ") {
+                        Some((_, what)) => what.to_owned(),
+                        None => "check this user's desired phones".to_owned(),
+                    }
+                }
+            };
+            ReadRecord::PlanFailed {
+                error: ErrorInfo::from_plan_error(e),
+                action,
+            }
+        }
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The journal and every record in it, the new ones included.
+struct Log {
+    journal: Journal,
+    records: Vec<Record>,
+}
+
+impl Log {
+    fn add(&mut self, record: Record) {
+        self.journal.append(&record);
+        self.records.push(record);
+    }
+}
+
+/// Takes every user of `desired` to their desired phones, crash-safe, and reports every
+/// user's outcome over every run recorded in the journal.
+///
+/// Per pass: reads every user still to do and plans it ([`plan`]); then sends the writes
+/// in rounds, round k carrying step k of every plan that has one, each user's step only
+/// after its previous step succeeded. Users whose writes all succeeded are read once more
+/// in the next pass to confirm (this is where a `phoneNumberNotUnique` SMS sign-in state
+/// shows); users whose write's outcome is unknown are read again and replanned, never
+/// sent the same write blindly. A write Graph refuses for good (a delete of the default
+/// MFA method, a permission missing, an invalid number) stops that user, reported with
+/// Graph's code, request id and what to do.
+///
+/// Crash safety: before a round is sent its writes are recorded in the journal and synced
+/// to disk, and each answer is recorded as it arrives. Killing the process (or dropping
+/// this future) at any point and calling `apply` again with the same journal re-reads
+/// every user and plans from what Graph holds, so a write that was applied is never sent
+/// again; the report then covers both runs. A journal whose last record was cut by a kill
+/// is accepted (the torn record is dropped and the report says so).
+///
+/// Unchanged users cost one read and no write. Errors here are about the run itself (the
+/// journal, a user given twice, an option out of range); a user's failure is in the
+/// report.
+pub async fn apply(
+    client: &GraphClient,
+    desired: &[(UserKey, DesiredPhones)],
+    options: ApplyOptions,
+) -> Result<Report, ApplyError> {
+    if options.concurrency == 0 {
+        return Err(ApplyError::InvalidOption {
+            option: "concurrency",
+            reason: "must be at least 1",
+        });
+    }
+    if options.max_passes == 0 {
+        return Err(ApplyError::InvalidOption {
+            option: "max_passes",
+            reason: "must be at least 1",
+        });
+    }
+    // Graph matches object ids and user principal names case-insensitively.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, (user, _)) in desired.iter().enumerate() {
+        if let Some(first) = seen.insert(user.as_str().to_ascii_lowercase(), i) {
+            return Err(ApplyError::DuplicateUser {
+                user: user.clone(),
+                first: first + 1,
+                second: i + 1,
+            });
+        }
+    }
+    let opened = Journal::open(&options.journal)?;
+    let dropped_tail = opened.dropped_tail;
+    let mut log = Log {
+        journal: opened.journal,
+        records: opened.records,
+    };
+    let run = log
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Run { run, .. } => Some(*run),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0)
+        + 1;
+    log.add(Record::Run {
+        format: FORMAT,
+        run,
+        users: desired.len(),
+        started: now(),
+    });
+    log.journal.sync()?;
+
+    let progress = options.progress.as_ref();
+    let mut todo: Vec<usize> = (0..desired.len()).collect();
+    for pass in 1..=options.max_passes + 1 {
+        let reads = read_users(client, desired, &todo, options.concurrency, progress, pass).await;
+        let mut plans: Vec<(usize, Vec<Step>)> = Vec::new();
+        for (i, read) in reads {
+            log.add(Record::Read {
+                run,
+                pass,
+                user: desired[i].0.clone(),
+                read: read_record(&read),
+            });
+            if let Ok(plan) = read.result
+                && !plan.is_empty()
+            {
+                plans.push((i, plan.steps));
+            }
+        }
+        log.journal.sync()?;
+        // The last pass only reads (confirms, or finds what is still pending).
+        if plans.is_empty() || pass > options.max_passes {
+            break;
+        }
+        todo = write_pass(client, desired, &plans, &options, &mut log, run, pass).await?;
+        if todo.is_empty() {
+            break;
+        }
+    }
+    log.add(Record::End {
+        run,
+        finished: now(),
+    });
+    log.journal.sync()?;
+    Ok(Report::from_records(
+        log.journal.path().to_path_buf(),
+        dropped_tail,
+        &log.records,
+    ))
+}
+
+/// Sends every plan's steps in rounds; returns the users to read again (all but those
+/// refused for good).
+async fn write_pass(
+    client: &GraphClient,
+    desired: &[(UserKey, DesiredPhones)],
+    plans: &[(usize, Vec<Step>)],
+    options: &ApplyOptions,
+    log: &mut Log,
+    run: u32,
+    pass: u32,
+) -> Result<Vec<usize>, ApplyError> {
+    // Per plan: still going (every step so far succeeded), refused for good.
+    let mut going = vec![true; plans.len()];
+    let mut refused = vec![false; plans.len()];
+    let mut total: usize = plans.iter().map(|(_, s)| s.len()).sum();
+    let mut done = 0;
+    let rounds = plans.iter().map(|(_, s)| s.len()).max().unwrap_or(0);
+    for round in 0..rounds {
+        let members: Vec<usize> = (0..plans.len())
+            .filter(|&p| going[p] && plans[p].1.len() > round)
+            .collect();
+        if members.is_empty() {
+            break;
+        }
+        let mut items = Vec::with_capacity(members.len());
+        for &p in &members {
+            let (i, steps) = &plans[p];
+            let user = desired[*i].0.clone();
+            log.add(Record::Send {
+                run,
+                pass,
+                user: user.clone(),
+                index: round,
+                step: steps[round].clone(),
+            });
+            items.push((user, steps[round].clone()));
+        }
+        // Durable before anything is sent: a write the journal does not name was never sent.
+        log.journal.sync()?;
+        let mut answers = write_round(client, items, options.concurrency).ready_chunks(64);
+        while let Some(chunk) = answers.next().await {
+            for (position, result) in chunk {
+                let p = members[position];
+                let (i, steps) = &plans[p];
+                let step = &steps[round];
+                let result = match result {
+                    Ok(()) => WriteResult::Ok,
+                    Err(e) => classify(step, &e),
+                };
+                if !matches!(result, WriteResult::Ok) {
+                    going[p] = false;
+                    refused[p] = matches!(result, WriteResult::Failed { .. });
+                    total -= steps.len() - round - 1;
+                }
+                log.add(Record::Done {
+                    run,
+                    pass,
+                    user: desired[*i].0.clone(),
+                    index: round,
+                    step: step.clone(),
+                    result,
+                });
+                done += 1;
+                if let Some(progress) = &options.progress {
+                    progress(&Progress {
+                        phase: Phase::Writing { round },
+                        done,
+                        total,
+                        pass,
+                    });
+                }
+            }
+            log.journal.sync()?;
+        }
+    }
+    Ok(plans
+        .iter()
+        .enumerate()
+        .filter(|(p, _)| !refused[*p])
+        .map(|(_, (i, _))| *i)
+        .collect())
+}

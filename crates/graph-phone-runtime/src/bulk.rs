@@ -1,0 +1,638 @@
+//! [`Bulk`]: many batch items through JSON batches, with per-item retries and a
+//! concurrency and batch size that adapt to throttling.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::future::{BoxFuture, Either};
+use futures::stream::FuturesUnordered;
+use futures::{FutureExt, Stream, StreamExt};
+
+use crate::batch::{
+    BatchItem, BatchReply, MAX_BATCH_ITEMS, RawItem, for_item, is_connect, missing_answer,
+};
+use crate::cloud::Idempotency;
+use crate::error::Error;
+use crate::runtime::GraphRuntime;
+
+/// Default [`Bulk::max_concurrency`]: batches in flight at most.
+pub const DEFAULT_MAX_CONCURRENCY: usize = 16;
+/// Default [`Bulk::initial_concurrency`].
+pub const DEFAULT_INITIAL_CONCURRENCY: usize = 4;
+/// Default [`Bulk::max_attempts`]: sends of one item at most.
+pub const DEFAULT_BULK_MAX_ATTEMPTS: u32 = 10;
+
+/// Where a [`Bulk`] run stands; handed to the [`Bulk::progress`] callback after every
+/// batch answered.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BulkProgress {
+    /// Items in the run.
+    pub total: usize,
+    /// Items finished with `Ok`.
+    pub succeeded: usize,
+    /// Items finished with `Err`.
+    pub failed: usize,
+    /// Item sends that were retries.
+    pub retries: u64,
+    /// Item answers 429 or 503 (throttling), and whole batches answered so.
+    pub throttled: u64,
+    /// Batch requests answered (or failed).
+    pub batches: u64,
+    /// Batches in flight now.
+    pub in_flight: usize,
+    /// The concurrency window now (batches in flight at most).
+    pub concurrency: usize,
+    /// The batch size now.
+    pub batch_size: usize,
+}
+
+type Progress = Arc<dyn Fn(&BulkProgress) + Send + Sync>;
+
+/// Runs many [`BatchItem`]s through JSON batches of up to 20, several batches at a time,
+/// so that a campaign goes as fast as Graph lets it.
+///
+/// Get one from `GraphClient::bulk()` (or [`Bulk::new`] over a runtime); it is cheap to
+/// clone. Each item ends in exactly one result, its operation's typed result or typed
+/// error, yielded once ([`Bulk::stream`]) or in input order ([`Bulk::run`]).
+///
+/// # Retries
+///
+/// An item answered 429, 503 or 504 inside a batch is sent again in a later batch after
+/// its own `Retry-After` (or the retry policy's backoff when it has none), with the single
+/// calls' rules: a create (not idempotent) only when Graph said it did not process it
+/// (429, or 503 with `Retry-After`), never after a 504; a delete whose retry finds nothing
+/// (404) after an earlier answer that may have been applied succeeds. A batch failing as a
+/// whole is retried whole by the runtime only when every item in it may be; when it holds
+/// a create and its outcome is unknown (504, a lost connection), its other items are sent
+/// again in later batches and the create ends with the batch's error. An item gets at most
+/// [`Bulk::max_attempts`] sends, no `Retry-After` longer than the retry policy's
+/// `max_retry_after`, and no retry past its `Timeouts::overall` from its first send; then
+/// it ends in [`Error::ThrottledOutOfRetries`].
+///
+/// # Adapting to throttling
+///
+/// Concurrency is a window of batches in flight, additive increase, multiplicative
+/// decrease: each batch answered without throttling widens it by `1/window` (one more
+/// batch per round trip), a batch with a throttled item (429 or 503) halves it (once per
+/// round trip: batches sent before the last decrease do not decrease it again). At a
+/// window of one batch, throttling halves the batch size instead, which grows back by one
+/// per unthrottled batch. A `Retry-After` on a 429 also holds every new batch until it
+/// has passed: Graph throttles per application and tenant, so sending others meanwhile
+/// only draws more 429s.
+#[derive(Clone)]
+pub struct Bulk {
+    runtime: GraphRuntime,
+    max_batch_size: usize,
+    max_concurrency: usize,
+    initial_concurrency: usize,
+    max_attempts: u32,
+    progress: Option<Progress>,
+}
+
+impl fmt::Debug for Bulk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Bulk")
+            .field("max_batch_size", &self.max_batch_size)
+            .field("max_concurrency", &self.max_concurrency)
+            .field("initial_concurrency", &self.initial_concurrency)
+            .field("max_attempts", &self.max_attempts)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+impl Bulk {
+    /// A bulk runner over `runtime` with the defaults: batches of 20, 4 batches in flight
+    /// at first and at most [`DEFAULT_MAX_CONCURRENCY`], [`DEFAULT_BULK_MAX_ATTEMPTS`]
+    /// sends per item.
+    pub fn new(runtime: GraphRuntime) -> Bulk {
+        Bulk {
+            runtime,
+            max_batch_size: MAX_BATCH_ITEMS,
+            max_concurrency: DEFAULT_MAX_CONCURRENCY,
+            initial_concurrency: DEFAULT_INITIAL_CONCURRENCY,
+            max_attempts: DEFAULT_BULK_MAX_ATTEMPTS,
+            progress: None,
+        }
+    }
+
+    /// Most items per batch, from 1 to 20 (Graph's limit; default 20). A value outside
+    /// that range makes every item of a run end in [`Error::InvalidInput`] (field
+    /// `max_batch_size`), nothing sent.
+    pub fn max_batch_size(mut self, n: usize) -> Bulk {
+        self.max_batch_size = n;
+        self
+    }
+
+    /// Most batches in flight at once (default 16); at least 1 (0 makes every item end in
+    /// [`Error::InvalidInput`], nothing sent).
+    pub fn max_concurrency(mut self, n: usize) -> Bulk {
+        self.max_concurrency = n;
+        self
+    }
+
+    /// Batches in flight at the start (default 4, at most `max_concurrency`); the window
+    /// grows from there while Graph does not throttle.
+    pub fn initial_concurrency(mut self, n: usize) -> Bulk {
+        self.initial_concurrency = n;
+        self
+    }
+
+    /// Most sends of one item, the first included (default 10; at least 1, 0 makes every
+    /// item end in [`Error::InvalidInput`]). A campaign under throttling sees many 429s,
+    /// each retried after its `Retry-After`; this bounds them per item.
+    pub fn max_attempts(mut self, n: u32) -> Bulk {
+        self.max_attempts = n;
+        self
+    }
+
+    /// A callback run after every batch answered, with where the run stands.
+    pub fn progress(mut self, f: impl Fn(&BulkProgress) + Send + Sync + 'static) -> Bulk {
+        self.progress = Some(Arc::new(f));
+        self
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        let bad = |field, reason: &str| {
+            Err(Error::InvalidInput {
+                field,
+                reason: reason.to_owned(),
+            })
+        };
+        if !(1..=MAX_BATCH_ITEMS).contains(&self.max_batch_size) {
+            return bad(
+                "max_batch_size",
+                "must be from 1 to 20 (Graph's JSON batching limit)",
+            );
+        }
+        if self.max_concurrency == 0 {
+            return bad("max_concurrency", "must be at least 1");
+        }
+        if self.max_attempts == 0 {
+            return bad("max_attempts", "must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// Runs `items`, yielding each item's index in `items` and its final result as soon as
+    /// it has one: exactly once per item, in completion order. Dropping the stream stops
+    /// the run (batches in flight are abandoned; their items may or may not be applied).
+    pub fn stream<T: Send + 'static>(
+        &self,
+        items: Vec<BatchItem<T>>,
+    ) -> impl Stream<Item = (usize, Result<T, Error>)> + Send + 'static + use<T> {
+        let state = State::new(self.clone(), items);
+        futures::stream::unfold(state, |mut state| async move {
+            let next = state.next().await?;
+            Some((next, state))
+        })
+    }
+
+    /// Runs `items` and returns their results in input order.
+    pub async fn run<T: Send + 'static>(&self, items: Vec<BatchItem<T>>) -> Vec<Result<T, Error>> {
+        let n = items.len();
+        let mut out: Vec<Option<Result<T, Error>>> = (0..n).map(|_| None).collect();
+        let mut stream = std::pin::pin!(self.stream(items));
+        while let Some((i, result)) = stream.next().await {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(result);
+            }
+        }
+        out.into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Err(Error::InvalidRequest {
+                        operation: "bulk".to_owned(),
+                        reason: "the run ended without a result for this item (a bug)".to_owned(),
+                    })
+                })
+            })
+            .collect()
+    }
+}
+
+/// One item of a run and what its sends so far said.
+struct Slot<T> {
+    item: BatchItem<T>,
+    sends: u32,
+    /// An earlier send may have been applied without its answer reaching us.
+    maybe_applied: bool,
+    first_sent: Option<Instant>,
+    last_retry_after: Option<Duration>,
+}
+
+/// A batch in flight: its sequence number, its items and what the batch request gave.
+struct Flight {
+    seq: u64,
+    indices: Vec<usize>,
+    all_idempotent: bool,
+    reply: Result<BatchReply, Error>,
+}
+
+enum Verdict<T> {
+    Done(Result<T, Error>),
+    Retry(Duration),
+}
+
+struct State<T> {
+    bulk: Bulk,
+    slots: Vec<Option<Slot<T>>>,
+    ready: VecDeque<usize>,
+    waiting: BinaryHeap<Reverse<(Instant, usize)>>,
+    in_flight: FuturesUnordered<BoxFuture<'static, Flight>>,
+    out: VecDeque<(usize, Result<T, Error>)>,
+    remaining: usize,
+    window: f64,
+    batch_size: usize,
+    hold_until: Option<Instant>,
+    launched: u64,
+    last_decrease: u64,
+    progress: BulkProgress,
+}
+
+impl<T: Send + 'static> State<T> {
+    fn new(bulk: Bulk, items: Vec<BatchItem<T>>) -> State<T> {
+        let total = items.len();
+        let mut out = VecDeque::new();
+        let mut slots = Vec::with_capacity(total);
+        let mut ready = VecDeque::with_capacity(total);
+        let invalid = bulk.check().err();
+        for (i, item) in items.into_iter().enumerate() {
+            if let Some(e) = &invalid {
+                out.push_back((i, Err(copy_invalid(e))));
+                slots.push(None);
+                continue;
+            }
+            slots.push(Some(Slot {
+                item,
+                sends: 0,
+                maybe_applied: false,
+                first_sent: None,
+                last_retry_after: None,
+            }));
+            ready.push_back(i);
+        }
+        let max_concurrency = bulk.max_concurrency.max(1);
+        let window = bulk.initial_concurrency.clamp(1, max_concurrency) as f64;
+        let batch_size = bulk.max_batch_size.clamp(1, MAX_BATCH_ITEMS);
+        let remaining = ready.len();
+        State {
+            progress: BulkProgress {
+                total,
+                failed: total - remaining,
+                concurrency: window as usize,
+                batch_size,
+                ..BulkProgress::default()
+            },
+            bulk,
+            slots,
+            ready,
+            waiting: BinaryHeap::new(),
+            in_flight: FuturesUnordered::new(),
+            out,
+            remaining,
+            window,
+            batch_size,
+            hold_until: None,
+            launched: 0,
+            last_decrease: 0,
+        }
+    }
+
+    /// The next finished item, or `None` when every item has finished.
+    async fn next(&mut self) -> Option<(usize, Result<T, Error>)> {
+        loop {
+            if let Some(done) = self.out.pop_front() {
+                return Some(done);
+            }
+            if self.remaining == 0 {
+                return None;
+            }
+            let now = Instant::now();
+            while let Some(Reverse((at, i))) = self.waiting.peek().copied() {
+                if at > now {
+                    break;
+                }
+                self.waiting.pop();
+                self.ready.push_front(i);
+            }
+            let held = self.hold_until.filter(|&h| h > now);
+            if held.is_none() {
+                self.launch();
+            }
+            // Wake for the next answer, or the next retry or hold to come due.
+            let mut wake = self.waiting.peek().map(|Reverse((at, _))| *at);
+            if let Some(h) = held {
+                wake = Some(wake.map_or(h, |w| w.min(h)));
+            }
+            let flight = if self.in_flight.is_empty() {
+                match wake {
+                    Some(at) => {
+                        tokio::time::sleep_until(at.into()).await;
+                        continue;
+                    }
+                    // Nothing in flight, waiting or ready while items remain: a bug;
+                    // end the items rather than hang.
+                    None => {
+                        self.abandon();
+                        continue;
+                    }
+                }
+            } else {
+                match wake {
+                    None => self.in_flight.next().await,
+                    Some(at) => {
+                        let sleep = std::pin::pin!(tokio::time::sleep_until(at.into()));
+                        match futures::future::select(self.in_flight.next(), sleep).await {
+                            Either::Left((flight, _)) => flight,
+                            Either::Right(_) => continue,
+                        }
+                    }
+                }
+            };
+            if let Some(flight) = flight {
+                self.settle(flight);
+            }
+        }
+    }
+
+    /// Sends batches from the ready queue while the window allows.
+    fn launch(&mut self) {
+        let window = (self.window.floor() as usize).max(1);
+        while self.in_flight.len() < window && !self.ready.is_empty() {
+            let take = self.batch_size.min(self.ready.len());
+            let indices: Vec<usize> = self.ready.drain(..take).collect();
+            let now = Instant::now();
+            let mut requests = Vec::with_capacity(indices.len());
+            let mut all_idempotent = true;
+            for &i in &indices {
+                if let Some(slot) = self.slots[i].as_mut() {
+                    if slot.sends > 0 {
+                        self.progress.retries += 1;
+                    }
+                    slot.sends += 1;
+                    slot.first_sent.get_or_insert(now);
+                    all_idempotent &= slot.item.idempotency() == Idempotency::Idempotent;
+                    requests.push(slot.item.request.clone());
+                }
+            }
+            self.launched += 1;
+            let seq = self.launched;
+            let runtime = self.bulk.runtime.clone();
+            self.in_flight.push(
+                async move {
+                    let reply = runtime.post_batch(&requests).await;
+                    Flight {
+                        seq,
+                        indices,
+                        all_idempotent,
+                        reply,
+                    }
+                }
+                .boxed(),
+            );
+        }
+        self.progress.in_flight = self.in_flight.len();
+    }
+
+    /// Ends every item still open (only if the scheduler lost track of them).
+    fn abandon(&mut self) {
+        for (i, slot) in self.slots.iter_mut().enumerate() {
+            if let Some(slot) = slot.take() {
+                self.out.push_back((
+                    i,
+                    Err(Error::InvalidRequest {
+                        operation: slot.item.operation().to_owned(),
+                        reason: "the bulk run lost this item (a bug)".to_owned(),
+                    }),
+                ));
+                self.remaining -= 1;
+            }
+        }
+    }
+
+    /// Takes in one batch's outcome: each item finishes or waits for a retry, and the
+    /// window and batch size adapt.
+    fn settle(&mut self, flight: Flight) {
+        let Flight {
+            seq,
+            indices,
+            all_idempotent,
+            reply,
+        } = flight;
+        self.progress.batches += 1;
+        let now = Instant::now();
+        let mut throttled = false;
+        let mut hold: Option<Duration> = None;
+        match reply {
+            Ok(reply) => {
+                for (&i, raw) in indices.iter().zip(reply.items) {
+                    if let Some(raw) = &raw
+                        && matches!(raw.status, 429 | 503)
+                    {
+                        throttled = true;
+                        self.progress.throttled += 1;
+                        if raw.status == 429
+                            && let Some(ra) = raw.retry_after()
+                        {
+                            hold = Some(hold.map_or(ra, |h| h.max(ra)));
+                        }
+                    }
+                    let verdict = self.judge(i, raw.as_ref(), &reply.client_request_id, now);
+                    self.apply(i, verdict, now);
+                }
+            }
+            Err(error) => {
+                if matches!(error.status(), Some(429 | 503)) {
+                    throttled = true;
+                    self.progress.throttled += 1;
+                }
+                for &i in &indices {
+                    let verdict = self.judge_batch_failure(i, &error, all_idempotent, now);
+                    self.apply(i, verdict, now);
+                }
+            }
+        }
+        if let Some(ra) = hold
+            && let Some(until) = now.checked_add(ra)
+        {
+            self.hold_until = Some(self.hold_until.map_or(until, |h| h.max(until)));
+        }
+        let max = self.bulk.max_concurrency.max(1) as f64;
+        if throttled {
+            if seq > self.last_decrease {
+                if self.window <= 1.0 {
+                    self.batch_size = (self.batch_size / 2).max(1);
+                }
+                self.window = (self.window / 2.0).max(1.0);
+                self.last_decrease = self.launched;
+            }
+        } else {
+            self.window = (self.window + 1.0 / self.window).min(max);
+            if self.batch_size < self.bulk.max_batch_size.clamp(1, MAX_BATCH_ITEMS) {
+                self.batch_size += 1;
+            }
+        }
+        self.progress.in_flight = self.in_flight.len();
+        self.progress.concurrency = (self.window.floor() as usize).max(1);
+        self.progress.batch_size = self.batch_size;
+        if let Some(progress) = &self.bulk.progress {
+            progress(&self.progress);
+        }
+    }
+
+    fn apply(&mut self, i: usize, verdict: Verdict<T>, now: Instant) {
+        match verdict {
+            Verdict::Done(result) => {
+                if self.slots[i].take().is_none() {
+                    return;
+                }
+                if result.is_ok() {
+                    self.progress.succeeded += 1;
+                } else {
+                    self.progress.failed += 1;
+                }
+                self.remaining -= 1;
+                self.out.push_back((i, result));
+            }
+            Verdict::Retry(delay) => match now.checked_add(delay) {
+                Some(at) => self.waiting.push(Reverse((at, i))),
+                None => self.ready.push_back(i),
+            },
+        }
+    }
+
+    /// What an item's answer inside a batch means for it.
+    fn judge(
+        &mut self,
+        i: usize,
+        raw: Option<&RawItem>,
+        client_request_id: &str,
+        now: Instant,
+    ) -> Verdict<T> {
+        let runtime = self.bulk.runtime.clone();
+        let max_attempts = self.bulk.max_attempts;
+        let Some(slot) = self.slots[i].as_mut() else {
+            return Verdict::Retry(Duration::ZERO);
+        };
+        let op = slot.item.request.op;
+        let Some(raw) = raw else {
+            // No answer for this item: it may have run.
+            slot.maybe_applied = true;
+            if op.idempotency == Idempotency::NonIdempotent {
+                return Verdict::Done(Err(missing_answer(op.id)));
+            }
+            return match retry_delay(&runtime, slot, max_attempts, None, now) {
+                Some(delay) => Verdict::Retry(delay),
+                None => Verdict::Done(Err(missing_answer(op.id))),
+            };
+        };
+        if op.method == "DELETE" && slot.maybe_applied && raw.status == 404 {
+            // Gone, most likely by this item's earlier send: the delete's own success.
+            return Verdict::Done(
+                slot.item
+                    .decode(b"null")
+                    .map_err(|e| Error::invalid_json(op.id, 204, &e)),
+            );
+        }
+        if !matches!(raw.status, 429 | 503 | 504) {
+            return Verdict::Done(runtime.decode_item(&slot.item, raw, client_request_id, None));
+        }
+        let retry_after = raw.retry_after();
+        slot.last_retry_after = retry_after;
+        let not_processed = raw.status == 429 || (raw.status == 503 && retry_after.is_some());
+        slot.maybe_applied |= !not_processed;
+        if op.idempotency == Idempotency::NonIdempotent && !not_processed {
+            return Verdict::Done(runtime.decode_item(&slot.item, raw, client_request_id, None));
+        }
+        match retry_delay(&runtime, slot, max_attempts, retry_after, now) {
+            Some(delay) => Verdict::Retry(delay),
+            None => Verdict::Done(runtime.decode_item(
+                &slot.item,
+                raw,
+                client_request_id,
+                Some((slot.sends, slot.last_retry_after)),
+            )),
+        }
+    }
+
+    /// What the failure of a whole batch (after the runtime's own retries of it) means for
+    /// one of its items.
+    fn judge_batch_failure(
+        &mut self,
+        i: usize,
+        error: &Error,
+        all_idempotent: bool,
+        now: Instant,
+    ) -> Verdict<T> {
+        let runtime = self.bulk.runtime.clone();
+        let max_attempts = self.bulk.max_attempts;
+        let Some(slot) = self.slots[i].as_mut() else {
+            return Verdict::Retry(Duration::ZERO);
+        };
+        let op = slot.item.request.op;
+        // Whether the batch may have run without its answer reaching us.
+        let unknown = match error {
+            Error::Graph(g) => matches!(g.status, 503 | 504),
+            Error::ThrottledOutOfRetries { last, .. } => last.status == 504,
+            Error::Timeout { .. } | Error::InvalidResponse { .. } => true,
+            Error::Transport { .. } => !is_connect(error),
+            _ => false,
+        };
+        // A batch of idempotent items was retried whole by the runtime already; a batch
+        // with a create was not, after an unknown outcome: its other items are retried
+        // here, the create is not.
+        if unknown && !all_idempotent && op.idempotency == Idempotency::Idempotent {
+            slot.maybe_applied = true;
+            if let Some(delay) = retry_delay(&runtime, slot, max_attempts, None, now) {
+                return Verdict::Retry(delay);
+            }
+        }
+        Verdict::Done(Err(for_item(error, op.id)))
+    }
+}
+
+/// The wait before an item's next send, or `None` when its retries are over (attempts,
+/// a `Retry-After` longer than the policy accepts, or its overall time limit).
+fn retry_delay<T>(
+    runtime: &GraphRuntime,
+    slot: &Slot<T>,
+    max_attempts: u32,
+    retry_after: Option<Duration>,
+    now: Instant,
+) -> Option<Duration> {
+    let policy = runtime.retry_policy();
+    if slot.sends >= max_attempts {
+        return None;
+    }
+    let delay = match retry_after {
+        Some(d) if d > policy.max_retry_after => return None,
+        Some(d) => d,
+        None => policy.backoff(slot.sends),
+    };
+    let deadline = slot
+        .first_sent
+        .and_then(|t| t.checked_add(runtime.timeouts().overall));
+    match (deadline, now.checked_add(delay)) {
+        (Some(deadline), Some(at)) if at >= deadline => None,
+        (Some(_), None) => None,
+        _ => Some(delay),
+    }
+}
+
+fn copy_invalid(e: &Error) -> Error {
+    match e {
+        Error::InvalidInput { field, reason } => Error::InvalidInput {
+            field,
+            reason: reason.clone(),
+        },
+        other => Error::InvalidInput {
+            field: "bulk",
+            reason: other.to_string(),
+        },
+    }
+}
