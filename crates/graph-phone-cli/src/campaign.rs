@@ -1,55 +1,18 @@
-//! `plan`: the writes that take every user of a desired-state file to their desired phones.
+//! `plan` and `apply`: a desired-state file through `graph_phone_client::reconcile`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use futures::{StreamExt, TryStreamExt};
-use graph_phone_client::reconcile::{self, CurrentPhones, Step, UserPlan};
-use graph_phone_client::{GraphClient, PhoneAuthenticationMethod};
+use graph_phone_client::GraphClient;
+use graph_phone_client::reconcile::{
+    self, ApplyError, ApplyOptions, ErrorInfo, Outcome, Phase, ReadError, ReadOptions, Report,
+    RunStep, Step, UserRead,
+};
 use serde_json::{Value, json};
 
 use crate::exit::{self, Failure};
 use crate::input::DesiredRow;
 use crate::output::Output;
 use crate::progress::Progress;
-
-/// One user's plan, or why there is none.
-pub struct Planned {
-    pub row: DesiredRow,
-    pub result: Result<UserPlan, (u8, String)>,
-}
-
-/// Reads every user's phones (`concurrency` at once) and plans them.
-pub async fn read_and_plan(
-    client: &GraphClient,
-    progress: &Progress,
-    rows: Vec<DesiredRow>,
-    concurrency: usize,
-) -> Vec<Planned> {
-    let bar = progress.bar(rows.len() as u64, "users");
-    bar.set_message("read");
-    let planned = futures::stream::iter(rows)
-        .map(|row| {
-            let phones = client.user(row.user.as_str()).phone_methods();
-            let bar = bar.clone();
-            async move {
-                let read: Result<Vec<PhoneAuthenticationMethod>, _> =
-                    phones.list().try_collect().await;
-                bar.inc(1);
-                let result = match read {
-                    Err(e) => Err((exit::code_of(&e), e.to_string())),
-                    Ok(methods) => CurrentPhones::from_methods(&row.user, &methods)
-                        .and_then(|current| reconcile::plan(&row.user, &current, &row.desired))
-                        .map_err(|e| (exit::FAILED, e.to_string())),
-                };
-                Planned { row, result }
-            }
-        })
-        .buffered(concurrency)
-        .collect()
-        .await;
-    bar.finish_and_clear();
-    planned
-}
 
 /// A step as printed: numbers through `out`.
 pub fn step_text(out: &Output, step: &Step) -> String {
@@ -67,7 +30,7 @@ pub fn step_text(out: &Output, step: &Step) -> String {
     }
 }
 
-pub fn step_json(out: &Output, step: &Step) -> Value {
+fn step_json(out: &Output, step: &Step) -> Value {
     let mut v = serde_json::to_value(step).expect("a step serializes");
     if let Some(Value::String(n)) = v.get("number") {
         v["number"] = Value::String(out.number(n));
@@ -75,42 +38,85 @@ pub fn step_json(out: &Output, step: &Step) -> Value {
     v
 }
 
-pub fn plan(out: &Output, planned: &[Planned], file: &Path) -> Result<u8, Failure> {
+fn pairs(rows: &[DesiredRow]) -> Vec<(reconcile::UserKey, reconcile::DesiredPhones)> {
+    rows.iter()
+        .map(|r| (r.user.clone(), r.desired.clone()))
+        .collect()
+}
+
+/// The progress bar fed by the library's progress callback.
+fn progress_fn(
+    bar: &indicatif::ProgressBar,
+) -> impl Fn(&reconcile::Progress) + Send + Sync + 'static {
+    let bar = bar.clone();
+    move |p: &reconcile::Progress| {
+        bar.set_length(p.total as u64);
+        bar.set_position(p.done as u64);
+        bar.set_message(match p.phase {
+            Phase::Reading => format!("pass {} read", p.pass),
+            Phase::Writing { round } => format!("pass {} write round {}", p.pass, round + 1),
+            _ => format!("pass {}", p.pass),
+        });
+    }
+}
+
+/// Reads every user's phones and prints the writes that would take them to the desired
+/// phones. Sends no write.
+pub async fn plan(
+    client: &GraphClient,
+    out: &Output,
+    progress: &Progress,
+    rows: Vec<DesiredRow>,
+    file: &Path,
+    concurrency: usize,
+) -> Result<u8, Failure> {
+    let bar = progress.bar(rows.len() as u64, "users");
+    let options = ReadOptions {
+        concurrency,
+        progress: Some(std::sync::Arc::new(progress_fn(&bar))),
+    };
+    let reads: Vec<UserRead> = reconcile::read_plans(client, &pairs(&rows), &options).await;
+    bar.finish_and_clear();
+
     let mut codes = Vec::new();
     let (mut unchanged, mut changed, mut writes) = (0, 0, 0);
     let mut users = Vec::new();
-    for p in planned {
-        let user = out.user(p.row.user.as_str());
-        match &p.result {
+    for (row, read) in rows.iter().zip(&reads) {
+        let user = out.user(row.user.as_str());
+        match &read.result {
             Ok(plan) if plan.is_empty() => {
                 unchanged += 1;
-                if out.json {
-                    users.push(json!({"user": user, "line": p.row.line, "status": "unchanged"}));
-                } else {
+                users.push(json!({"user": user, "line": row.line, "status": "unchanged"}));
+                if !out.json {
                     println!("{user}: unchanged");
                 }
             }
             Ok(plan) => {
                 changed += 1;
                 writes += plan.steps.len();
-                if out.json {
-                    let steps: Vec<Value> = plan.steps.iter().map(|s| step_json(out, s)).collect();
-                    users.push(
-                        json!({"user": user, "line": p.row.line, "status": "change", "steps": steps}),
-                    );
-                } else {
+                let steps: Vec<Value> = plan.steps.iter().map(|s| step_json(out, s)).collect();
+                users.push(
+                    json!({"user": user, "line": row.line, "status": "change", "steps": steps}),
+                );
+                if !out.json {
                     println!("{user}:");
                     for (i, step) in plan.steps.iter().enumerate() {
                         println!("  {}. {}", i + 1, step_text(out, step));
                     }
                 }
             }
-            Err((code, message)) => {
-                codes.push(*code);
-                if out.json {
-                    users.push(json!({"user": user, "line": p.row.line, "status": "failed", "error": message}));
-                } else {
-                    println!("{user}: cannot plan (line {}): {message}", p.row.line);
+            Err(error) => {
+                let code = match error {
+                    ReadError::Read { source, .. } => exit::code_of(source),
+                    _ => exit::FAILED,
+                };
+                codes.push(code);
+                let message = error.to_string();
+                users.push(
+                    json!({"user": user, "line": row.line, "status": "failed", "error": message}),
+                );
+                if !out.json {
+                    println!("{user}: cannot plan (line {}): {message}", row.line);
                 }
             }
         }
@@ -120,7 +126,7 @@ pub fn plan(out: &Output, planned: &[Planned], file: &Path) -> Result<u8, Failur
             "file": file.display().to_string(),
             "users": users,
             "summary": {
-                "users": planned.len(),
+                "users": rows.len(),
                 "unchanged": unchanged,
                 "toChange": changed,
                 "writes": writes,
@@ -130,9 +136,149 @@ pub fn plan(out: &Output, planned: &[Planned], file: &Path) -> Result<u8, Failur
     } else {
         println!(
             "{} user(s): {unchanged} unchanged, {changed} to change ({writes} write(s)), {} failed",
-            planned.len(),
+            rows.len(),
             codes.len()
         );
     }
-    Ok(crate::single::summary_code(&codes, planned.len()))
+    Ok(crate::single::summary_code(&codes, rows.len()))
+}
+
+/// The journal used when `--journal` is not given: the input file's name plus `.journal`.
+pub fn default_journal(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".journal");
+    PathBuf::from(name)
+}
+
+/// Applies the desired phones of every user, crash-safe (`journal`), and prints the
+/// report of every run recorded in the journal.
+pub async fn apply(
+    client: &GraphClient,
+    out: &Output,
+    progress: &Progress,
+    rows: Vec<DesiredRow>,
+    journal: &Path,
+    concurrency: usize,
+    max_passes: u32,
+) -> Result<u8, Failure> {
+    let bar = progress.bar(rows.len() as u64, "");
+    let options = ApplyOptions::new(journal)
+        .concurrency(concurrency)
+        .max_passes(max_passes)
+        .progress(progress_fn(&bar));
+    let result = reconcile::apply(client, &pairs(&rows), options).await;
+    bar.finish_and_clear();
+    let report = result.map_err(|e| match e {
+        ApplyError::Journal(_) => Failure::local(format!("journal: {e}")),
+        other => Failure::usage(other.to_string()),
+    })?;
+    print_report(out, &report);
+    let codes: Vec<u8> = report
+        .users
+        .iter()
+        .filter_map(|u| match &u.outcome {
+            Outcome::Unchanged | Outcome::Applied => None,
+            Outcome::Failed { error, .. } | Outcome::NotRead { error, .. } => {
+                Some(code_of_info(error))
+            }
+            Outcome::Pending { .. } => Some(exit::UNAVAILABLE),
+            _ => Some(exit::FAILED),
+        })
+        .collect();
+    Ok(crate::single::summary_code(&codes, report.users.len()))
+}
+
+/// The exit code of an error the report kept.
+fn code_of_info(error: &ErrorInfo) -> u8 {
+    match (error.status, error.code.as_str()) {
+        (Some(401 | 403), _) | (_, "auth") => exit::AUTH,
+        (Some(429 | 503 | 504), _) | (_, "transport" | "timeout") => exit::UNAVAILABLE,
+        _ => exit::FAILED,
+    }
+}
+
+fn print_report(out: &Output, report: &Report) {
+    if out.json {
+        let value = if out.show_numbers {
+            serde_json::to_value(report).expect("a report serializes")
+        } else {
+            report.to_masked_json()
+        };
+        out.json_value(&value);
+        return;
+    }
+    if !out.show_numbers {
+        // The library's rendering masks numbers and users itself.
+        println!("{report}");
+        return;
+    }
+    // The same lines with numbers and users in full.
+    let text = report.to_string();
+    let head: Vec<&str> = text
+        .lines()
+        .take_while(|l| !is_user_line(l, report))
+        .collect();
+    for line in head {
+        println!("{line}");
+    }
+    let runs = |steps: &[RunStep]| {
+        steps
+            .iter()
+            .map(|s| format!("run {}: {}", s.run, step_text(out, &s.step)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    for user in &report.users {
+        let name = out.user(user.user.as_str());
+        let outcome = match &user.outcome {
+            Outcome::Unchanged => "unchanged".to_owned(),
+            Outcome::Applied => "applied".to_owned(),
+            Outcome::Failed {
+                step,
+                error,
+                action,
+            } => {
+                let at = step
+                    .as_ref()
+                    .map(|s| format!(" at '{}'", step_text(out, s)))
+                    .unwrap_or_default();
+                format!("FAILED{at}: {error}; what to do: {action}")
+            }
+            Outcome::NotRead { error, action } => {
+                format!("NOT READ: {error}; what to do: {action}")
+            }
+            Outcome::Pending {
+                remaining,
+                last_error,
+            } => {
+                let last = last_error
+                    .as_ref()
+                    .map(|e| format!(", last error {e}"))
+                    .unwrap_or_default();
+                format!(
+                    "PENDING ({} write(s) left{last}); run again with the same journal",
+                    remaining.len()
+                )
+            }
+            other => format!("{other:?}"),
+        };
+        println!("{name}: {outcome}");
+        if !user.applied.is_empty() {
+            println!("  applied: {}", runs(&user.applied));
+        }
+        if !user.unconfirmed.is_empty() {
+            println!(
+                "  sent by an interrupted run, answer not recorded: {}",
+                runs(&user.unconfirmed)
+            );
+        }
+    }
+}
+
+/// Whether `line` is where the library's rendering starts listing users.
+fn is_user_line(line: &str, report: &Report) -> bool {
+    report
+        .users
+        .first()
+        .is_some_and(|u| line.starts_with(&format!("{}: ", u.user)))
 }

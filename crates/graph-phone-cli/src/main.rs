@@ -188,8 +188,26 @@ enum Command {
         /// CSV or JSON file, one row per user: user,mobile,alternateMobile,office,smsSignIn.
         file: PathBuf,
         /// Users read at once.
-        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
         concurrency: u16,
+    },
+    /// Take every user of a file to their desired phones, crash-safe: each run re-reads
+    /// and replans, so a killed run is finished by running the same command again; the
+    /// report covers every run recorded in the journal.
+    Apply {
+        /// CSV or JSON file, one row per user: user,mobile,alternateMobile,office,smsSignIn.
+        file: PathBuf,
+        /// The progress journal (created if missing; default FILE.journal). It holds user
+        /// principal names and numbers: keep it like the input file.
+        #[arg(long, value_name = "FILE")]
+        journal: Option<PathBuf>,
+        /// Reads, and writes, in flight at once.
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+        concurrency: u16,
+        /// Passes of read, plan and write in this run (users whose write had an unknown
+        /// outcome are read again and replanned in the next pass).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
+        max_passes: u32,
     },
 }
 
@@ -226,7 +244,9 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         _ => None,
     };
     let desired_rows = match &cli.command {
-        Command::Plan { file, .. } => Some(input::read_desired(file)?),
+        Command::Plan { file, .. } | Command::Apply { file, .. } => {
+            Some(input::read_desired(file)?)
+        }
         _ => None,
     };
     let client = auth::client(&g.auth, g.cloud.cloud(), g.base_url.as_deref()).await?;
@@ -271,9 +291,34 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Plan { file, concurrency } => {
             let rows = desired_rows.expect("read above");
-            let planned =
-                campaign::read_and_plan(&client, &progress, rows, usize::from(concurrency)).await;
-            campaign::plan(&out, &planned, &file)
+            campaign::plan(
+                &client,
+                &out,
+                &progress,
+                rows,
+                &file,
+                usize::from(concurrency),
+            )
+            .await
+        }
+        Command::Apply {
+            file,
+            journal,
+            concurrency,
+            max_passes,
+        } => {
+            let rows = desired_rows.expect("read above");
+            let journal = journal.unwrap_or_else(|| campaign::default_journal(&file));
+            campaign::apply(
+                &client,
+                &out,
+                &progress,
+                rows,
+                &journal,
+                usize::from(concurrency),
+                max_passes,
+            )
+            .await
         }
     }
 }

@@ -514,8 +514,12 @@ async fn plan_reads_and_prints_the_writes_without_sending_any() {
         out.stdout
     );
     assert!(
+        out.stdout.contains(
+            "n***@contoso.com: cannot plan (line 5): user n***@contoso.com: reading the \
+             phone methods: Graph error 404"
+        ),
+        "{}",
         out.stdout
-            .contains("n***@contoso.com: cannot plan (line 5): Graph error 404")
     );
     assert!(
         out.stdout
@@ -602,5 +606,122 @@ async fn managed_identity_credential_gets_the_token_from_the_identity_endpoint()
         request.contains("x-identity-header: local-secret"),
         "{request}"
     );
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_takes_users_to_the_file_and_twice_is_once() {
+    let emu = emulator().await;
+    let h = emu.handle();
+    let dir = temp_dir("apply");
+    let file = dir.join("desired.csv");
+    std::fs::write(
+        &file,
+        "user,mobile,alternateMobile,office,smsSignIn\n\
+         alice@contoso.com,,,,\n\
+         bob@contoso.com,,,+44 2079460000x123,\n\
+         carol@contoso.com,+1 2065550178,+1 2065550179,,enabled\n",
+    )
+    .unwrap();
+    let file_arg = file.to_str().unwrap();
+
+    let out = run(&emu, "app-rw", &["apply", file_arg]).await;
+    // Alice's mobile is her default MFA method: Graph refuses its delete; the others apply.
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout
+            .starts_with("3 user(s): 1 unchanged, 1 applied, 1 failed"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("b***@contoso.com: unchanged"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("c***@contoso.com: applied"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("a***@contoso.com: FAILED at 'delete mobile'"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.all().contains("2065550178") && !out.all().contains("carol@"),
+        "{out:?}"
+    );
+    assert!(dir.join("desired.csv.journal").exists());
+    let carol = h.user(CAROL).unwrap();
+    assert_eq!(
+        carol.phone(PhoneType::Mobile).unwrap().phone_number,
+        "+1 2065550178"
+    );
+    assert_eq!(
+        carol.phone(PhoneType::Mobile).unwrap().state(),
+        SmsSignInState::Ready
+    );
+    assert_eq!(
+        carol
+            .phone(PhoneType::AlternateMobile)
+            .unwrap()
+            .phone_number,
+        "+1 2065550179"
+    );
+
+    // Again, with the same journal: carol and bob need no write; the report covers both runs.
+    let carol_id = carol.id.clone();
+    let before = writes(&h.requests())
+        .iter()
+        .filter(|r| r.user_id.as_deref() == Some(carol_id.as_str()))
+        .count();
+    let out = run(
+        &emu,
+        "app-rw",
+        &["--json", "--show-numbers", "apply", file_arg],
+    )
+    .await;
+    assert_eq!(out.code, 1, "{out:?}");
+    let after = writes(&h.requests())
+        .iter()
+        .filter(|r| r.user_id.as_deref() == Some(carol_id.as_str()))
+        .count();
+    assert_eq!(before, after, "a second apply wrote again");
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["runs"].as_array().unwrap().len(), 2, "{report}");
+    let carol_report = report["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["user"] == CAROL)
+        .unwrap();
+    assert_eq!(
+        carol_report["outcome"]["outcome"], "applied",
+        "{carol_report}"
+    );
+    assert_eq!(
+        carol_report["applied"][0]["step"]["number"],
+        "+1 2065550178"
+    );
+
+    // A bad file: exit 2 with the place, nothing sent, no journal touched.
+    let requests = h.requests().len();
+    std::fs::write(
+        &file,
+        "user,mobile,alternateMobile,office\ncarol@contoso.com,+1 206x,,\n",
+    )
+    .unwrap();
+    let out = run(&emu, "app-rw", &["apply", file_arg]).await;
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("desired.csv:2:19: field mobile:"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(h.requests().len(), requests);
+    std::fs::remove_dir_all(&dir).unwrap();
     emu.shutdown().await;
 }
