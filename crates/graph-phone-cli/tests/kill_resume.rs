@@ -210,7 +210,7 @@ async fn apply_killed_at_random_points_resumes_to_the_desired_state_without_a_re
 
     let log = h.requests();
     assert_eq!(h.dropped_requests(), 0, "the request log overflowed");
-    for i in 0..USERS {
+    for (i, entry) in users.iter().enumerate() {
         let user = h.user(&upn(i)).unwrap();
         let phone = |t: PhoneType| user.phone(t).map(|p| p.phone_number.clone());
         let writes = writes_by_kind(&log, &id(i));
@@ -225,7 +225,6 @@ async fn apply_killed_at_random_points_resumes_to_the_desired_state_without_a_re
             .sum();
         // The report (users in input order) covers every run: each write the log shows
         // applied is among the writes it confirmed or those an interrupted run sent.
-        let entry = &users[i];
         let outcome = entry["outcome"]["outcome"].as_str().unwrap();
         assert!(
             matches!(outcome, "applied" | "unchanged"),
