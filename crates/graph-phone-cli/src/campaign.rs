@@ -207,12 +207,8 @@ fn print_report(out: &Output, report: &Report) {
         out.json_value(&value);
         return;
     }
-    if !out.show_numbers {
-        // The library's rendering masks numbers and users itself.
-        println!("{report}");
-        return;
-    }
-    // The same lines with numbers and users in full.
+    // The library's rendering, with numbers and users as `out` prints them (in full with
+    // --show-numbers; masked as in `plan` otherwise).
     let text = report.to_string();
     let head: Vec<&str> = text
         .lines()
