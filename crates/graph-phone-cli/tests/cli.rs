@@ -525,7 +525,15 @@ async fn plan_reads_and_prints_the_writes_without_sending_any() {
         out.stdout
             .ends_with("4 user(s): 1 unchanged, 2 to change (4 write(s)), 1 failed\n")
     );
-    assert!(emu.handle().requests().iter().all(|r| r.method == "GET"));
+    // Reads only (single or in JSON batches, whose items are logged one by one).
+    let log = emu.handle().requests();
+    assert!(!log.iter().any(|r| r.applied), "{log:?}");
+    assert!(
+        log.iter()
+            .filter(|r| r.user_id.is_some())
+            .all(|r| r.method == "GET"),
+        "{log:?}"
+    );
 
     let out = run(
         &emu,

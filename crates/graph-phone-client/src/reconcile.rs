@@ -3,8 +3,12 @@
 //! Given what a user's phones are ([`CurrentPhones`], read from the list of their
 //! [`PhoneAuthenticationMethod`]s) and what they should be ([`DesiredPhones`]), [`plan`]
 //! computes the ordered [`Step`]s that take one to the other, in an order that Graph
-//! accepts. Nothing here sends a request: the plan is data ([`UserPlan`] is `Serialize`
+//! accepts. The planner sends no request: the plan is data ([`UserPlan`] is `Serialize`
 //! and `Deserialize`) that an apply step carries out later.
+//!
+//! [`read_plans`] reads and plans many users; [`apply`] reads, plans and applies them
+//! through the bulk path, crash-safe with a progress journal, and returns a [`Report`]
+//! of every user's outcome over every run.
 //!
 //! # The rules the order follows
 //!

@@ -7,14 +7,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use futures::{Stream, StreamExt, TryStreamExt};
-use graph_phone_runtime::{Error, PhoneMethodId};
-use graph_phone_types::{PhoneAuthenticationMethodCreate, PhoneAuthenticationMethodUpdate};
+use futures::{Stream, StreamExt};
+use graph_phone_runtime::{BatchItem, Bulk, Error, Page, PhoneMethodId};
+use graph_phone_types::{
+    PhoneAuthenticationMethod, PhoneAuthenticationMethodCreate, PhoneAuthenticationMethodUpdate,
+};
 
 use super::journal::{FORMAT, Journal, JournalError, ReadRecord, Record, WriteResult};
 use super::report::{ErrorInfo, Report};
 use super::{CurrentPhones, DesiredPhones, PlanError, Step, UserKey, UserPlan, plan};
-use crate::GraphClient;
+use crate::{GraphClient, Query};
 
 /// A progress callback: called after every user read and every write answered.
 pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
@@ -51,7 +53,9 @@ pub enum Phase {
 /// Settings of [`read_plans`].
 #[derive(Clone)]
 pub struct ReadOptions {
-    /// Reads in flight at once (default 16; at least 1).
+    /// Most JSON batches of reads in flight at once ([`Bulk::max_concurrency`] of
+    /// [`GraphClient::bulk`]; default 16; 0 counts as 1). The bulk path adapts below it
+    /// when Graph throttles.
     pub concurrency: usize,
     /// Called after each user read.
     pub progress: Option<ProgressFn>,
@@ -81,12 +85,18 @@ pub struct ApplyOptions {
     /// The progress journal (created if missing). Run again with the same file to resume
     /// an interrupted run; the report then covers every run in it. It holds user
     /// principal names and phone numbers: keep it like the input file (on Unix it is
-    /// created readable by its owner only).
+    /// created readable by its owner only). One `apply` at a time per journal.
     pub journal: PathBuf,
     /// Called after every user read and every write answered.
     pub progress: Option<ProgressFn>,
-    /// Reads, and writes, in flight at once (default 16; at least 1).
+    /// Most JSON batches in flight at once ([`Bulk::max_concurrency`] of
+    /// [`GraphClient::bulk`]; default 16; at least 1), when [`ApplyOptions::bulk`] is not
+    /// set. The bulk path adapts below it when Graph throttles.
     pub concurrency: usize,
+    /// The bulk path reads and writes go through (JSON batches of up to 20, adaptive
+    /// concurrency, per-item retries), configured as wished; `None`:
+    /// [`GraphClient::bulk`] with [`ApplyOptions::concurrency`].
+    pub bulk: Option<Bulk>,
     /// Passes of read, plan and write per run (default 3; at least 1). Users whose writes
     /// succeeded are read once more to confirm; users whose write had an unknown outcome
     /// (no answer, 5xx, throttled out of retries) or met a changed state (404, 409) are
@@ -101,6 +111,7 @@ impl ApplyOptions {
             journal: journal.into(),
             progress: None,
             concurrency: 16,
+            bulk: None,
             max_passes: 3,
         }
     }
@@ -117,6 +128,12 @@ impl ApplyOptions {
         self
     }
 
+    /// Sets the bulk path (for example `client.bulk().max_batch_size(10)`).
+    pub fn bulk(mut self, bulk: Bulk) -> Self {
+        self.bulk = Some(bulk);
+        self
+    }
+
     /// Sets [`ApplyOptions::max_passes`].
     pub fn max_passes(mut self, passes: u32) -> Self {
         self.max_passes = passes;
@@ -130,6 +147,7 @@ impl fmt::Debug for ApplyOptions {
             .field("journal", &self.journal)
             .field("progress", &self.progress.as_ref().map(|_| "Fn"))
             .field("concurrency", &self.concurrency)
+            .field("bulk", &self.bulk)
             .field("max_passes", &self.max_passes)
             .finish()
     }
@@ -195,49 +213,63 @@ pub struct UserRead {
     pub result: Result<UserPlan, ReadError>,
 }
 
-/// Reads every user's phones (their `phoneMethods` list) and plans each; one result per
-/// user, in input order. A user's read or plan error is kept in its [`UserRead`] and does
-/// not stop the others. Sends no write.
+/// Reads every user's phones (their `phoneMethods` list, through the bulk path) and plans
+/// each; one result per user, in input order. A user's read or plan error is kept in its
+/// [`UserRead`] and does not stop the others. Sends no write.
 pub async fn read_plans(
     client: &GraphClient,
     desired: &[(UserKey, DesiredPhones)],
     options: &ReadOptions,
 ) -> Vec<UserRead> {
+    let bulk = client.bulk().max_concurrency(options.concurrency.max(1));
     let all: Vec<usize> = (0..desired.len()).collect();
-    read_users(
-        client,
-        desired,
-        &all,
-        options.concurrency.max(1),
-        options.progress.as_ref(),
-        1,
-    )
-    .await
-    .into_iter()
-    .map(|(_, read)| read)
-    .collect()
+    read_users(client, &bulk, desired, &all, options.progress.as_ref(), 1)
+        .await
+        .into_iter()
+        .map(|(_, read)| read)
+        .collect()
 }
 
-async fn read_one(client: &GraphClient, user: &UserKey, desired: &DesiredPhones) -> UserRead {
-    let listed: Result<Vec<_>, Error> = client
-        .user(user.as_str())
-        .phone_methods()
-        .list()
-        .try_collect()
-        .await;
-    let methods = match listed {
-        Ok(m) => m,
-        Err(source) => {
-            return UserRead {
-                user: user.clone(),
-                current: None,
-                result: Err(ReadError::Read {
-                    user: user.clone(),
-                    source,
-                }),
-            };
-        }
+/// Plans one user from the first page of their phone methods (and the next pages, if
+/// Graph pages a list of at most three).
+async fn plan_user(
+    client: &GraphClient,
+    user: &UserKey,
+    desired: &DesiredPhones,
+    first: Result<Page<PhoneAuthenticationMethod>, Error>,
+) -> UserRead {
+    let not_read = |source| UserRead {
+        user: user.clone(),
+        current: None,
+        result: Err(ReadError::Read {
+            user: user.clone(),
+            source,
+        }),
     };
+    let mut page = match first {
+        Ok(page) => page,
+        Err(e) => return not_read(e),
+    };
+    let phones = client.user(user.as_str()).phone_methods();
+    let mut methods = Vec::new();
+    // At most three phones: a handful of pages even at $top=1; bounded all the same.
+    for _ in 0..16 {
+        if let Some(bad) = page.item_errors.first() {
+            return not_read(Error::Item {
+                operation: "users_phone_methods_list".to_owned(),
+                error: Box::new(bad.clone()),
+            });
+        }
+        let next = match phones.next_page(&page).await {
+            Ok(next) => next,
+            Err(e) => return not_read(e),
+        };
+        methods.append(&mut page.items);
+        match next {
+            Some(next) => page = next,
+            None => break,
+        }
+    }
     match CurrentPhones::from_methods(user, &methods) {
         Ok(current) => {
             let result = plan(user, &current, desired).map_err(ReadError::Plan);
@@ -255,74 +287,115 @@ async fn read_one(client: &GraphClient, user: &UserKey, desired: &DesiredPhones)
     }
 }
 
-/// Reads the users `which` (indices into `desired`), `concurrency` at once; returns
+/// Reads the users `which` (indices into `desired`) through the bulk path; returns
 /// `(index, read)` in the order of `which`.
 async fn read_users(
     client: &GraphClient,
+    bulk: &Bulk,
     desired: &[(UserKey, DesiredPhones)],
     which: &[usize],
-    concurrency: usize,
     progress: Option<&ProgressFn>,
     pass: u32,
 ) -> Vec<(usize, UserRead)> {
     let total = which.len();
-    let mut reads: Vec<(usize, UserRead)> = futures::stream::iter(which.iter().copied())
-        .map(|i| async move { (i, read_one(client, &desired[i].0, &desired[i].1).await) })
-        .buffer_unordered(concurrency)
-        .enumerate()
-        .map(|(n, read)| {
-            if let Some(p) = progress {
-                p(&Progress {
-                    phase: Phase::Reading,
-                    done: n + 1,
-                    total,
-                    pass,
-                });
+    let mut reads: Vec<Option<UserRead>> = (0..total).map(|_| None).collect();
+    let mut items = Vec::with_capacity(total);
+    let mut positions = Vec::with_capacity(total);
+    for (position, &i) in which.iter().enumerate() {
+        let user = &desired[i].0;
+        match client
+            .user(user.as_str())
+            .phone_methods()
+            .list_page_item(&Query::new())
+        {
+            Ok(item) => {
+                items.push(item);
+                positions.push(position);
             }
-            read
+            Err(e) => reads[position] = Some(plan_user(client, user, &desired[i].1, Err(e)).await),
+        }
+    }
+    let mut done = total - items.len();
+    let mut answers = std::pin::pin!(bulk.stream(items));
+    while let Some((k, page)) = answers.next().await {
+        let position = positions[k];
+        let i = which[position];
+        reads[position] = Some(plan_user(client, &desired[i].0, &desired[i].1, page).await);
+        done += 1;
+        if let Some(p) = progress {
+            p(&Progress {
+                phase: Phase::Reading,
+                done,
+                total,
+                pass,
+            });
+        }
+    }
+    which
+        .iter()
+        .zip(reads)
+        .map(|(&i, read)| {
+            let read = read.unwrap_or_else(|| UserRead {
+                user: desired[i].0.clone(),
+                current: None,
+                result: Err(ReadError::Read {
+                    user: desired[i].0.clone(),
+                    source: Error::InvalidRequest {
+                        operation: "users_phone_methods_list".to_owned(),
+                        reason: "the bulk run ended without this read's result".to_owned(),
+                    },
+                }),
+            });
+            (i, read)
         })
         .collect()
-        .await;
-    let position: HashMap<usize, usize> = which.iter().enumerate().map(|(p, &i)| (i, p)).collect();
-    reads.sort_by_key(|(i, _)| position[i]);
-    reads
 }
 
-/// Sends one round of writes, at most `concurrency` at once, each as a single call;
-/// yields `(position in items, result)` as they complete. The one place writes are sent.
-fn write_round<'a>(
-    client: &'a GraphClient,
-    items: Vec<(UserKey, Step)>,
-    concurrency: usize,
-) -> impl Stream<Item = (usize, Result<(), Error>)> + Send + 'a {
-    futures::stream::iter(items.into_iter().enumerate())
-        .map(move |(i, (user, step))| async move { (i, write_one(client, &user, &step).await) })
-        .buffer_unordered(concurrency)
-}
-
-async fn write_one(client: &GraphClient, user: &UserKey, step: &Step) -> Result<(), Error> {
+/// The batch item of one write.
+fn write_item(client: &GraphClient, user: &UserKey, step: &Step) -> Result<BatchItem<()>, Error> {
     let phones = client.user(user.as_str()).phone_methods();
-    match step {
+    Ok(match step {
         Step::Create { phone_type, number } => phones
-            .create(&PhoneAuthenticationMethodCreate::new(
+            .create_item(&PhoneAuthenticationMethodCreate::new(
                 number.as_str(),
                 phone_type.to_authentication_phone_type(),
-            ))
-            .await
-            .map(drop),
+            ))?
+            .discard(),
         // Only the number: an update cannot change a phone's type.
-        Step::UpdateNumber { phone_type, number } => {
-            phones
-                .update(
-                    phone_type.method_id(),
-                    &PhoneAuthenticationMethodUpdate::default().with_phone_number(number.as_str()),
-                )
-                .await
+        Step::UpdateNumber { phone_type, number } => phones.update_item(
+            phone_type.method_id(),
+            &PhoneAuthenticationMethodUpdate::default().with_phone_number(number.as_str()),
+        )?,
+        Step::Delete { phone_type } => phones.delete_item(phone_type.method_id())?,
+        Step::EnableSmsSignIn => phones.enable_sms_sign_in_item(PhoneMethodId::Mobile)?,
+        Step::DisableSmsSignIn => phones.disable_sms_sign_in_item(PhoneMethodId::Mobile)?,
+    })
+}
+
+/// Sends one round of writes through the bulk path; yields `(position in items, result)`
+/// as they complete, exactly once each. The one place writes are sent.
+fn write_round(
+    client: &GraphClient,
+    bulk: &Bulk,
+    items: Vec<(UserKey, Step)>,
+) -> impl Stream<Item = (usize, Result<(), Error>)> + Send + 'static {
+    let mut refused = Vec::new();
+    let mut batch = Vec::with_capacity(items.len());
+    let mut positions = Vec::with_capacity(items.len());
+    for (position, (user, step)) in items.iter().enumerate() {
+        match write_item(client, user, step) {
+            Ok(item) => {
+                batch.push(item);
+                positions.push(position);
+            }
+            // Checked before sending (a number, the national cloud): nothing sent.
+            Err(e) => refused.push((position, Err(e))),
         }
-        Step::Delete { phone_type } => phones.delete(phone_type.method_id()).await,
-        Step::EnableSmsSignIn => phones.enable_sms_sign_in(PhoneMethodId::Mobile).await,
-        Step::DisableSmsSignIn => phones.disable_sms_sign_in(PhoneMethodId::Mobile).await,
     }
+    futures::stream::iter(refused).chain(
+        bulk.stream(batch)
+            .map(move |(k, result)| (positions[k], result)),
+    )
 }
 
 /// What to do when the phone to delete is the user's default MFA method.
@@ -481,6 +554,30 @@ impl Log {
 /// Unchanged users cost one read and no write. Errors here are about the run itself (the
 /// journal, a user given twice, an option out of range); a user's failure is in the
 /// report.
+///
+/// ```no_run
+/// use graph_phone_client::reconcile::{self, ApplyOptions, DesiredPhones, SmsSignIn, UserKey};
+/// # async fn demo(client: graph_phone_client::GraphClient) -> Result<(), Box<dyn std::error::Error>> {
+/// let user = UserKey::new("kim@contoso.com")?;
+/// let phones = DesiredPhones::parse(&user, Some("+1 2065550100"), None, None, SmsSignIn::Enabled)?;
+/// let desired = vec![(user, phones)];
+///
+/// // Only look: read and plan, no write.
+/// for read in reconcile::read_plans(&client, &desired, &Default::default()).await {
+///     match read.result {
+///         Ok(plan) => println!("{plan}"), // numbers masked
+///         Err(e) => println!("{e}"),
+///     }
+/// }
+///
+/// // Apply, crash-safe. Killed half-way? Run the same call again with the same journal.
+/// let report = reconcile::apply(&client, &desired, ApplyOptions::new("campaign.journal")).await?;
+/// println!("{report}"); // every user's outcome over every run, numbers masked
+/// if !report.all_done() {
+///     // Some users failed, were not read, or are pending: the report says what to do.
+/// }
+/// # Ok(()) }
+/// ```
 pub async fn apply(
     client: &GraphClient,
     desired: &[(UserKey, DesiredPhones)],
@@ -534,9 +631,13 @@ pub async fn apply(
     log.journal.sync()?;
 
     let progress = options.progress.as_ref();
+    let bulk = options
+        .bulk
+        .clone()
+        .unwrap_or_else(|| client.bulk().max_concurrency(options.concurrency));
     let mut todo: Vec<usize> = (0..desired.len()).collect();
     for pass in 1..=options.max_passes + 1 {
-        let reads = read_users(client, desired, &todo, options.concurrency, progress, pass).await;
+        let reads = read_users(client, &bulk, desired, &todo, progress, pass).await;
         let mut plans: Vec<(usize, Vec<Step>)> = Vec::new();
         for (i, read) in reads {
             log.add(Record::Read {
@@ -556,7 +657,10 @@ pub async fn apply(
         if plans.is_empty() || pass > options.max_passes {
             break;
         }
-        todo = write_pass(client, desired, &plans, &options, &mut log, run, pass).await?;
+        todo = write_pass(
+            client, &bulk, desired, &plans, &options, &mut log, run, pass,
+        )
+        .await?;
         if todo.is_empty() {
             break;
         }
@@ -575,8 +679,10 @@ pub async fn apply(
 
 /// Sends every plan's steps in rounds; returns the users to read again (all but those
 /// refused for good).
+#[allow(clippy::too_many_arguments)]
 async fn write_pass(
     client: &GraphClient,
+    bulk: &Bulk,
     desired: &[(UserKey, DesiredPhones)],
     plans: &[(usize, Vec<Step>)],
     options: &ApplyOptions,
@@ -612,7 +718,7 @@ async fn write_pass(
         }
         // Durable before anything is sent: a write the journal does not name was never sent.
         log.journal.sync()?;
-        let mut answers = write_round(client, items, options.concurrency).ready_chunks(64);
+        let mut answers = std::pin::pin!(write_round(client, bulk, items).ready_chunks(64));
         while let Some(chunk) = answers.next().await {
             for (position, result) in chunk {
                 let p = members[position];

@@ -212,6 +212,19 @@ impl Journal {
         })
     }
 
+    /// Reads every record of the journal at `path` without changing the file (a torn last
+    /// record is left in place, and counted).
+    pub(crate) fn read(path: &Path) -> Result<(Vec<Record>, Option<u64>), JournalError> {
+        let bytes = std::fs::read(path).map_err(|source| JournalError::Io {
+            path: path.to_path_buf(),
+            what: "reading",
+            source,
+        })?;
+        let (records, kept) = parse(path, &bytes)?;
+        let dropped_tail = (kept < bytes.len()).then(|| (bytes.len() - kept) as u64);
+        Ok((records, dropped_tail))
+    }
+
     /// Adds a record to what the next [`sync`](Self::sync) writes.
     pub(crate) fn append(&mut self, record: &Record) {
         serde_json::to_writer(&mut self.buffer, record).expect("a record serialises");

@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use graph_phone_runtime::{Error, PhoneNumber};
 use serde::{Deserialize, Serialize};
 
-use super::journal::{ReadRecord, Record, WriteResult};
+use super::journal::{Journal, JournalError, ReadRecord, Record, WriteResult};
 use super::{PlanError, Step, UserKey, mask};
 
 /// An error as the report keeps it: what Graph said (status, `error.code`, innermost code,
@@ -57,13 +57,19 @@ impl ErrorInfo {
             }
             _ => "other".into(),
         };
+        // Graph's own message (redacted by the runtime) when it sent one: the status, code
+        // and request id are fields of their own.
+        let message = match error {
+            Error::Graph(g) if !g.message.is_empty() => g.message.clone(),
+            other => other.to_string(),
+        };
         ErrorInfo {
             status: error.status(),
             code,
             inner_code: graph.and_then(|g| g.inner_code.clone()),
             request_id: graph.and_then(|g| g.request_id.clone()),
             client_request_id: graph.and_then(|g| g.client_request_id.clone()),
-            message: error.to_string(),
+            message,
         }
     }
 
@@ -379,6 +385,19 @@ impl Report {
             runs,
             users,
         }
+    }
+
+    /// The report of the journal at `journal`, read without changing it (nothing is
+    /// sent): what `apply` would report, as of its last record. A torn last record (a run
+    /// killed while writing it) is left in place and counted in
+    /// [`Report::dropped_tail_bytes`].
+    pub fn from_journal(journal: &Path) -> Result<Report, JournalError> {
+        let (records, dropped_tail) = Journal::read(journal)?;
+        Ok(Report::from_records(
+            journal.to_path_buf(),
+            dropped_tail,
+            &records,
+        ))
     }
 
     /// How many users ended in each outcome.
