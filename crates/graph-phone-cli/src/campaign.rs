@@ -152,6 +152,7 @@ pub fn default_journal(file: &Path) -> PathBuf {
 
 /// Applies the desired phones of every user, crash-safe (`journal`), and prints the
 /// report of every run recorded in the journal.
+#[allow(clippy::too_many_arguments)]
 pub async fn apply(
     client: &GraphClient,
     out: &Output,
@@ -159,11 +160,17 @@ pub async fn apply(
     rows: Vec<DesiredRow>,
     journal: &Path,
     concurrency: usize,
+    batch_size: usize,
     max_passes: u32,
 ) -> Result<u8, Failure> {
     let bar = progress.bar(rows.len() as u64, "");
+    let bulk = client
+        .bulk()
+        .max_concurrency(concurrency)
+        .max_batch_size(batch_size);
     let options = ApplyOptions::new(journal)
         .concurrency(concurrency)
+        .bulk(bulk)
         .max_passes(max_passes)
         .progress(progress_fn(&bar));
     let result = reconcile::apply(client, &pairs(&rows), options).await;

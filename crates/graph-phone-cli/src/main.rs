@@ -204,6 +204,10 @@ enum Command {
         /// Reads, and writes, in flight at once.
         #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
         concurrency: u16,
+        /// Requests per JSON batch (Graph takes at most 20); 1 sends every write in a batch
+        /// of its own.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u8).range(1..=20))]
+        batch_size: u8,
         /// Passes of read, plan and write in this run (users whose write had an unknown
         /// outcome are read again and replanned in the next pass).
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
@@ -305,6 +309,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             file,
             journal,
             concurrency,
+            batch_size,
             max_passes,
         } => {
             let rows = desired_rows.expect("read above");
@@ -316,6 +321,7 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
                 rows,
                 &journal,
                 usize::from(concurrency),
+                usize::from(batch_size),
                 max_passes,
             )
             .await

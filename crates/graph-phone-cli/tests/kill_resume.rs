@@ -12,7 +12,7 @@ use graph_phone_emulator::{
     Emulator, PhoneMethod, PhoneType, Principal, RequestRecord, SmsSignInState, Tenant, User,
 };
 
-const USERS: usize = 45;
+const USERS: usize = 90;
 /// Runs killed before the last, uninterrupted one.
 const KILLS: usize = 10;
 /// The most runs the test starts (a run that finishes before its kill point does not count
@@ -123,7 +123,8 @@ async fn apply_killed_at_random_points_resumes_to_the_desired_state_without_a_re
     std::fs::write(&file, desired_csv()).unwrap();
     let journal = dir.join("apply.journal");
 
-    let start = |cmd: &mut tokio::process::Command| {
+    // Small batches, of a random size per run, so that kills fall between batches too.
+    let start = |cmd: &mut tokio::process::Command, batch_size: usize| {
         cmd.env("GRAPH_PHONE_TOKEN", "app-rw")
             .arg("--base-url")
             .arg(emu.base_url())
@@ -132,7 +133,9 @@ async fn apply_killed_at_random_points_resumes_to_the_desired_state_without_a_re
             .arg("--journal")
             .arg(&journal)
             .arg("--concurrency")
-            .arg("4")
+            .arg("2")
+            .arg("--batch-size")
+            .arg(batch_size.to_string())
             .spawn()
             .expect("graph-phone starts")
     };
@@ -144,14 +147,17 @@ async fn apply_killed_at_random_points_resumes_to_the_desired_state_without_a_re
         assert!(runs <= MAX_RUNS, "{kills} kills in {MAX_RUNS} runs");
         let logged = h.requests().len();
         // Kill after a random number of new log entries: a quarter while reading (every run
-        // reads every user first), the rest among the writes (between them, or with writes
+        // first reads every user, in batches of `batch_size` items: one log entry per item
+        // and one per batch), the rest among the writes (between batches, or with a batch
         // in flight).
+        let batch_size = rng.usize(1..=4);
+        let reads = USERS + USERS.div_ceil(batch_size);
         let kill_after = if rng.u8(0..4) == 0 {
-            rng.usize(1..=USERS)
+            rng.usize(1..=reads)
         } else {
-            USERS + rng.usize(1..=20)
+            reads + rng.usize(1..=40)
         };
-        let mut child = start(&mut command());
+        let mut child = start(&mut command(), batch_size);
         let mut killed = false;
         // Bounded: 60 s of 2 ms polls.
         for _ in 0..30_000 {
