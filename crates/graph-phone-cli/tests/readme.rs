@@ -59,6 +59,9 @@ async fn the_readme_campaign_runs_as_written() {
     assert_eq!(outputs[1].1.stdout, block(&readme, "plan"));
     assert!(outputs[2].0.contains(" apply "));
     assert_eq!(outputs[2].1.stdout, block(&readme, "apply"));
+    // stderr is not a terminal here: no progress bar, nothing else on it.
+    assert_eq!(outputs[1].1.stderr, "");
+    assert_eq!(outputs[2].1.stderr, "");
 
     // The files it says it writes.
     let before = std::fs::read_to_string(dir.join("before.csv")).unwrap();
