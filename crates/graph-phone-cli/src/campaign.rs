@@ -71,6 +71,7 @@ pub async fn plan(
     concurrency: usize,
 ) -> Result<u8, Failure> {
     let bar = progress.bar(rows.len() as u64, "users");
+    bar.set_message("read");
     let options = ReadOptions {
         concurrency,
         progress: Some(std::sync::Arc::new(progress_fn(&bar))),
@@ -164,6 +165,7 @@ pub async fn apply(
     max_passes: u32,
 ) -> Result<u8, Failure> {
     let bar = progress.bar(rows.len() as u64, "");
+    bar.set_message("start");
     let bulk = client
         .bulk()
         .max_concurrency(concurrency)

@@ -733,3 +733,44 @@ async fn apply_takes_users_to_the_file_and_twice_is_once() {
     std::fs::remove_dir_all(&dir).unwrap();
     emu.shutdown().await;
 }
+
+/// The progress bar is drawn on a terminal only, and not with `--json`: `plan` run under
+/// `script` (util-linux), which gives it a pseudo-terminal, against an emulator that answers
+/// slowly enough for the bar to be drawn.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_progress_bar_is_drawn_on_a_terminal_only() {
+    let emu = emulator().await;
+    emu.handle()
+        .set_faults(graph_phone_emulator::FaultPlan::parse("GET * latency ms=300").unwrap());
+    let dir = temp_dir("progress");
+    let file = dir.join("desired.csv");
+    std::fs::write(
+        &file,
+        "user,mobile,alternateMobile,office\nalice@contoso.com,,,\nbob@contoso.com,,,\n",
+    )
+    .unwrap();
+    let binary = env!("CARGO_BIN_EXE_graph-phone");
+    for (json, drawn) in [("", true), ("--json", false)] {
+        let mut script = tokio::process::Command::new("script");
+        script
+            .env("GRAPH_PHONE_TOKEN", "app-read")
+            .env("GRAPH_PHONE_BASE_URL", emu.base_url())
+            .args([
+                "-qec",
+                &format!("{binary} {json} plan --concurrency 1 {}", file.display()),
+                "/dev/null",
+            ])
+            .stdin(std::process::Stdio::null());
+        let out = output(script).await;
+        assert_eq!(out.code, 0, "{out:?} (needs `script` from util-linux)");
+        assert_eq!(
+            out.stdout.contains("2 users (") && out.stdout.contains("ETA"),
+            drawn,
+            "{json}: {}",
+            out.stdout
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    emu.shutdown().await;
+}
