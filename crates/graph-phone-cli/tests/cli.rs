@@ -715,6 +715,19 @@ async fn apply_takes_users_to_the_file_and_twice_is_once() {
         "+1 2065550178"
     );
 
+    // A journal that cannot be opened: exit 5, nothing sent.
+    let requests = h.requests().len();
+    let journal = dir.join("no-such-dir").join("j");
+    let out = run(
+        &emu,
+        "app-rw",
+        &["apply", file_arg, "--journal", journal.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(out.code, 5, "{out:?}");
+    assert!(out.stderr.starts_with("error: journal: "), "{}", out.stderr);
+    assert_eq!(h.requests().len(), requests);
+
     // A bad file: exit 2 with the place, nothing sent, no journal touched.
     let requests = h.requests().len();
     std::fs::write(
