@@ -1,4 +1,4 @@
-//! `cargo xtask soak`: the full fault and load run.
+//! `cargo xtask soak`: the full fault and load run (`--batch`: its batch mode).
 //!
 //! Thin on purpose: the run itself is the ignored `soak_full` test of graph-phone-client
 //! (`crates/graph-phone-client/tests/soak/`), so xtask does not depend on the client, the
@@ -18,9 +18,14 @@ pub struct SoakArgs {
     /// Concurrent tasks.
     #[arg(long, default_value_t = 64)]
     tasks: u64,
-    /// Users in the generated tenant.
-    #[arg(long, default_value_t = 200)]
-    users: u64,
+    /// Users in the generated tenant (default 200; with `--batch`, 20 per task so that
+    /// batches fill).
+    #[arg(long)]
+    users: Option<u64>,
+    /// The batch mode: every operation a batch item through the bulk path (JSON batches,
+    /// per-item retries, adaptive concurrency), checked the same way.
+    #[arg(long)]
+    batch: bool,
     /// Seed of the workload and of the injected faults.
     #[arg(long, default_value_t = 2026)]
     seed: u64,
@@ -40,12 +45,21 @@ pub fn run(args: SoakArgs) -> anyhow::Result<()> {
             "--",
             "--ignored",
             "--exact",
-            "soak_full",
+            if args.batch {
+                "soak_batch_full"
+            } else {
+                "soak_full"
+            },
             "--nocapture",
         ])
         .env("GRAPH_PHONE_SOAK_OPS", args.ops.to_string())
         .env("GRAPH_PHONE_SOAK_TASKS", args.tasks.to_string())
-        .env("GRAPH_PHONE_SOAK_USERS", args.users.to_string())
+        .env(
+            "GRAPH_PHONE_SOAK_USERS",
+            args.users
+                .unwrap_or(if args.batch { 20 * args.tasks } else { 200 })
+                .to_string(),
+        )
         .env("GRAPH_PHONE_SOAK_SEED", args.seed.to_string())
         .status()
         .context("running cargo test")?;

@@ -126,6 +126,7 @@ fn offering_email_create_and_delete_is_additive_with_item_paths_and_clouds() {
         delete.rust_items,
         [
             "api::EmailMethods::delete",
+            "api::EmailMethods::delete_item",
             "progenitor::Client::me_email_methods_delete",
             "progenitor::Client::users_email_methods_delete",
         ]
@@ -146,6 +147,7 @@ fn offering_email_create_and_delete_is_additive_with_item_paths_and_clouds() {
         [
             "EmailAuthenticationMethodCreate",
             "api::EmailMethods::create",
+            "api::EmailMethods::create_item",
             "progenitor::Client::me_email_methods_create",
             "progenitor::Client::users_email_methods_create",
         ]

@@ -92,6 +92,17 @@
 //!   request-id and client-request-id. Errors, `Debug` output and traces never contain the
 //!   token or personal data.
 //!
+//! # Batches and campaigns
+//!
+//! Every operation has a batch item constructor beside it (`create_item` next to
+//! `create`, `get_item`, `list_page_item`, `delete_item`, ...) that runs the same checks
+//! and returns a [`BatchItem`] of the single call's result type, nothing sent yet.
+//! [`GraphClient::send_batch`] sends up to 20 as one JSON batch;
+//! [`GraphClient::bulk`] runs any number of them through batches, retrying each throttled
+//! item after its own `Retry-After` with the single calls' rules (a create only when Graph
+//! did not process it) and adapting concurrency and batch size to Graph's throttling
+//! ([`Bulk`]). Every item ends in exactly one typed result.
+//!
 //! # Your own token source
 //!
 //! Implement [`TokenProvider`] with the re-exported attribute (no `async-trait`

@@ -687,6 +687,14 @@ async fn a_default_method_delete_and_a_number_not_unique_are_reported_per_user()
     };
     assert_eq!(error.code, "phoneNumberNotUnique");
     assert!(action.contains("another mobile number"), "{action}");
+    // What happened; the user and what to do have their own places.
+    assert!(
+        error
+            .message
+            .starts_with("the mobile number is used for SMS sign-in"),
+        "{}",
+        error.message
+    );
     assert_eq!(two.applied.len(), 2, "created, then asked to enable: {two}");
 
     assert_eq!(report.user(&key(3)).unwrap().outcome, Outcome::Applied);
@@ -879,4 +887,33 @@ async fn a_campaign_of_thousands() {
         .await
         .unwrap();
     eprintln!("again: {:?}, {}", started.elapsed(), again.counts().applied);
+}
+
+#[tokio::test]
+async fn a_paged_list_of_phones_is_read_whole() {
+    // One phone a page: the batch item reads the first page, nextLink the rest.
+    let (tenant, desired) = campaign(12, 10);
+    assert!(tenant.users.iter().any(|u| u.phone_methods.len() >= 2));
+    let emu = Emulator::builder()
+        .tenant(tenant.clone())
+        .page_size(1)
+        .start()
+        .await
+        .unwrap();
+    let client = client(&emu);
+    let planned = planned_writes(&client, &desired, &tenant).await;
+    let dir = TempDir::new("paged");
+    let report = apply(&client, &desired, options(&dir.journal()))
+        .await
+        .unwrap();
+    assert!(report.all_done(), "{report}");
+    assert!(
+        emu.handle()
+            .requests()
+            .iter()
+            .any(|r| r.method == "GET" && r.batch_item.is_none()),
+        "a nextLink was followed"
+    );
+    assert_no_repeated_write(&emu, &planned);
+    assert_converged(&client, &desired).await;
 }

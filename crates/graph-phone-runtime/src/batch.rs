@@ -71,6 +71,9 @@ pub(crate) struct ItemRequest {
     /// Relative to the API base, starting with `/`; holds user ids (never printed).
     url: String,
     body: Option<Box<RawValue>>,
+    /// The span current when the item was built: its `graph batch item` events go there,
+    /// as a single call's `graph.request` span is a child of the caller's.
+    span: tracing::Span,
 }
 
 /// One request of a JSON batch whose answer decodes to `T`: what the same operation's
@@ -85,6 +88,8 @@ pub(crate) struct ItemRequest {
 pub struct BatchItem<T> {
     pub(crate) request: Arc<ItemRequest>,
     decode: Decode<T>,
+    /// Whether a success must carry a body (an operation with a result, not discarded).
+    needs_body: bool,
 }
 
 impl<T> Clone for BatchItem<T> {
@@ -92,6 +97,7 @@ impl<T> Clone for BatchItem<T> {
         BatchItem {
             request: self.request.clone(),
             decode: self.decode.clone(),
+            needs_body: self.needs_body,
         }
     }
 }
@@ -141,8 +147,10 @@ impl<T: DeserializeOwned + 'static> BatchItem<T> {
                 op,
                 url,
                 body: None,
+                span: tracing::Span::current(),
             }),
             decode: Arc::new(|bytes| serde_json::from_slice(bytes)),
+            needs_body: op.success_status != 204,
         })
     }
 }
@@ -163,10 +171,12 @@ impl<T> BatchItem<T> {
             op: self.request.op,
             url: self.request.url.clone(),
             body: Some(raw),
+            span: self.request.span.clone(),
         };
         Ok(BatchItem {
             request: Arc::new(request),
             decode: self.decode,
+            needs_body: self.needs_body,
         })
     }
 
@@ -177,6 +187,21 @@ impl<T> BatchItem<T> {
         BatchItem {
             request: self.request,
             decode: Arc::new(|_| Ok(())),
+            needs_body: false,
+        }
+    }
+
+    /// The same request, its decoded result passed through `f`: items of different
+    /// operations become one type (an enum of your own) and go through one run.
+    pub fn map<U>(self, f: impl Fn(T) -> U + Send + Sync + 'static) -> BatchItem<U>
+    where
+        T: 'static,
+    {
+        let decode = self.decode;
+        BatchItem {
+            request: self.request,
+            decode: Arc::new(move |bytes| decode(bytes).map(&f)),
+            needs_body: self.needs_body,
         }
     }
 
@@ -354,6 +379,18 @@ impl GraphRuntime {
             HeaderValue::from_str(&client_request_id).expect("a UUID is a header value"),
         );
         *request.body_mut() = Some(body.into());
+        // Each item's event, in the span it was built in, ties it to this batch: the
+        // server logs the batch's `client-request-id` and the item's `id` for it.
+        for (i, request) in requests.iter().enumerate() {
+            tracing::debug!(
+                name: "graph batch item",
+                parent: &request.span,
+                client_request_id = %client_request_id,
+                batch_item = i as u64,
+                operation = request.op.id,
+                "graph batch item sent"
+            );
+        }
         let span = tracing::debug_span!(
             "graph.batch",
             items = requests.len(),
@@ -466,7 +503,7 @@ impl GraphRuntime {
                     limit: self.max_body_bytes(),
                 });
             }
-            if op.success_status == 204 {
+            if !item.needs_body {
                 return item
                     .decode(b"null")
                     .map_err(|e| Error::invalid_json(op.id, raw.status, &e));

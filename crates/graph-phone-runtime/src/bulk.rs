@@ -80,9 +80,9 @@ type Progress = Arc<dyn Fn(&BulkProgress) + Send + Sync>;
 /// batch per round trip), a batch with a throttled item (429 or 503) halves it (once per
 /// round trip: batches sent before the last decrease do not decrease it again). At a
 /// window of one batch, throttling halves the batch size instead, which grows back by one
-/// per unthrottled batch. A `Retry-After` on a 429 also holds every new batch until it
-/// has passed: Graph throttles per application and tenant, so sending others meanwhile
-/// only draws more 429s.
+/// per unthrottled batch. A `Retry-After` on a 429 also holds every new batch until the
+/// shortest `Retry-After` of that batch's throttled items has passed: Graph throttles per
+/// application and tenant, so sending others meanwhile only draws more 429s.
 #[derive(Clone)]
 pub struct Bulk {
     runtime: GraphRuntime,
@@ -436,10 +436,14 @@ impl<T: Send + 'static> State<T> {
                     {
                         throttled = true;
                         self.progress.throttled += 1;
+                        // The earliest moment Graph said a request may go through
+                        // again; a wait longer than the policy accepts ends the item
+                        // instead (it holds nothing).
                         if raw.status == 429
                             && let Some(ra) = raw.retry_after()
+                            && ra <= self.bulk.runtime.retry_policy().max_retry_after
                         {
-                            hold = Some(hold.map_or(ra, |h| h.max(ra)));
+                            hold = Some(hold.map_or(ra, |h| h.min(ra)));
                         }
                     }
                     let verdict = self.judge(i, raw.as_ref(), &reply.client_request_id, now);

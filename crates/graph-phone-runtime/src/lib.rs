@@ -6,7 +6,9 @@
 //! and per-cloud availability ([`ensure_available`]), retries and timeouts
 //! ([`RetryPolicy`], [`Timeouts`]), the typed [`Error`], paging
 //! ([`GraphRuntime::stream_pages`]), input checks ([`PhoneNumber`], [`PhoneMethodId`],
-//! [`UserRef`], [`encode_path_segment`]) and tracing. Its audience is the generated
+//! [`UserRef`], [`encode_path_segment`]), JSON batching ([`BatchItem`],
+//! [`GraphRuntime::send_batch`]) and the bulk path ([`Bulk`]: per-item retries, adaptive
+//! concurrency and batch size) and tracing. Its audience is the generated
 //! `graph-phone-client` crate, which re-exports what users need; users rarely name this
 //! crate.
 //!

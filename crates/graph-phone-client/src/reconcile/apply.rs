@@ -761,3 +761,97 @@ async fn write_pass(
         .map(|(_, (i, _))| *i)
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reconcile::PhoneType;
+
+    fn graph(status: u16, code: &str, message: &str) -> Error {
+        Error::Graph(Box::new(graph_phone_runtime::GraphError {
+            operation: "users_phone_methods_delete".into(),
+            status,
+            code: code.into(),
+            message: message.into(),
+            inner_code: None,
+            request_id: Some("5b3b1a3e-0000-4000-8000-000000000001".into()),
+            client_request_id: None,
+            date: None,
+        }))
+    }
+
+    fn delete_mobile() -> Step {
+        Step::Delete {
+            phone_type: PhoneType::Mobile,
+        }
+    }
+
+    #[test]
+    fn a_refused_delete_of_the_default_method_is_final_whatever_its_code() {
+        // The delete page documents the refusal but not its code: the code or the message
+        // naming the default method is enough.
+        for error in [
+            graph(409, "defaultMfaMethodCannotBeDeleted", ""),
+            graph(
+                400,
+                "badRequest",
+                "The phone is the user's Default authentication method.",
+            ),
+        ] {
+            let WriteResult::Failed {
+                error: info,
+                action,
+            } = classify(&delete_mobile(), &error)
+            else {
+                panic!("{error}");
+            };
+            assert_eq!(action, ACTION_DEFAULT_METHOD);
+            assert_eq!(
+                info.request_id.as_deref(),
+                Some("5b3b1a3e-0000-4000-8000-000000000001")
+            );
+        }
+        // The same words on another step are not that refusal.
+        let other = classify(
+            &Step::Create {
+                phone_type: PhoneType::Office,
+                number: "+1 2065550100".parse().unwrap(),
+            },
+            &graph(400, "badRequest", "default"),
+        );
+        assert!(
+            matches!(other, WriteResult::Failed { action, .. } if action != ACTION_DEFAULT_METHOD)
+        );
+    }
+
+    #[test]
+    fn a_changed_state_or_an_unknown_outcome_is_read_again_and_a_refusal_is_final() {
+        let reread =
+            |e: &Error| matches!(classify(&delete_mobile(), e), WriteResult::Reread { .. });
+        for status in [404, 409, 408, 429, 500, 503, 504] {
+            assert!(reread(&graph(status, "x", "")), "{status}");
+        }
+        for status in [400, 401, 403, 415] {
+            assert!(!reread(&graph(status, "x", "")), "{status}");
+        }
+        assert!(reread(&Error::Timeout {
+            operation: "x".into(),
+            attempts: 1
+        }));
+        assert!(!reread(&Error::InvalidInput {
+            field: "phoneNumber",
+            reason: "x".into()
+        }));
+    }
+
+    #[test]
+    fn an_enable_refused_as_not_unique_says_what_to_do() {
+        let result = classify(
+            &Step::EnableSmsSignIn,
+            &graph(400, "phoneNumberNotUnique", ""),
+        );
+        assert!(
+            matches!(result, WriteResult::Failed { action, .. } if action == ACTION_NOT_UNIQUE)
+        );
+    }
+}

@@ -356,6 +356,13 @@ mod tests {
             ]
         );
         assert_eq!(again.dropped_tail, None);
+        // It holds numbers and user names: its owner's only.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
         std::fs::remove_file(&path).unwrap();
     }
 

@@ -89,13 +89,21 @@ impl ErrorInfo {
             }
             _ => "unexpectedPhoneMethods",
         };
+        // The user is the report line's own, what to do is the outcome's `action`: keep
+        // what happened.
+        let text = error.to_string();
+        let text = match text.strip_prefix("user ").and_then(|t| t.split_once(": ")) {
+            Some((_, rest)) => rest,
+            None => &text,
+        };
+        let message = text.split_once("; ").map_or(text, |(what, _)| what);
         ErrorInfo {
             status: None,
             code: code.into(),
             inner_code: None,
             request_id: None,
             client_request_id: None,
-            message: error.to_string(),
+            message: message.to_owned(),
         }
     }
 }
@@ -133,7 +141,8 @@ pub struct RunStep {
 pub enum Outcome {
     /// Already as desired; nothing was ever written.
     Unchanged,
-    /// As desired, after the writes in [`UserReport::applied`] (read back to confirm).
+    /// As desired (read back to confirm), after the writes in [`UserReport::applied`]
+    /// and [`UserReport::unconfirmed`].
     Applied,
     /// A write, or the plan, was refused; nothing more was sent for this user.
     #[serde(rename_all = "camelCase")]
@@ -292,7 +301,7 @@ impl Report {
                     );
                     report.outcome = match read {
                         ReadRecord::Planned { steps } if steps.is_empty() => {
-                            if report.applied.is_empty() {
+                            if report.applied.is_empty() && report.unconfirmed.is_empty() {
                                 Outcome::Unchanged
                             } else {
                                 Outcome::Applied
@@ -518,10 +527,10 @@ impl fmt::Display for UserReport {
                 if let Some(step) = step {
                     write!(f, " at '{step}'")?;
                 }
-                write!(f, ": {error}; what to do: {action}")?;
+                write!(f, ": {error}\n  what to do: {action}")?;
             }
             Outcome::NotRead { error, action } => {
-                write!(f, "NOT READ: {error}; what to do: {action}")?
+                write!(f, "NOT READ: {error}\n  what to do: {action}")?
             }
             Outcome::Pending {
                 remaining,
@@ -555,4 +564,137 @@ pub(crate) fn describe_json_error(e: &serde_json::Error) -> String {
         serde_json::error::Category::Eof => "truncated JSON",
     }
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reconcile::PhoneType;
+
+    fn user(s: &str) -> UserKey {
+        UserKey::new(s).unwrap()
+    }
+
+    fn create(n: &str) -> Step {
+        Step::Create {
+            phone_type: PhoneType::Mobile,
+            number: n.parse().unwrap(),
+        }
+    }
+
+    fn error(code: &str) -> ErrorInfo {
+        ErrorInfo {
+            status: Some(504),
+            code: code.into(),
+            inner_code: None,
+            request_id: Some("req-1".into()),
+            client_request_id: None,
+            message: "gateway timeout".into(),
+        }
+    }
+
+    fn read(run: u32, u: &UserKey, steps: Vec<Step>) -> Record {
+        Record::Read {
+            run,
+            pass: 1,
+            user: u.clone(),
+            read: ReadRecord::Planned { steps },
+        }
+    }
+
+    fn send(run: u32, u: &UserKey, index: usize, step: &Step) -> Record {
+        Record::Send {
+            run,
+            pass: 1,
+            user: u.clone(),
+            index,
+            step: step.clone(),
+        }
+    }
+
+    fn done(run: u32, u: &UserKey, index: usize, step: &Step, result: WriteResult) -> Record {
+        Record::Done {
+            run,
+            pass: 1,
+            user: u.clone(),
+            index,
+            step: step.clone(),
+            result,
+        }
+    }
+
+    fn run(run: u32) -> Record {
+        Record::Run {
+            format: 1,
+            run,
+            users: 2,
+            started: 10,
+        }
+    }
+
+    #[test]
+    fn two_runs_fold_into_one_outcome_per_user() {
+        let (a, b) = (user("a@contoso.com"), user("b@contoso.com"));
+        let (s1, s2) = (create("+1 2065550100"), Step::EnableSmsSignIn);
+        let records = vec![
+            run(1),
+            read(1, &a, vec![s1.clone(), s2.clone()]),
+            read(1, &b, vec![s1.clone()]),
+            send(1, &a, 0, &s1),
+            send(1, &b, 0, &s1),
+            done(1, &a, 0, &s1, WriteResult::Ok),
+            // Killed here: b's create never answered, a's enable never sent.
+            run(2),
+            read(2, &a, vec![s2.clone()]),
+            read(2, &b, vec![]),
+            send(2, &a, 0, &s2),
+            done(
+                2,
+                &a,
+                0,
+                &s2,
+                WriteResult::Reread {
+                    error: error("gatewayTimeout"),
+                },
+            ),
+            Record::End {
+                run: 2,
+                finished: 20,
+            },
+        ];
+        let report = Report::from_records("j".into(), None, &records);
+        assert_eq!(report.users.len(), 2);
+        assert_eq!(report.users[0].user, a, "first appearance order");
+        let ra = &report.users[0];
+        assert_eq!(
+            ra.applied,
+            [RunStep {
+                run: 1,
+                step: s1.clone()
+            }]
+        );
+        assert_eq!(
+            ra.outcome,
+            Outcome::Pending {
+                remaining: vec![s2.clone()],
+                last_error: Some(error("gatewayTimeout")),
+            }
+        );
+        let rb = &report.users[1];
+        // Nothing confirmed, yet Graph held the desired state at run 2's read: applied,
+        // the create sent by the interrupted run listed as unconfirmed.
+        assert_eq!(rb.outcome, Outcome::Applied);
+        assert_eq!(rb.unconfirmed, [RunStep { run: 1, step: s1 }]);
+        assert_eq!(report.runs[0].finished, None);
+        assert_eq!(report.runs[1].finished, Some(20));
+        let text = report.to_string();
+        assert!(text.contains("1 interrupted"), "{text}");
+        assert!(text.contains("[request-id req-1]"), "{text}");
+        assert!(!text.contains("2065550100"), "{text}");
+        assert!(!text.contains("a@contoso.com"), "{text}");
+        let masked = report.to_masked_json().to_string();
+        assert!(!masked.contains("2065550100"), "{masked}");
+        assert!(!masked.contains("a@contoso.com"), "{masked}");
+        assert!(masked.contains("********00"), "{masked}");
+    }
 }

@@ -21,18 +21,28 @@ use tracing_subscriber::registry::LookupSpan;
 /// Operation number -> the `client-request-id`s of its calls, in order.
 pub type CallIds = Arc<Mutex<HashMap<u64, Vec<String>>>>;
 
+/// Operation number -> the (batch `client-request-id`, item id) of each send of its batch
+/// item, in order (the batch mode).
+pub type ItemIds = Arc<Mutex<HashMap<u64, Vec<(String, String)>>>>;
+
 const OP_SPAN: &str = "soak.op";
 const CALL_SPAN: &str = "graph.request";
+/// The runtime's event for each item of a batch, in the span the item was built in.
+const ITEM_EVENT: &str = "graph batch item";
 
-/// Installs the layer as the global subscriber (once per process) and returns its table.
-pub fn install() -> CallIds {
-    static IDS: OnceLock<CallIds> = OnceLock::new();
+/// Installs the layer as the global subscriber (once per process) and returns its tables.
+pub fn install() -> (CallIds, ItemIds) {
+    static IDS: OnceLock<(CallIds, ItemIds)> = OnceLock::new();
     IDS.get_or_init(|| {
         let ids = CallIds::default();
-        let subscriber = tracing_subscriber::registry().with(Correlate { ids: ids.clone() });
+        let items = ItemIds::default();
+        let subscriber = tracing_subscriber::registry().with(Correlate {
+            ids: ids.clone(),
+            items: items.clone(),
+        });
         tracing::subscriber::set_global_default(subscriber)
             .expect("the soak test binary installs the only global subscriber");
-        ids
+        (ids, items)
     })
     .clone()
 }
@@ -44,6 +54,7 @@ pub fn op_span(op_id: u64) -> tracing::Span {
 
 struct Correlate {
     ids: CallIds,
+    items: ItemIds,
 }
 
 struct OpId(u64);
@@ -52,12 +63,15 @@ struct OpId(u64);
 struct Fields {
     op_id: Option<u64>,
     client_request_id: Option<String>,
+    batch_item: Option<u64>,
 }
 
 impl Visit for Fields {
     fn record_u64(&mut self, field: &Field, value: u64) {
-        if field.name() == "op_id" {
-            self.op_id = Some(value);
+        match field.name() {
+            "op_id" => self.op_id = Some(value),
+            "batch_item" => self.batch_item = Some(value),
+            _ => {}
         }
     }
 
@@ -75,7 +89,8 @@ impl Visit for Fields {
 }
 
 fn wanted(meta: &Metadata<'_>) -> bool {
-    meta.is_span() && (meta.name() == OP_SPAN || meta.name() == CALL_SPAN)
+    (meta.is_span() && (meta.name() == OP_SPAN || meta.name() == CALL_SPAN))
+        || (meta.is_event() && meta.name() == ITEM_EVENT)
 }
 
 impl<S> Layer<S> for Correlate
@@ -117,6 +132,28 @@ where
                 }
             }
             _ => {}
+        }
+    }
+
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
+        if event.metadata().name() != ITEM_EVENT {
+            return;
+        }
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let (Some(crid), Some(item)) = (fields.client_request_id, fields.batch_item) else {
+            return;
+        };
+        let op = ctx
+            .event_scope(event)
+            .and_then(|mut scope| scope.find_map(|s| s.extensions().get::<OpId>().map(|o| o.0)));
+        if let Some(op) = op {
+            self.items
+                .lock()
+                .unwrap()
+                .entry(op)
+                .or_default()
+                .push((crid, item.to_string()));
         }
     }
 }

@@ -20,8 +20,9 @@ use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use graph_phone_client::{
-    AuthenticationPhoneType, Cloud, Error, GraphClient, PhoneAuthenticationMethodCreate,
-    PhoneAuthenticationMethodUpdate, PhoneMethodId, RetryPolicy, StaticToken, Timeouts,
+    AuthenticationPhoneType, BatchItem, Cloud, Error, GraphClient, PhoneAuthenticationMethod,
+    PhoneAuthenticationMethodCreate, PhoneAuthenticationMethodUpdate, PhoneMethodId, Query,
+    RetryPolicy, StaticToken, Timeouts,
 };
 use graph_phone_emulator::{
     Emulator, FaultKind, FaultPlan, FaultRule, MethodKind, PhoneMethod, PhoneType, Principal,
@@ -29,7 +30,7 @@ use graph_phone_emulator::{
 };
 use tracing::Instrument;
 
-use super::correlate::{self, CallIds};
+use super::correlate::{self, CallIds, ItemIds};
 
 /// The size of a run.
 #[derive(Clone, Debug)]
@@ -49,10 +50,17 @@ pub struct Config {
     pub page_size: Option<usize>,
     /// Upper bound of the wall time; generous, so it cannot flake.
     pub time_limit: Duration,
+    /// The batch mode: each task sends its operations as batch items through the bulk
+    /// path (`GraphClient::bulk`), one operation per owned user per round, under
+    /// `/users` (a batch carries one token). Listings are one page each: run it without
+    /// server paging.
+    pub batch: bool,
 }
 
 const APP_TOKEN: &str = "soak-app-rw";
 const MAX_ATTEMPTS: u32 = 4;
+/// Sends of one batch item at most in the batch mode (`Bulk::max_attempts`).
+const BULK_MAX_ATTEMPTS: u32 = 6;
 
 fn policy() -> RetryPolicy {
     RetryPolicy {
@@ -280,6 +288,9 @@ fn classify(op: &Op, e: &Error) -> Result<String, String> {
             Ok(format!("out of retries ({})", last.status))
         }
         Error::Transport { .. } => Ok("transport".into()),
+        // The batch mode: the batch carrying the item was lost (a fault on another item
+        // dropped its connection) and the item may not be sent again.
+        Error::BatchFailed { .. } => Ok("batch lost".into()),
         other => Err(format!("{other:?}")),
     }
 }
@@ -447,6 +458,184 @@ async fn execute(
     Ok(None)
 }
 
+/// What a batch item of the soak decodes to.
+enum Outcome {
+    Created(PhoneAuthenticationMethod),
+    Got(PhoneAuthenticationMethod),
+    Listed(graph_phone_client::Page<PhoneAuthenticationMethod>),
+    Count(usize),
+    Done,
+}
+
+/// The batch item of one operation (under `/users`, the application's token).
+fn build_item(client: &GraphClient, u: usize, op: &Op, by_id: bool) -> BatchItem<Outcome> {
+    let user = if by_id { object_id(u) } else { upn(u) };
+    let phones = client.user(user.as_str()).phone_methods();
+    let all = Query::new();
+    let item = match op {
+        Op::Create(t, n) => phones
+            .create_item(&PhoneAuthenticationMethodCreate::new(
+                n.clone(),
+                api_type(*t),
+            ))
+            .map(|i| i.map(Outcome::Created)),
+        Op::Update(t, n) => phones
+            .update_item(
+                phone_id(*t),
+                &PhoneAuthenticationMethodUpdate::default().with_phone_number(n.clone()),
+            )
+            .map(|i| i.map(|()| Outcome::Done)),
+        Op::Delete(t) => phones
+            .delete_item(phone_id(*t))
+            .map(|i| i.map(|()| Outcome::Done)),
+        Op::EnableSms => phones
+            .enable_sms_sign_in_item(PhoneMethodId::Mobile)
+            .map(|i| i.map(|()| Outcome::Done)),
+        Op::DisableSms => phones
+            .disable_sms_sign_in_item(PhoneMethodId::Mobile)
+            .map(|i| i.map(|()| Outcome::Done)),
+        Op::Get(t) => phones.get_item(phone_id(*t)).map(|i| i.map(Outcome::Got)),
+        Op::List | Op::Resync => phones.list_page_item(&all).map(|i| i.map(Outcome::Listed)),
+        Op::ReadMethods => client
+            .user(user.as_str())
+            .methods()
+            .list_page_item(&all)
+            .map(|i| i.map(|p| Outcome::Count(p.items.len()))),
+        Op::ReadEmail => client
+            .user(user.as_str())
+            .email_methods()
+            .list_page_item(&all)
+            .map(|i| i.map(|p| Outcome::Count(p.items.len()))),
+        Op::ReadPassword => client
+            .user(user.as_str())
+            .password_methods()
+            .list_page_item(&all)
+            .map(|i| i.map(|p| Outcome::Count(p.items.len()))),
+    };
+    item.unwrap_or_else(|e| panic!("{} on user {u}: the item does not build: {e}", op.name()))
+}
+
+/// What a finished batch item says about the user's phones (for listings and gets).
+fn seen_of(op: &Op, outcome: Outcome) -> Option<Vec<(PhoneType, String)>> {
+    match (op, outcome) {
+        (Op::Create(t, _), Outcome::Created(p)) => {
+            assert_eq!(p.id, t.method_id());
+            None
+        }
+        (Op::Get(t), Outcome::Got(p)) => {
+            assert_eq!(p.id, t.method_id());
+            Some(vec![(*t, p.phone_number.unwrap_or_default())])
+        }
+        (Op::List | Op::Resync, Outcome::Listed(page)) => {
+            assert!(
+                page.next_link.is_none(),
+                "the batch mode runs without paging"
+            );
+            assert!(page.item_errors.is_empty());
+            Some(
+                page.items
+                    .iter()
+                    .map(|p| {
+                        let t = PhoneType::from_method_id(&p.id).expect("a known phone id");
+                        (t, p.phone_number.clone().unwrap_or_default())
+                    })
+                    .collect(),
+            )
+        }
+        (Op::ReadMethods, Outcome::Count(n)) => {
+            assert!(n >= 2, "password and e-mail at least");
+            None
+        }
+        (Op::ReadEmail | Op::ReadPassword, Outcome::Count(n)) => {
+            assert_eq!(n, 1);
+            None
+        }
+        (_, Outcome::Done) => None,
+        (op, _) => panic!("{}: an outcome of another operation", op.name()),
+    }
+}
+
+/// The batch mode's task: rounds of one operation per owned user, each round one bulk run.
+async fn task_batched(
+    index: usize,
+    cfg: Arc<Config>,
+    clients: Arc<Clients>,
+    ops: usize,
+    initial: Vec<(usize, BTreeMap<PhoneType, String>)>,
+    next_op: Arc<std::sync::atomic::AtomicU64>,
+) -> Vec<Done> {
+    let mut rng = Rng(cfg.seed ^ (index as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
+    let users: Vec<usize> = initial.iter().map(|(u, _)| *u).collect();
+    let mut beliefs: HashMap<usize, Belief> =
+        initial.into_iter().map(|(u, b)| (u, Some(b))).collect();
+    let mut counters: HashMap<usize, usize> = users.iter().map(|u| (*u, 0)).collect();
+    let bulk = clients.app.bulk().max_attempts(BULK_MAX_ATTEMPTS);
+    let mut done = Vec::with_capacity(ops);
+    while done.len() < ops {
+        // A random subset of the users, each once: a user's operations stay in order.
+        let mut order = users.clone();
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.below(i + 1));
+        }
+        order.truncate((ops - done.len()).min(order.len()));
+        let mut round = Vec::with_capacity(order.len());
+        let mut items = Vec::with_capacity(order.len());
+        for u in order {
+            let op = match &beliefs[&u] {
+                None => Op::Resync,
+                Some(b) => choose(&mut rng, b, u, counters.get_mut(&u).unwrap()),
+            };
+            let by_id = rng.below(2) == 0;
+            let op_id = next_op.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            // Built inside the operation's span: the runtime's item events go there.
+            let item =
+                correlate::op_span(op_id).in_scope(|| build_item(&clients.app, u, &op, by_id));
+            items.push(item);
+            round.push((op_id, u, op));
+        }
+        let results = bulk.run(items).await;
+        assert_eq!(results.len(), round.len(), "one result per item");
+        for ((op_id, u, op), result) in round.into_iter().zip(results) {
+            let belief = beliefs.get_mut(&u).unwrap();
+            let mut seen = None;
+            let error = match result {
+                Ok(outcome) => {
+                    seen = seen_of(&op, outcome);
+                    match (&op, belief.as_mut()) {
+                        (Op::List | Op::Resync, _) => {
+                            *belief = Some(seen.clone().expect("a listing").into_iter().collect())
+                        }
+                        (Op::Create(t, n) | Op::Update(t, n), Some(b)) => {
+                            b.insert(*t, n.clone());
+                        }
+                        (Op::Delete(t), Some(b)) => {
+                            b.remove(t);
+                        }
+                        _ => {}
+                    }
+                    None
+                }
+                Err(e) => {
+                    let kind = classify(&op, &e).unwrap_or_else(|unexpected| {
+                        panic!("{} on user {u}: unexpected error {unexpected}", op.name())
+                    });
+                    *belief = None;
+                    Some(kind)
+                }
+            };
+            done.push(Done {
+                op_id,
+                user: u,
+                op,
+                via_me: false,
+                error,
+                seen,
+            });
+        }
+    }
+    done
+}
+
 async fn task(
     index: usize,
     cfg: Arc<Config>,
@@ -528,6 +717,8 @@ pub struct Figures {
     pub max_attempts_seen: usize,
     pub errors: BTreeMap<String, usize>,
     pub applied_despite_error: usize,
+    /// The batch mode: batch requests sent.
+    pub batches: usize,
     pub wall_time: Duration,
 }
 
@@ -568,6 +759,9 @@ impl std::fmt::Display for Figures {
             "applied although the client saw an error: {}",
             self.applied_despite_error
         )?;
+        if self.batches > 0 {
+            writeln!(f, "batches           {}", self.batches)?;
+        }
         write!(f, "wall time         {:.2?}", self.wall_time)
     }
 }
@@ -576,7 +770,7 @@ const RETRYABLE_FAULTS: [&str; 5] = ["429", "503", "504-after", "drop-before", "
 
 /// Runs the soak and checks it; returns the figures.
 pub async fn run(cfg: Config) -> Figures {
-    let ids: CallIds = correlate::install();
+    let (ids, item_ids): (CallIds, ItemIds) = correlate::install();
     let cfg = Arc::new(cfg);
     // The checks correlate every attempt through the request log, so it must keep them all:
     // far more room than the run needs (an operation is a few requests, pages and retries
@@ -631,14 +825,25 @@ pub async fn run(cfg: Config) -> Figures {
             continue;
         }
         let ops = cfg.ops / cfg.tasks + usize::from(t < cfg.ops % cfg.tasks);
-        set.spawn(task(
-            t,
-            cfg.clone(),
-            clients.clone(),
-            ops,
-            owned,
-            next_op.clone(),
-        ));
+        if cfg.batch {
+            set.spawn(task_batched(
+                t,
+                cfg.clone(),
+                clients.clone(),
+                ops,
+                owned,
+                next_op.clone(),
+            ));
+        } else {
+            set.spawn(task(
+                t,
+                cfg.clone(),
+                clients.clone(),
+                ops,
+                owned,
+                next_op.clone(),
+            ));
+        }
     }
     let joined = tokio::time::timeout(cfg.time_limit, async {
         let mut all = Vec::new();
@@ -665,11 +870,12 @@ pub async fn run(cfg: Config) -> Figures {
     );
     let final_tenant = handle.tenant();
     let ids = ids.lock().unwrap().clone();
+    let item_ids = item_ids.lock().unwrap().clone();
     let figures = check(
         &cfg,
         &done,
         &log,
-        &ids,
+        (&ids, &item_ids),
         &initial_tenant,
         &final_tenant,
         wall_time,
@@ -720,12 +926,17 @@ pub async fn run(cfg: Config) -> Figures {
 }
 
 type Phones = BTreeMap<PhoneType, (String, SmsSignInState)>;
+/// Operation number -> its calls' `client-request-id`s.
+type OpCalls = HashMap<u64, Vec<String>>;
+/// Operation number -> its batch item's sends (batch `client-request-id`, item id).
+type OpItems = HashMap<u64, Vec<(String, String)>>;
 
 fn check(
     cfg: &Config,
     done: &[Done],
     log: &[RequestRecord],
-    ids: &HashMap<u64, Vec<String>>,
+    // Per operation: its calls' client-request-ids, and (the batch mode) its items' sends.
+    (ids, item_ids): (&OpCalls, &OpItems),
     initial: &Tenant,
     fin: &Tenant,
     wall_time: Duration,
@@ -750,8 +961,10 @@ fn check(
         calls.entry(crid).or_default().push(r);
     }
     // No retry storm: a call retries only after a retryable fault, at most MAX_ATTEMPTS
-    // times in all.
-    for (crid, records) in &calls {
+    // times in all. (The batch mode checks this per operation below: one batch's records
+    // share its client-request-id.)
+    let batch_calls = if cfg.batch { calls.len() } else { 0 };
+    for (crid, records) in calls.iter().filter(|_| !cfg.batch) {
         figures.retries += records.len() - 1;
         figures.max_attempts_seen = figures.max_attempts_seen.max(records.len());
         assert!(
@@ -772,8 +985,24 @@ fn check(
         .iter()
         .map(|f| figures.faults.get(*f).copied().unwrap_or(0))
         .sum();
-    assert!(figures.retries <= retryable_faults);
+    if !cfg.batch {
+        assert!(figures.retries <= retryable_faults);
+    }
     figures.retryable_faults = retryable_faults;
+    figures.batches = batch_calls;
+    // The batch mode: the records of a batch, by its client-request-id, and whether a
+    // fault dropped its connection (then every item of it may be sent again).
+    let mut batch_items: HashMap<(&str, &str), Vec<&RequestRecord>> = HashMap::new();
+    let mut lost_batches: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for r in log {
+        if let (Some(crid), Some(item)) = (r.client_request_id.as_deref(), r.batch_item.as_deref())
+        {
+            batch_items.entry((crid, item)).or_default().push(r);
+            if matches!(r.fault.as_deref(), Some("drop-before" | "drop-after")) {
+                lost_batches.insert(crid);
+            }
+        }
+    }
 
     // The model: per user, in the order the owning task ran them.
     let mut model: Vec<Phones> = initial
@@ -794,17 +1023,39 @@ fn check(
         if let Some(e) = &d.error {
             *figures.errors.entry(e.clone()).or_default() += 1;
         }
-        let records: Vec<&RequestRecord> = ids
-            .get(&d.op_id)
-            .map(|crids| {
-                crids
-                    .iter()
-                    .flat_map(|c| calls.get(c.as_str()).cloned().unwrap_or_default())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let records: Vec<&RequestRecord> = if cfg.batch {
+            let mut records: Vec<&RequestRecord> = item_ids
+                .get(&d.op_id)
+                .map(|sends| {
+                    sends
+                        .iter()
+                        .flat_map(|(c, i)| {
+                            batch_items
+                                .get(&(c.as_str(), i.as_str()))
+                                .cloned()
+                                .unwrap_or_default()
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            records.sort_by_key(|r| r.seq);
+            records.dedup_by_key(|r| r.seq);
+            check_batched_op(d, &records, &lost_batches, &mut figures);
+            records
+        } else {
+            ids.get(&d.op_id)
+                .map(|crids| {
+                    crids
+                        .iter()
+                        .flat_map(|c| calls.get(c.as_str()).cloned().unwrap_or_default())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        // In the batch mode an item after the one whose fault dropped the batch never ran;
+        // it may end in an error without a record.
         assert!(
-            !records.is_empty(),
+            !records.is_empty() || (cfg.batch && d.error.is_some()),
             "op {} ({:?}) sent nothing",
             d.op_id,
             d.op
@@ -855,7 +1106,7 @@ fn check(
         } else if applied > 0 {
             figures.applied_despite_error += 1;
         }
-        if let Op::Create(..) = d.op {
+        if let (Op::Create(..), false) = (&d.op, cfg.batch) {
             // A create is never repeated once it may have reached the server.
             assert!(
                 applied <= 1,
@@ -941,4 +1192,52 @@ fn check(
         assert_eq!(actual, model[u], "user {u}: state differs from the model");
     }
     figures
+}
+
+/// The batch mode's checks of one operation's sends (its item's records in the log, in
+/// order): at most `BULK_MAX_ATTEMPTS` sends per batch attempt, each send but the last
+/// after a retryable fault of its own or of its batch (a dropped connection loses every
+/// item), and a create never sent again once it may have reached the server.
+fn check_batched_op(
+    d: &Done,
+    records: &[&RequestRecord],
+    lost_batches: &std::collections::HashSet<&str>,
+    figures: &mut Figures,
+) {
+    if records.is_empty() {
+        return;
+    }
+    figures.retries += records.len() - 1;
+    figures.max_attempts_seen = figures.max_attempts_seen.max(records.len());
+    assert!(
+        records.len() <= (BULK_MAX_ATTEMPTS * MAX_ATTEMPTS) as usize,
+        "op {}: {} sends",
+        d.op_id,
+        records.len()
+    );
+    for r in &records[..records.len() - 1] {
+        let own = r.fault.as_deref().unwrap_or("none");
+        let lost = r
+            .client_request_id
+            .as_deref()
+            .is_some_and(|c| lost_batches.contains(c));
+        assert!(
+            RETRYABLE_FAULTS.contains(&own) || lost,
+            "op {}: sent again after an answer {:?} (fault {own})",
+            d.op_id,
+            r.status
+        );
+        if let Op::Create(..) = d.op {
+            let ambiguous = matches!(own, "504-after" | "drop-after" | "drop-before") || lost;
+            assert!(!ambiguous, "op {}: create sent again after {own}", d.op_id);
+        }
+    }
+    if let Op::Create(..) = d.op {
+        let applied = records.iter().filter(|r| r.applied).count();
+        assert!(
+            applied <= 1,
+            "op {}: create applied {applied} times",
+            d.op_id
+        );
+    }
 }
