@@ -247,10 +247,10 @@ fn print_report(out: &Output, report: &Report) {
                     .as_ref()
                     .map(|s| format!(" at '{}'", step_text(out, s)))
                     .unwrap_or_default();
-                format!("FAILED{at}: {error}; what to do: {action}")
+                format!("FAILED{at}: {error}\n  what to do: {action}")
             }
             Outcome::NotRead { error, action } => {
-                format!("NOT READ: {error}; what to do: {action}")
+                format!("NOT READ: {error}\n  what to do: {action}")
             }
             Outcome::Pending {
                 remaining,
