@@ -22,8 +22,8 @@ pub enum AuthKind {
     /// AZURE_CLIENT_SECRET).
     ClientSecret,
     /// An app registration's certificate (PKCS #12 file with its private key):
-    /// `--tenant-id`, `--client-id`, `--certificate` [`--certificate-password`]. Needs the
-    /// `client-certificate` feature at build time.
+    /// `--tenant-id`, `--client-id`, `--certificate` (and `--certificate-password` when it has
+    /// one). Needs the `client-certificate` feature at build time.
     ClientCertificate,
     /// The managed identity of the Azure host (App Service, Functions, VM); `--client-id`
     /// picks a user-assigned identity.
