@@ -554,12 +554,17 @@ fn json_rows(path: &str, bytes: &[u8], phones: bool) -> Result<Vec<Row>, InputEr
         }
         let fail_field = |e: serde_path_to_error::Error<serde_json::Error>| {
             let field = e.path().to_string();
-            let prefix = if field == "." {
-                format!("row {n}: ")
-            } else {
-                format!("row {n}: field {field}: ")
-            };
-            json_error(e.inner(), base, prefix)
+            if field == "." {
+                return json_error(e.inner(), base, format!("row {n}: "));
+            }
+            // Point at the start of the field's value (serde_json stops after it).
+            let error = json_error(e.inner(), base, format!("row {n}: field {field}: "));
+            match (value_start(bytes, item.get(), &field), error) {
+                (Some((line, column)), InputError::At { message, .. }) => {
+                    at(path, line, column, message)
+                }
+                (_, error) => error,
+            }
         };
         let mut de = serde_json::Deserializer::from_str(item.get());
         let (user, desired) = if phones {
@@ -571,7 +576,8 @@ fn json_rows(path: &str, bytes: &[u8], phones: bool) -> Result<Vec<Row>, InputEr
                 sms_sign_in: row.sms_sign_in.0,
             };
             check_row(&desired).map_err(|(field, m)| {
-                at(path, base.0, base.1, format!("row {n}: field {field}: {m}"))
+                let (line, column) = value_start(bytes, item.get(), field).unwrap_or(base);
+                at(path, line, column, format!("row {n}: field {field}: {m}"))
             })?;
             (row.user.0, Some(desired))
         } else {
@@ -609,6 +615,26 @@ fn position_of(bytes: &[u8], inner: &str) -> (usize, usize) {
         .count()
         + 1;
     (line, column)
+}
+
+/// Where the value of the top-level key `field` of the object `item` (a slice of `bytes`)
+/// starts, if the key is written plainly (no escapes).
+fn value_start(bytes: &[u8], item: &str, field: &str) -> Option<(usize, usize)> {
+    let key = format!("\"{field}\"");
+    let mut from = 0;
+    // A key is followed by `:`; the same text as a string value is not.
+    while let Some(found) = item[from..].find(&key) {
+        let after = from + found + key.len();
+        let rest = &item[after..];
+        let trimmed = rest.trim_start();
+        if let Some(value) = trimmed.strip_prefix(':') {
+            let value = value.trim_start();
+            let offset = item.len() - value.len();
+            return Some(position_of(bytes, &item[offset..]));
+        }
+        from = after;
+    }
+    None
 }
 
 /// A position relative to `base` (both 1-based) made absolute.
@@ -787,7 +813,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            err.starts_with("DIR/a.json:2:51: row 1: field mobile: expected a phone number"),
+            err.starts_with("DIR/a.json:2:41: row 1: field mobile: expected a phone number"),
             "{err}"
         );
         assert!(!err.contains("3605550142"), "{err}");
@@ -799,6 +825,19 @@ mod tests {
         .unwrap_err();
         assert!(
             err.contains("row 1: missing field `alternateMobile`"),
+            "{err}"
+        );
+
+        // A row-level rule points at the field's value; a key-like string value is skipped.
+        let err = desired(
+            "a.json",
+            "[{\"user\": \"mobile\", \"mobile\": null,\n  \"alternateMobile\": \"+1 2065550100\", \"office\": null}]",
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with(
+                "DIR/a.json:2:22: row 1: field alternateMobile: an alternateMobile needs"
+            ),
             "{err}"
         );
 

@@ -334,7 +334,7 @@ async fn a_bad_input_file_is_named_by_place_and_nothing_is_sent() {
     let out = run(&emu, "app-read", &["export", file.to_str().unwrap()]).await;
     assert_eq!(out.code, 2, "{out:?}");
     let expected = format!(
-        "error: {}:3:21: row 2: field user: expected the user's object id or user principal \
+        "error: {}:3:12: row 2: field user: expected the user's object id or user principal \
          name in quotes, found a number\n",
         file.display()
     );
