@@ -43,12 +43,10 @@ pub struct DesiredRow {
     pub line: usize,
 }
 
-/// One user of an `export` list, from the row at `line`.
+/// One user of an `export` list.
 #[derive(Clone, Debug)]
 pub struct UserRow {
     pub user: UserKey,
-    #[allow(dead_code)]
-    pub line: usize,
 }
 
 /// Why an input file cannot be used.
@@ -103,13 +101,7 @@ pub fn read_users(path: &Path) -> Result<Vec<UserRow>, InputError> {
         Format::Csv => csv_rows(&name, &bytes, false)?,
         Format::Json => json_rows(&name, &bytes, false)?,
     };
-    Ok(rows
-        .into_iter()
-        .map(|r| UserRow {
-            user: r.user,
-            line: r.line,
-        })
-        .collect())
+    Ok(rows.into_iter().map(|r| UserRow { user: r.user }).collect())
 }
 
 fn read(path: &Path) -> Result<(String, Vec<u8>), InputError> {
