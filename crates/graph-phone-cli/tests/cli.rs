@@ -202,6 +202,14 @@ async fn exit_codes_say_what_happened() {
     assert_eq!(out.code, 2, "{out:?}");
     let out = run(&emu, "app-rw", &["list", ".."]).await;
     assert_eq!(out.code, 2, "{out:?}");
+    // China's metadata has no SMS sign-in actions: refused before sending.
+    let out = run(&emu, "app-rw", &["--cloud", "china", "enable-sms", CAROL]).await;
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("not available in the china cloud"),
+        "{}",
+        out.stderr
+    );
     assert!(h.requests().is_empty(), "{:?}", h.requests());
 
     // 3: a token Graph does not accept, or one without the permission.
