@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The publish dry-run of the four published crates (graph-phone-types, -runtime, -client,
-# -emulator), so packaging cannot rot: `cargo publish --dry-run` of the four together (cargo
+# The publish dry-run of the published crates (graph-phone-types, -runtime, -client,
+# -emulator, and the command-line tool graph-phone), so packaging cannot rot: `cargo publish
+# --dry-run` of them together (cargo
 # packages the not-yet-published dependencies into a local registry, so each crate is built
 # from its package against the packages of the others: the verify step), then checks of what
 # the packages hold, and their sizes. Fails on any error. Network: the crates.io index.
@@ -9,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
-crates=(graph-phone-types graph-phone-runtime graph-phone-client graph-phone-emulator)
+crates=(graph-phone-types graph-phone-runtime graph-phone-client graph-phone-emulator graph-phone)
 # A package larger than this (uncompressed) has picked up something it does not need.
 max_bytes=$((1024 * 1024))
 
@@ -18,7 +19,7 @@ fail() {
     exit 1
 }
 
-# 1. Exactly these four may be published (graph-codegen and xtask stay `publish = false`).
+# 1. Exactly these may be published (graph-codegen and xtask stay `publish = false`).
 publishable="$(cargo metadata --no-deps --format-version 1 --locked | python3 -c '
 import json, sys
 meta = json.load(sys.stdin)
@@ -51,7 +52,7 @@ for c in "${crates[@]}"; do
     compressed="$(wc -c <"$file")"
     printf '%-24s %6d %12d %12d\n' "$c" "$files" "$unpacked" "$compressed"
     [ "$unpacked" -le "$max_bytes" ] ||
-        fail "$c: $unpacked bytes unpacked, more than $max_bytes: check \`include\` in crates/$c/Cargo.toml"
+        fail "$c: $unpacked bytes unpacked, more than $max_bytes: check \`include\` in its Cargo.toml"
     for required in LICENSE README.md Cargo.toml; do
         grep -qx "$c-$version/$required" <<<"$listing" || fail "$c: the package has no $required"
     done
