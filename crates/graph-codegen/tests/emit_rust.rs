@@ -154,7 +154,9 @@ graph-phone-types = {{ path = {types:?} }}
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
 schemars = {{ version = "1.2", features = ["jiff02", "uuid1"] }}
-jiff = {{ version = "0.2", features = ["serde"] }}
+# The workspace's jiff features (Cargo.toml): with jiff's defaults the offline check needs
+# jiff-tzdb-platform, which the workspace lock does not hold (fails on a fresh cargo home).
+jiff = {{ version = "0.2", default-features = false, features = ["std", "serde"] }}
 uuid = {{ version = "1", features = ["serde"] }}
 "#
     );
