@@ -8,7 +8,9 @@
 //! ([`GraphRuntime::stream_pages`]), input checks ([`PhoneNumber`], [`PhoneMethodId`],
 //! [`UserRef`], [`encode_path_segment`]), JSON batching ([`BatchItem`],
 //! [`GraphRuntime::send_batch`]) and the bulk path ([`Bulk`]: per-item retries, adaptive
-//! concurrency and batch size) and tracing. Its audience is the generated
+//! concurrency and batch size), long-running operations ([`GraphRuntime::start_operation`],
+//! [`GraphRuntime::poll_operation`]: `202 Accepted` + `Location`, polled until a terminal
+//! status) and tracing. Its audience is the generated
 //! `graph-phone-client` crate, which re-exports what users need; users rarely name this
 //! crate.
 //!
@@ -177,6 +179,7 @@ mod bulk;
 mod cloud;
 mod error;
 mod input;
+mod lro;
 mod paging;
 mod retry;
 mod runtime;
@@ -194,6 +197,10 @@ pub use cloud::{Cloud, CloudSet, Idempotency, OperationSpec, ensure_available};
 pub use error::{Error, GraphError, ItemError, redact_pii};
 pub use input::{
     PhoneMethodId, PhoneNumber, PhoneNumberError, UserRef, check_path_segment, encode_path_segment,
+};
+pub use lro::{
+    Accepted, Completed, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_MAX_POLL_WAIT, DEFAULT_MIN_POLL_INTERVAL,
+    DEFAULT_POLL_INTERVAL, OperationIds, OperationState, PollClock, PollOptions, TokioClock,
 };
 pub use paging::{DEFAULT_MAX_PAGES, Page};
 pub use retry::{RetryPolicy, Timeouts, is_retryable_status, parse_retry_after};
