@@ -199,8 +199,9 @@ pub use input::{
     PhoneMethodId, PhoneNumber, PhoneNumberError, UserRef, check_path_segment, encode_path_segment,
 };
 pub use lro::{
-    Accepted, Completed, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_MAX_POLL_WAIT, DEFAULT_MIN_POLL_INTERVAL,
-    DEFAULT_POLL_INTERVAL, OperationIds, OperationState, PollClock, PollOptions, TokioClock,
+    Accepted, Completed, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_MAX_POLL_WAIT,
+    DEFAULT_MIN_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, OperationIds, OperationState, PollClock,
+    PollOptions, TokioClock,
 };
 pub use paging::{DEFAULT_MAX_PAGES, Page};
 pub use retry::{RetryPolicy, Timeouts, is_retryable_status, parse_retry_after};

@@ -695,10 +695,19 @@ mod tests {
     #[test]
     fn graph_statuses_classify_without_case() {
         use OperationState::*;
-        assert_eq!(OperationState::from_status(Some("notStarted"), None), NotStarted);
-        assert_eq!(OperationState::from_status(Some("NotStarted"), None), NotStarted);
+        assert_eq!(
+            OperationState::from_status(Some("notStarted"), None),
+            NotStarted
+        );
+        assert_eq!(
+            OperationState::from_status(Some("NotStarted"), None),
+            NotStarted
+        );
         assert_eq!(OperationState::from_status(Some("Running"), None), Running);
-        assert_eq!(OperationState::from_status(Some("succeeded"), None), Succeeded);
+        assert_eq!(
+            OperationState::from_status(Some("succeeded"), None),
+            Succeeded
+        );
         assert_eq!(
             OperationState::from_status(Some("failed"), Some("banned password")),
             Failed {
@@ -740,7 +749,13 @@ mod tests {
     fn inconsistent_options_are_refused() {
         assert!(PollOptions::default().check().is_ok());
         let zero = PollOptions::default().max_wait(Duration::ZERO).check();
-        assert!(matches!(zero, Err(Error::InvalidInput { field: "poll_options", .. })));
+        assert!(matches!(
+            zero,
+            Err(Error::InvalidInput {
+                field: "poll_options",
+                ..
+            })
+        ));
         let crossed = PollOptions::default()
             .min_interval(Duration::from_secs(5))
             .max_interval(Duration::from_secs(1))
