@@ -55,6 +55,7 @@ mod number;
 mod permissions;
 mod phone;
 mod redact;
+mod reset;
 mod route;
 mod server;
 mod state;
@@ -151,6 +152,9 @@ struct Inner {
     throttle: Option<throttle::ThrottleState>,
     /// Added to every HTTP request before it is handled ([`EmulatorBuilder::latency`]).
     latency: Duration,
+    /// The long-running operations this emulator started (password resets), by lower-case
+    /// operation id: how far each has moved. Not saved in the state file.
+    operations: std::collections::BTreeMap<String, reset::LiveOperation>,
 }
 
 /// The request log: the newest `capacity` records, and how many older ones were dropped.
@@ -432,6 +436,7 @@ impl EmulatorBuilder {
                 page_size: self.page_size,
                 throttle: self.throttle.map(throttle::ThrottleState::new),
                 latency: self.latency,
+                operations: std::collections::BTreeMap::new(),
             }),
             cloud: self.cloud,
             body_limit: self.body_limit,
