@@ -833,16 +833,15 @@ impl Shared {
                     crate::reset::check_password(password)?;
                 }
                 // The new password is answered once, in this body, and kept nowhere.
-                let generated = new_password
-                    .is_none()
-                    .then(crate::reset::generate_password);
+                let generated = new_password.is_none().then(crate::reset::generate_password);
                 let fate = match fault {
                     Some(FaultKind::OperationFails) => crate::reset::Fate::Fails,
                     Some(FaultKind::OperationStaysRunning) => crate::reset::Fate::StaysRunning,
                     _ => crate::reset::Fate::Succeeds,
                 };
                 let op_id = uuid::Uuid::new_v4().to_string();
-                let user_base = format!("{}/v1.0/users/{}/authentication", view.origin, view.user_id);
+                let user_base =
+                    format!("{}/v1.0/users/{}/authentication", view.origin, view.user_id);
                 let op = wire::operation_json(
                     &op_id,
                     now_seconds(),
@@ -861,7 +860,10 @@ impl Shared {
                     status: StatusCode::ACCEPTED,
                     location: Some(format!("{user_base}/operations/{op_id}")),
                     retry_after: Some(crate::reset::RETRY_AFTER_SECONDS),
-                    ..Success::ok(wire::reset_response_json(&view.origin, generated.as_deref()))
+                    ..Success::ok(wire::reset_response_json(
+                        &view.origin,
+                        generated.as_deref(),
+                    ))
                 })
             }
             (Target::Collection(Coll::Operations), _) => view.list(user.operations.clone()),

@@ -180,7 +180,13 @@ mod tests {
         };
         assert_eq!(
             stages(Fate::Succeeds),
-            ["notStarted", "running", "succeeded", "succeeded", "succeeded"]
+            [
+                "notStarted",
+                "running",
+                "succeeded",
+                "succeeded",
+                "succeeded"
+            ]
         );
         assert_eq!(
             stages(Fate::Fails),
@@ -198,7 +204,13 @@ mod tests {
         for good in ["Cuyo5459", "correct-horse-Battery", "ÄÖÜäöü12"] {
             assert!(check_password(good).is_ok(), "{good}");
         }
-        for bad in ["", "Ab1!", "alllowercase", "ALLUPPER123", &"Aa1!".repeat(65)] {
+        for bad in [
+            "",
+            "Ab1!",
+            "alllowercase",
+            "ALLUPPER123",
+            &"Aa1!".repeat(65),
+        ] {
             let e = check_password(bad).unwrap_err();
             assert_eq!(e.status.as_u16(), 400);
             assert!(bad.is_empty() || !e.message.contains(bad), "{bad}");
@@ -217,7 +229,12 @@ mod tests {
         let mut alice = User::new("a", "alice@contoso.com");
         alice.methods.insert(
             MethodKind::PasswordMethods,
-            vec![serde_json::json!({"id": PASSWORD_METHOD_ID}).as_object().unwrap().clone()],
+            vec![
+                serde_json::json!({"id": PASSWORD_METHOD_ID})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+            ],
         );
         alice.phone_methods.push(crate::tenant::PhoneMethod::new(
             PhoneType::Mobile,
@@ -230,7 +247,10 @@ mod tests {
         let phone = check_method(&tenant, 0, PhoneType::Mobile.method_id()).unwrap_err();
         assert_eq!(phone.status.as_u16(), 400);
         let unknown = check_method(&tenant, 0, "nope").unwrap_err();
-        assert_eq!((unknown.status.as_u16(), unknown.code.as_str()), (404, "itemNotFound"));
+        assert_eq!(
+            (unknown.status.as_u16(), unknown.code.as_str()),
+            (404, "itemNotFound")
+        );
         let no_password = check_method(&tenant, 1, PASSWORD_METHOD_ID).unwrap_err();
         assert_eq!(no_password.status.as_u16(), 404);
     }

@@ -46,9 +46,14 @@ impl Coll {
 pub(crate) enum Target {
     Collection(Coll),
     Item(Coll, String),
-    SmsAction { id: String, enable: bool },
+    SmsAction {
+        id: String,
+        enable: bool,
+    },
     /// `methods/{id}/resetPassword`: starts a long-running password reset.
-    ResetPassword { id: String },
+    ResetPassword {
+        id: String,
+    },
 }
 
 /// A routed request path.
@@ -231,7 +236,10 @@ mod tests {
         assert!(parse("/v1.0/me/authentication/bogusMethods").is_err());
         assert!(parse("/v1.0/me/authentication/emailMethods/x/enableSmsSignIn").is_err());
         let r = parse("/v1.0/users/u/authentication/methods/m/resetPassword").unwrap();
-        assert_eq!(r.template(), "/users/{id}/authentication/methods/{id}/resetPassword");
+        assert_eq!(
+            r.template(),
+            "/users/{id}/authentication/methods/{id}/resetPassword"
+        );
         assert!(parse("/v1.0/me/authentication/methods/m/enableSmsSignIn").is_err());
         assert!(parse("/v1.0/me/authentication/phoneMethods/m/resetPassword").is_err());
         assert!(parse("/v1.0/me/authentication/methods/m/resetPassword/x").is_err());
@@ -278,7 +286,10 @@ mod tests {
             key("/v1.0/me/authentication/Operations/x", Method::GET).as_deref(),
             Some("operations.get")
         );
-        let reset = format!("/v1.0/users/x/authentication/methods/{}/resetPassword", crate::tenant::PASSWORD_METHOD_ID);
+        let reset = format!(
+            "/v1.0/users/x/authentication/methods/{}/resetPassword",
+            crate::tenant::PASSWORD_METHOD_ID
+        );
         assert_eq!(
             key(&reset, Method::POST).as_deref(),
             Some("methods.resetPassword")

@@ -12,9 +12,8 @@ use graph_phone_types::support::Patch;
 use graph_phone_types::{
     AttestationLevel, AuthenticationMethodKeyStrength, AuthenticationMethodPlatform,
     AuthenticationMethodSignInState, AuthenticationPhoneType, LongRunningOperation,
-    LongRunningOperationStatus,
-    PasskeyType, PhoneAuthenticationMethod, PhoneAuthenticationMethodCreate,
-    PhoneAuthenticationMethodUpdate,
+    LongRunningOperationStatus, PasskeyType, PhoneAuthenticationMethod,
+    PhoneAuthenticationMethodCreate, PhoneAuthenticationMethodUpdate,
 };
 use serde_json::{Map, Value};
 
