@@ -64,6 +64,14 @@ impl Success {
     }
 }
 
+/// What [`Shared::process`] gets besides the request line and headers: the body read, and
+/// the fault decided for the request (a fault that shapes the operation, such as
+/// `operation-fails`, is applied there).
+struct Received<'a> {
+    body: &'a [u8],
+    fault: Option<&'a FaultKind>,
+}
+
 /// Per-request ids echoed in headers and error bodies.
 struct Ids {
     request_id: String,
@@ -262,15 +270,11 @@ pub(crate) fn pipeline<'a>(
             // A bug must cost one request a 500, never the connection or the process.
             Routed::Operation(route) => {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    shared.process(
-                        method,
-                        uri,
-                        headers,
-                        route,
-                        &bytes,
-                        decision.fault.as_ref(),
-                        &mut record,
-                    )
+                    let received = Received {
+                        body: &bytes,
+                        fault: decision.fault.as_ref(),
+                    };
+                    shared.process(method, uri, headers, route, received, &mut record)
                 }))
                 .unwrap_or_else(|_| {
                     Err(ApiError::new(
@@ -665,10 +669,10 @@ impl Shared {
         uri: &Uri,
         headers: &HeaderMap,
         route: &Route,
-        body: &[u8],
-        fault: Option<&FaultKind>,
+        received: Received<'_>,
         record: &mut RequestRecord,
     ) -> Result<Success, ApiError> {
+        let Received { body, fault } = received;
         let Some(key) = route.operation_key(method) else {
             let allow: Vec<&str> = route.allowed().iter().map(Method::as_str).collect();
             return Err(ApiError::new(

@@ -88,6 +88,20 @@
 //!    [`UserRef`] for `{user-id}`; pass `UserRef::as_str()` to progenitor (its
 //!    `encode_path` does the percent-encoding; pre-encoding would double-encode).
 //!
+//! 8. Long-running operations (an action answering `202 Accepted` with a `Location`, as
+//!    [resetPassword](https://learn.microsoft.com/graph/api/authenticationmethod-resetpassword)
+//!    does): build the action's request with [`GraphRuntime::operation_request`] (the
+//!    table's template filled with encoded path parameters, the body as JSON), send it with
+//!    [`GraphRuntime::start_operation`] (any 2xx with a `Location` under the base URL; the
+//!    optional body decoded) and poll with [`GraphRuntime::poll_operation`] (or
+//!    [`GraphRuntime::poll_operation_with`] and [`PollOptions`]) under the table's `GET`
+//!    operation of the `Location`, giving a classifier from the operation type to
+//!    [`OperationState`] ([`OperationState::from_status`] reads Graph's
+//!    `longRunningOperationStatus`). Waits follow `Retry-After` within
+//!    [`PollOptions`]' bounds; `failed`, an unknown status and the time budget end polling
+//!    with [`Error::OperationFailed`], [`Error::UnknownOperationStatus`] and
+//!    [`Error::OperationTimedOut`], each carrying the [`OperationIds`].
+//!
 //! # Defaults
 //!
 //! | setting | default |
@@ -101,6 +115,7 @@
 //! | [`RuntimeBuilder::max_error_body_bytes`] | [`DEFAULT_MAX_ERROR_BODY_BYTES`] = 64 KiB |
 //! | [`RuntimeBuilder::include_unknown_enum_members`] | `true`: every request carries `Prefer: include-unknown-enum-members` ([`INCLUDE_UNKNOWN_ENUM_MEMBERS`]), merged into a `Prefer` value already set |
 //! | [`DEFAULT_REFRESH_SKEW`] of [`CachingTokenProvider`] | 5 min |
+//! | [`PollOptions`] of a long-running operation | wait 1 s without `Retry-After`, waits kept within 100 ms to 30 s, 5 min in all |
 //! | scopes | `[cloud.default_scope()]` |
 //! | redirects | not followed (the token never leaves the Graph host) |
 //!
