@@ -15,6 +15,12 @@
 //! token), validation, faults and state as a single request, and logged as its own
 //! [`RequestRecord`] (with [`RequestRecord::batch_item`]). See the crate README.
 //!
+//! It serves the password reset
+//! ([resetPassword](https://learn.microsoft.com/graph/api/authenticationmethod-resetpassword)):
+//! `202 Accepted` with the `Location` of a long-running operation that moves from
+//! `notStarted` through `running` to `succeeded` one step per read, or to `failed` or nowhere
+//! under the [`FaultKind::OperationFails`] and [`FaultKind::OperationStaysRunning`] faults.
+//!
 //! Optionally it throttles as Graph does ([`EmulatorBuilder::throttle`], [`Throttle`]): token
 //! buckets per application and tenant, each request and each batch item counted, a 429 with
 //! `Retry-After` and Graph's throttling body when a bucket is empty, and the named profile
