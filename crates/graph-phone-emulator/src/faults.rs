@@ -62,6 +62,15 @@ pub enum FaultKind {
     /// The request is processed, then the response body is replaced by truncated JSON (a 204
     /// becomes a 200 so that it can carry the broken body).
     MalformedJson,
+    /// The long-running operation this request starts (`POST methods/{id}/resetPassword`)
+    /// ends `failed`, with a `statusDetail`, instead of `succeeded`. The request itself is
+    /// answered normally (202). Only requests that start an operation match a rule of this
+    /// kind.
+    OperationFails,
+    /// The long-running operation this request starts stays `running` at every poll and
+    /// never reaches a terminal status. Only requests that start an operation match a rule
+    /// of this kind.
+    OperationStaysRunning,
 }
 
 impl FaultKind {
@@ -75,8 +84,21 @@ impl FaultKind {
             Self::DropBeforeApply => "drop-before",
             Self::DropAfterApply => "drop-after",
             Self::MalformedJson => "malformed",
+            Self::OperationFails => "operation-fails",
+            Self::OperationStaysRunning => "operation-stays-running",
         }
     }
+
+    /// Whether the kind decides the fate of a long-running operation (and so applies only to
+    /// the requests that start one).
+    pub fn is_operation_fate(&self) -> bool {
+        matches!(self, Self::OperationFails | Self::OperationStaysRunning)
+    }
+}
+
+/// Whether `route` (a [`FaultRule::route`]-style route key) starts a long-running operation.
+pub(crate) fn starts_operation(route: &str) -> bool {
+    route.to_ascii_lowercase().ends_with("/resetpassword")
 }
 
 /// A `Retry-After` value.
@@ -285,9 +307,11 @@ impl FaultPlan {
                 "drop-before" => FaultKind::DropBeforeApply,
                 "drop-after" => FaultKind::DropAfterApply,
                 "malformed" => FaultKind::MalformedJson,
+                "operation-fails" => FaultKind::OperationFails,
+                "operation-stays-running" => FaultKind::OperationStaysRunning,
                 _ => {
                     return Err(err(
-                        "KIND must be 429, 503, 504-after, latency, drop-before, drop-after or malformed",
+                        "KIND must be 429, 503, 504-after, latency, drop-before, drop-after, malformed, operation-fails or operation-stays-running",
                     ));
                 }
             };
@@ -382,7 +406,9 @@ impl FaultState {
     pub fn decide(&mut self, method: &str, route: &str) -> Decision {
         let mut decision = Decision::default();
         for rule in &mut self.plan.rules {
-            if !rule.matches(method, route) {
+            if !rule.matches(method, route)
+                || (rule.kind.is_operation_fate() && !starts_operation(route))
+            {
                 continue;
             }
             let fires = match &mut rule.trigger {
@@ -418,7 +444,8 @@ mod tests {
         let spec = "seed=7; POST phoneMethods 429 retry-after=0.25 times=2; GET * 503 p=0.5; \
                     * phoneMethods* latency ms=20; DELETE phoneMethods/{id} 504-after; \
                     PATCH phoneMethods/{id} drop-before times=1; POST * drop-after; GET methods malformed; \
-                    GET methods 503 retry-after-date=2";
+                    GET methods 503 retry-after-date=2; POST methods/{id}/resetPassword operation-fails times=1; \
+                    POST * operation-stays-running";
         let plan = FaultPlan::parse(spec).unwrap();
         assert_eq!(plan.seed, 7);
         let printed: Vec<String> = plan.rules.iter().map(|r| r.to_string()).collect();
@@ -433,8 +460,30 @@ mod tests {
                 "POST * drop-after",
                 "GET methods malformed",
                 "GET methods 503 retry-after-date=2",
+                "POST methods/{id}/resetPassword operation-fails times=1",
+                "POST * operation-stays-running",
             ]
         );
+    }
+
+    #[test]
+    fn operation_fates_match_only_requests_that_start_an_operation() {
+        let plan = FaultPlan::parse("* * operation-fails times=1; POST * 429").unwrap();
+        let mut state = FaultState::new(plan);
+        let fault = |s: &mut FaultState, m: &str, r: &str| s.decide(m, r).fault.map(|f| f.name());
+        // Not consumed by a request that starts nothing: the next rule decides.
+        assert_eq!(fault(&mut state, "POST", "phoneMethods"), Some("429"));
+        assert_eq!(fault(&mut state, "GET", "operations/{id}"), None);
+        assert_eq!(
+            fault(&mut state, "POST", "methods/{id}/resetPassword"),
+            Some("operation-fails")
+        );
+        assert_eq!(
+            fault(&mut state, "POST", "methods/{id}/resetPassword"),
+            Some("429"),
+            "times=1 used up"
+        );
+        assert!(FaultPlan::parse("POST * operation-fails retry-after=1").is_err());
     }
 
     #[test]

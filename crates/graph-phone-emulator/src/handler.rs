@@ -31,6 +31,8 @@ struct Success {
     status: StatusCode,
     body: Option<Value>,
     location: Option<String>,
+    /// `Retry-After` in seconds (an operation still running).
+    retry_after: Option<u32>,
     /// The request's `Prefer: include-unknown-enum-members` was applied to the body.
     preference_applied: bool,
 }
@@ -41,6 +43,7 @@ impl Success {
             status: StatusCode::OK,
             body: Some(body),
             location: None,
+            retry_after: None,
             preference_applied: false,
         }
     }
@@ -55,9 +58,18 @@ impl Success {
             status: StatusCode::NO_CONTENT,
             body: None,
             location: None,
+            retry_after: None,
             preference_applied: false,
         }
     }
+}
+
+/// What [`Shared::process`] gets besides the request line and headers: the body read, and
+/// the fault decided for the request (a fault that shapes the operation, such as
+/// `operation-fails`, is applied there).
+struct Received<'a> {
+    body: &'a [u8],
+    fault: Option<&'a FaultKind>,
 }
 
 /// Per-request ids echoed in headers and error bodies.
@@ -258,7 +270,11 @@ pub(crate) fn pipeline<'a>(
             // A bug must cost one request a 500, never the connection or the process.
             Routed::Operation(route) => {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    shared.process(method, uri, headers, route, &bytes, &mut record)
+                    let received = Received {
+                        body: &bytes,
+                        fault: decision.fault.as_ref(),
+                    };
+                    shared.process(method, uri, headers, route, received, &mut record)
                 }))
                 .unwrap_or_else(|_| {
                     Err(ApiError::new(
@@ -348,6 +364,9 @@ fn finish_with(
             let mut extra = Vec::new();
             if let Some(loc) = s.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
                 extra.push((header::LOCATION, loc));
+            }
+            if let Some(seconds) = s.retry_after {
+                extra.push((header::RETRY_AFTER, HeaderValue::from(seconds)));
             }
             if s.preference_applied {
                 extra.push((
@@ -650,9 +669,10 @@ impl Shared {
         uri: &Uri,
         headers: &HeaderMap,
         route: &Route,
-        body: &[u8],
+        received: Received<'_>,
         record: &mut RequestRecord,
     ) -> Result<Success, ApiError> {
+        let Received { body, fault } = received;
         let Some(key) = route.operation_key(method) else {
             let allow: Vec<&str> = route.allowed().iter().map(Method::as_str).collect();
             return Err(ApiError::new(
@@ -666,7 +686,9 @@ impl Shared {
         // With a state file, a write that cannot be saved is rolled back to this.
         let before = (self.state.is_some() && *method != Method::GET).then(|| inner.tenant.clone());
         let page_size = inner.page_size;
-        let tenant = &mut inner.tenant;
+        let inner_fields = &mut *inner;
+        let tenant = &mut inner_fields.tenant;
+        let live_operations = &mut inner_fields.operations;
         let caller = auth::authenticate(tenant, headers, self.cloud)?;
         let target = match &route.user {
             UserRef::Me => match caller {
@@ -705,7 +727,8 @@ impl Shared {
             (&route.target, method),
             (Target::Collection(Coll::Phone), &Method::POST)
                 | (Target::Item(Coll::Phone, _), &Method::PATCH)
-        );
+        ) || (matches!(route.target, Target::ResetPassword { .. })
+            && !body.iter().all(u8::is_ascii_whitespace));
         if needs_json && !is_json(headers) {
             return Err(ApiError::new(
                 415,
@@ -807,20 +830,78 @@ impl Shared {
                     .ok_or_else(|| not_found_item(id))?;
                 view.item(found)
             }
+            (Target::ResetPassword { id }, &Method::POST) => {
+                let new_password = wire::parse_reset_body(body)?;
+                crate::reset::check_method(tenant, target, id)?;
+                if let Some(password) = &new_password {
+                    crate::reset::check_password(password)?;
+                }
+                // The new password is answered once, in this body, and kept nowhere.
+                let generated = new_password.is_none().then(crate::reset::generate_password);
+                let fate = match fault {
+                    Some(FaultKind::OperationFails) => crate::reset::Fate::Fails,
+                    Some(FaultKind::OperationStaysRunning) => crate::reset::Fate::StaysRunning,
+                    _ => crate::reset::Fate::Succeeds,
+                };
+                let op_id = uuid::Uuid::new_v4().to_string();
+                let user_base =
+                    format!("{}/v1.0/users/{}/authentication", view.origin, view.user_id);
+                let op = wire::operation_json(
+                    &op_id,
+                    now_seconds(),
+                    format!("{user_base}/methods/{}", crate::tenant::PASSWORD_METHOD_ID),
+                    crate::reset::LiveOperation::initial(),
+                );
+                tenant.users[target].operations.push(op);
+                live_operations.insert(op_id.clone(), crate::reset::LiveOperation::new(fate));
+                record.applied = true;
+                tracing::debug!(
+                    operation_id = %op_id,
+                    generated = generated.is_some(),
+                    "password reset accepted"
+                );
+                Ok(Success {
+                    status: StatusCode::ACCEPTED,
+                    location: Some(format!("{user_base}/operations/{op_id}")),
+                    retry_after: Some(crate::reset::RETRY_AFTER_SECONDS),
+                    ..Success::ok(wire::reset_response_json(
+                        &view.origin,
+                        generated.as_deref(),
+                    ))
+                })
+            }
             (Target::Collection(Coll::Operations), _) => view.list(user.operations.clone()),
             (Target::Item(Coll::Operations, id), _) => {
-                let found = user
+                let not_found = || {
+                    ApiError::new(
+                        404,
+                        "itemNotFound",
+                        format!("The operation '{id}' was not found."),
+                    )
+                };
+                let index = user
                     .operations
                     .iter()
-                    .find(|m| id_matches(m, id))
-                    .ok_or_else(|| {
-                        ApiError::new(
-                            404,
-                            "itemNotFound",
-                            format!("The operation '{id}' was not found."),
-                        )
-                    })?;
-                view.item(found.clone())
+                    .position(|m| id_matches(m, id))
+                    .ok_or_else(not_found)?;
+                // An operation this emulator started moves one step per read (crate::reset).
+                let live = live_operations
+                    .get_mut(&id.to_ascii_lowercase())
+                    .map(crate::reset::LiveOperation::read);
+                let stored = &mut tenant.users[target].operations[index];
+                if let Some(stage) = live {
+                    wire::set_operation_stage(
+                        stored,
+                        stage,
+                        now_seconds(),
+                        crate::reset::FAILED_DETAIL,
+                    );
+                }
+                let mut success = view.item(stored.clone())?;
+                if live.is_some_and(|s| !s.is_terminal()) {
+                    success.retry_after = Some(crate::reset::RETRY_AFTER_SECONDS);
+                }
+                Ok(success)
             }
             _ => unreachable!("methods are checked against Route::allowed"),
         };
@@ -837,6 +918,12 @@ impl Shared {
         }
         result
     }
+}
+
+/// Now, to the second (as Graph writes its timestamps).
+fn now_seconds() -> jiff::Timestamp {
+    jiff::Timestamp::from_second(jiff::Timestamp::now().as_second())
+        .unwrap_or_else(|_| jiff::Timestamp::now())
 }
 
 fn id_matches(item: &JsonObject, id: &str) -> bool {

@@ -15,6 +15,12 @@
 //! token), validation, faults and state as a single request, and logged as its own
 //! [`RequestRecord`] (with [`RequestRecord::batch_item`]). See the crate README.
 //!
+//! It serves the password reset
+//! ([resetPassword](https://learn.microsoft.com/graph/api/authenticationmethod-resetpassword)):
+//! `202 Accepted` with the `Location` of a long-running operation that moves from
+//! `notStarted` through `running` to `succeeded` one step per read, or to `failed` or nowhere
+//! under the [`FaultKind::OperationFails`] and [`FaultKind::OperationStaysRunning`] faults.
+//!
 //! Optionally it throttles as Graph does ([`EmulatorBuilder::throttle`], [`Throttle`]): token
 //! buckets per application and tenant, each request and each batch item counted, a 429 with
 //! `Retry-After` and Graph's throttling body when a bucket is empty, and the named profile
@@ -55,6 +61,7 @@ mod number;
 mod permissions;
 mod phone;
 mod redact;
+mod reset;
 mod route;
 mod server;
 mod state;
@@ -151,6 +158,9 @@ struct Inner {
     throttle: Option<throttle::ThrottleState>,
     /// Added to every HTTP request before it is handled ([`EmulatorBuilder::latency`]).
     latency: Duration,
+    /// The long-running operations this emulator started (password resets), by lower-case
+    /// operation id: how far each has moved. Not saved in the state file.
+    operations: std::collections::BTreeMap<String, reset::LiveOperation>,
 }
 
 /// The request log: the newest `capacity` records, and how many older ones were dropped.
@@ -432,6 +442,7 @@ impl EmulatorBuilder {
                 page_size: self.page_size,
                 throttle: self.throttle.map(throttle::ThrottleState::new),
                 latency: self.latency,
+                operations: std::collections::BTreeMap::new(),
             }),
             cloud: self.cloud,
             body_limit: self.body_limit,

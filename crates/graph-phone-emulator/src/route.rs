@@ -46,7 +46,14 @@ impl Coll {
 pub(crate) enum Target {
     Collection(Coll),
     Item(Coll, String),
-    SmsAction { id: String, enable: bool },
+    SmsAction {
+        id: String,
+        enable: bool,
+    },
+    /// `methods/{id}/resetPassword`: starts a long-running password reset.
+    ResetPassword {
+        id: String,
+    },
 }
 
 /// A routed request path.
@@ -126,6 +133,13 @@ impl Route {
                     enable,
                 }
             }
+            (Some(id), Some(action), None) if coll == Coll::Methods && !id.is_empty() => {
+                let name = action.strip_prefix("microsoft.graph.").unwrap_or(action);
+                if !name.eq_ignore_ascii_case("resetPassword") {
+                    return Err(segment_not_found(action));
+                }
+                Target::ResetPassword { id: id.to_string() }
+            }
             (Some(id), Some(extra), _) => {
                 return Err(segment_not_found(if id.is_empty() { id } else { extra }));
             }
@@ -147,6 +161,7 @@ impl Route {
                     "disableSmsSignIn"
                 }
             ),
+            Target::ResetPassword { .. } => "methods/{id}/resetPassword".to_string(),
         }
     }
 
@@ -165,7 +180,7 @@ impl Route {
         match &self.target {
             Target::Collection(Coll::Phone) => &[Method::GET, Method::POST],
             Target::Item(Coll::Phone, _) => &[Method::GET, Method::PATCH, Method::DELETE],
-            Target::SmsAction { .. } => &[Method::POST],
+            Target::SmsAction { .. } | Target::ResetPassword { .. } => &[Method::POST],
             Target::Collection(_) | Target::Item(..) => &[Method::GET],
         }
     }
@@ -175,12 +190,13 @@ impl Route {
         match &self.target {
             Target::Collection(c) | Target::Item(c, _) => *c,
             Target::SmsAction { .. } => Coll::Phone,
+            Target::ResetPassword { .. } => Coll::Methods,
         }
     }
 
     /// The operation `method` performs on this route, as `spec/permissions.toml` keys it
     /// (`<navigation>.<operation>`: `phoneMethods.update`, `methods.get`, `operations.list`,
-    /// `phoneMethods.enableSmsSignIn`); `None` for a method the route does not allow (see
+    /// `phoneMethods.enableSmsSignIn`, `methods.resetPassword`); `None` for a method the route does not allow (see
     /// [`Route::allowed`]). The one place a request is mapped to its permission entry.
     pub fn operation_key(&self, method: &Method) -> Option<String> {
         let operation = match (&self.target, method.as_str()) {
@@ -191,6 +207,7 @@ impl Route {
             (Target::Item(Coll::Phone, _), "DELETE") => "delete",
             (Target::SmsAction { enable: true, .. }, "POST") => "enableSmsSignIn",
             (Target::SmsAction { enable: false, .. }, "POST") => "disableSmsSignIn",
+            (Target::ResetPassword { .. }, "POST") => "resetPassword",
             _ => return None,
         };
         Some(format!("{}.{operation}", self.coll().segment()))
@@ -218,6 +235,14 @@ mod tests {
         assert!(parse("/v2/me/authentication/methods").is_err());
         assert!(parse("/v1.0/me/authentication/bogusMethods").is_err());
         assert!(parse("/v1.0/me/authentication/emailMethods/x/enableSmsSignIn").is_err());
+        let r = parse("/v1.0/users/u/authentication/methods/m/resetPassword").unwrap();
+        assert_eq!(
+            r.template(),
+            "/users/{id}/authentication/methods/{id}/resetPassword"
+        );
+        assert!(parse("/v1.0/me/authentication/methods/m/enableSmsSignIn").is_err());
+        assert!(parse("/v1.0/me/authentication/phoneMethods/m/resetPassword").is_err());
+        assert!(parse("/v1.0/me/authentication/methods/m/resetPassword/x").is_err());
         assert!(
             Route::parse(
                 "/v1.0/me/authentication/phoneMethods/x/enableSmsSignIn",
@@ -261,6 +286,23 @@ mod tests {
             key("/v1.0/me/authentication/Operations/x", Method::GET).as_deref(),
             Some("operations.get")
         );
+        let reset = format!(
+            "/v1.0/users/x/authentication/methods/{}/resetPassword",
+            crate::tenant::PASSWORD_METHOD_ID
+        );
+        assert_eq!(
+            key(&reset, Method::POST).as_deref(),
+            Some("methods.resetPassword")
+        );
+        assert_eq!(
+            key(
+                "/v1.0/me/authentication/methods/x/microsoft.graph.resetPassword",
+                Method::POST
+            )
+            .as_deref(),
+            Some("methods.resetPassword")
+        );
+        assert_eq!(key(&reset, Method::GET), None);
         assert_eq!(
             key("/v1.0/me/authentication/emailMethods", Method::GET).as_deref(),
             Some("emailMethods.list")
@@ -269,7 +311,7 @@ mod tests {
             key("/v1.0/me/authentication/methods/x", Method::DELETE),
             None
         );
-        for path in [phone, item, "/v1.0/me/authentication/methods"] {
+        for path in [phone, item, "/v1.0/me/authentication/methods", &reset] {
             let route = parse(path).unwrap();
             for m in [
                 Method::GET,
@@ -298,7 +340,13 @@ mod tests {
         }
         assert!(parse(&path("externalAuthenticationMethods/x")).is_ok());
         assert!(Route::parse(&path("methods"), Cloud::UsGovL4).is_ok());
-        for nav in ["methods", "operations/x", "emailMethods", "fido2Methods"] {
+        for nav in [
+            "methods",
+            "operations/x",
+            "emailMethods",
+            "fido2Methods",
+            "methods/x/resetPassword",
+        ] {
             assert!(Route::parse(&path(nav), Cloud::China).is_err(), "{nav}");
         }
         assert!(Route::parse(&path("microsoftAuthenticatorMethods/x"), Cloud::China).is_ok());

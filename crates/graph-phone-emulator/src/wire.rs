@@ -11,14 +11,15 @@
 use graph_phone_types::support::Patch;
 use graph_phone_types::{
     AttestationLevel, AuthenticationMethodKeyStrength, AuthenticationMethodPlatform,
-    AuthenticationMethodSignInState, AuthenticationPhoneType, LongRunningOperationStatus,
-    PasskeyType, PhoneAuthenticationMethod, PhoneAuthenticationMethodCreate,
-    PhoneAuthenticationMethodUpdate,
+    AuthenticationMethodSignInState, AuthenticationPhoneType, LongRunningOperation,
+    LongRunningOperationStatus, PasskeyType, PhoneAuthenticationMethod,
+    PhoneAuthenticationMethodCreate, PhoneAuthenticationMethodUpdate,
 };
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 use crate::number::mask_for_api;
+use crate::reset::Stage;
 use crate::tenant::{JsonObject, MethodKind, PhoneMethod, PhoneType};
 
 /// The qualified type name of phone methods.
@@ -301,6 +302,93 @@ fn phone_type(t: AuthenticationPhoneType) -> Result<PhoneType, ApiError> {
     PhoneType::parse(t.as_str()).ok_or_else(|| {
         ApiError::bad_request(format!("Requested value '{}' was not found.", t.as_str()))
     })
+}
+
+/// The `202 Accepted` body of resetPassword: a `passwordResetResponse` with the
+/// system-generated password when the caller gave none (the page's example 2), `{}` when the
+/// caller gave one (its example 1).
+pub(crate) fn reset_response_json(origin: &str, generated: Option<&str>) -> Value {
+    let mut body = Map::new();
+    if let Some(password) = generated {
+        body.insert(
+            "@odata.context".into(),
+            Value::from(format!(
+                "{origin}/v1.0/$metadata#microsoft.graph.passwordResetResponse"
+            )),
+        );
+        body.insert("newPassword".into(), Value::from(password));
+    }
+    Value::Object(body)
+}
+
+/// resetPassword's request body: `newPassword` (optional, a string; `null` is the same as
+/// leaving it out) and nothing else. An empty body is no parameters. Errors never quote the
+/// password.
+pub(crate) fn parse_reset_body(bytes: &[u8]) -> Result<Option<String>, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let value: Value = serde_json::from_slice(bytes).map_err(|_| {
+        ApiError::bad_request(
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+        )
+    })?;
+    let Value::Object(mut map) = value else {
+        return Err(ApiError::bad_request(
+            "The request body must be a JSON object.",
+        ));
+    };
+    let password = map.remove("newPassword");
+    if let Some(other) = map.keys().next() {
+        let name: String = other.chars().take(64).collect();
+        return Err(ApiError::bad_request(format!(
+            "The parameter '{name}' in the request payload is not a valid parameter for the operation 'resetPassword'."
+        )));
+    }
+    match password {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(p)) => Ok(Some(p)),
+        Some(_) => Err(ApiError::bad_request(
+            "Cannot convert the value of the parameter 'newPassword' to the expected type 'Edm.String'.",
+        )),
+    }
+}
+
+/// A new `longRunningOperation` as stored in the tenant, built as the generated type.
+pub(crate) fn operation_json(
+    id: &str,
+    created: jiff::Timestamp,
+    resource_location: String,
+    stage: Stage,
+) -> JsonObject {
+    let mut op = LongRunningOperation::default();
+    op.id = id.to_string();
+    op.created_date_time = Some(created);
+    op.last_action_date_time = Some(created);
+    op.resource_location = Some(resource_location);
+    op.status = Some(LongRunningOperationStatus::from(stage.as_str()));
+    match serde_json::to_value(&op) {
+        Ok(Value::Object(map)) => map,
+        _ => unreachable!("a generated entity serialises to a JSON object"),
+    }
+}
+
+/// Moves a stored operation to `stage` at `at`: `lastActionDateTime` changes only with the
+/// status, and a `failed` one gets `statusDetail`.
+pub(crate) fn set_operation_stage(
+    op: &mut JsonObject,
+    stage: Stage,
+    at: jiff::Timestamp,
+    failed_detail: &str,
+) {
+    if op.get("status").and_then(Value::as_str) == Some(stage.as_str()) {
+        return;
+    }
+    op.insert("status".into(), Value::from(stage.as_str()));
+    op.insert("lastActionDateTime".into(), Value::from(at.to_string()));
+    if stage == Stage::Failed {
+        op.insert("statusDetail".into(), Value::from(failed_detail));
+    }
 }
 
 #[cfg(test)]

@@ -186,6 +186,59 @@ pub enum Error {
         source: std::sync::Arc<crate::batch::BatchFailure>,
     },
 
+    /// A long-running operation ended `failed` ([`crate::GraphRuntime::poll_operation`]).
+    /// `status_detail` is the operation's `statusDetail`, cut to 256 characters, with
+    /// phone numbers and e-mail addresses redacted.
+    #[error(
+        "long-running operation failed: {} ({ids})",
+        status_detail.as_deref().unwrap_or("no statusDetail given")
+    )]
+    OperationFailed {
+        /// The operation's ids (operation id, request ids).
+        ids: Box<crate::lro::OperationIds>,
+        /// The operation's `statusDetail`.
+        status_detail: Option<String>,
+    },
+
+    /// A long-running operation was still `notStarted` or `running` when
+    /// [`crate::PollOptions::max_wait`] ran out; it may still finish: poll it again later.
+    #[error(
+        "long-running operation still {} after {waited:?} of polling, the most PollOptions::max_wait allows ({ids})",
+        last_state.name()
+    )]
+    OperationTimedOut {
+        /// The operation's ids (operation id, request ids).
+        ids: Box<crate::lro::OperationIds>,
+        /// How long polling went on.
+        waited: Duration,
+        /// The state of the last answer (`NotStarted` before the first poll).
+        last_state: crate::lro::OperationState,
+    },
+
+    /// A long-running operation answered with a status the classifier does not know;
+    /// polling stopped rather than wait for a state that may never come.
+    #[error("long-running operation answered an unknown status `{status}` ({ids})")]
+    UnknownOperationStatus {
+        /// The operation's ids (operation id, request ids).
+        ids: Box<crate::lro::OperationIds>,
+        /// The status as received, cut to 64 characters and redacted.
+        status: String,
+    },
+
+    /// The `Location` of a long-running operation pointed outside the configured base
+    /// URL; it was not polled, so the token did not leave the Graph host.
+    #[error(
+        "refused to poll the Location of {operation} at {origin}: {reason}; the token is only sent to the configured base URL"
+    )]
+    UntrustedOperationLocation {
+        /// Operation id of the action that answered it.
+        operation: String,
+        /// `scheme://host:port` of the refused URL (no path or query).
+        origin: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// The generated client could not build the request (progenitor's `InvalidRequest`
     /// or a hook error).
     #[error("invalid request for {operation}: {reason}")]
@@ -214,6 +267,16 @@ impl Error {
         match self {
             Error::Graph(e) => Some(e),
             Error::ThrottledOutOfRetries { last, .. } => Some(last),
+            _ => None,
+        }
+    }
+
+    /// The ids of a long-running operation, for the errors that end one.
+    pub fn operation_ids(&self) -> Option<&crate::lro::OperationIds> {
+        match self {
+            Error::OperationFailed { ids, .. }
+            | Error::OperationTimedOut { ids, .. }
+            | Error::UnknownOperationStatus { ids, .. } => Some(ids),
             _ => None,
         }
     }

@@ -8,7 +8,9 @@
 //! ([`GraphRuntime::stream_pages`]), input checks ([`PhoneNumber`], [`PhoneMethodId`],
 //! [`UserRef`], [`encode_path_segment`]), JSON batching ([`BatchItem`],
 //! [`GraphRuntime::send_batch`]) and the bulk path ([`Bulk`]: per-item retries, adaptive
-//! concurrency and batch size) and tracing. Its audience is the generated
+//! concurrency and batch size), long-running operations ([`GraphRuntime::start_operation`],
+//! [`GraphRuntime::poll_operation`]: `202 Accepted` + `Location`, polled until a terminal
+//! status) and tracing. Its audience is the generated
 //! `graph-phone-client` crate, which re-exports what users need; users rarely name this
 //! crate.
 //!
@@ -86,6 +88,20 @@
 //!    [`UserRef`] for `{user-id}`; pass `UserRef::as_str()` to progenitor (its
 //!    `encode_path` does the percent-encoding; pre-encoding would double-encode).
 //!
+//! 8. Long-running operations (an action answering `202 Accepted` with a `Location`, as
+//!    [resetPassword](https://learn.microsoft.com/graph/api/authenticationmethod-resetpassword)
+//!    does): build the action's request with [`GraphRuntime::operation_request`] (the
+//!    table's template filled with encoded path parameters, the body as JSON), send it with
+//!    [`GraphRuntime::start_operation`] (any 2xx with a `Location` under the base URL; the
+//!    optional body decoded) and poll with [`GraphRuntime::poll_operation`] (or
+//!    [`GraphRuntime::poll_operation_with`] and [`PollOptions`]) under the table's `GET`
+//!    operation of the `Location`, giving a classifier from the operation type to
+//!    [`OperationState`] ([`OperationState::from_status`] reads Graph's
+//!    `longRunningOperationStatus`). Waits follow `Retry-After` within
+//!    [`PollOptions`]' bounds; `failed`, an unknown status and the time budget end polling
+//!    with [`Error::OperationFailed`], [`Error::UnknownOperationStatus`] and
+//!    [`Error::OperationTimedOut`], each carrying the [`OperationIds`].
+//!
 //! # Defaults
 //!
 //! | setting | default |
@@ -99,6 +115,7 @@
 //! | [`RuntimeBuilder::max_error_body_bytes`] | [`DEFAULT_MAX_ERROR_BODY_BYTES`] = 64 KiB |
 //! | [`RuntimeBuilder::include_unknown_enum_members`] | `true`: every request carries `Prefer: include-unknown-enum-members` ([`INCLUDE_UNKNOWN_ENUM_MEMBERS`]), merged into a `Prefer` value already set |
 //! | [`DEFAULT_REFRESH_SKEW`] of [`CachingTokenProvider`] | 5 min |
+//! | [`PollOptions`] of a long-running operation | wait 1 s without `Retry-After`, waits kept within 100 ms to 30 s, 5 min in all |
 //! | scopes | `[cloud.default_scope()]` |
 //! | redirects | not followed (the token never leaves the Graph host) |
 //!
@@ -177,6 +194,7 @@ mod bulk;
 mod cloud;
 mod error;
 mod input;
+mod lro;
 mod paging;
 mod retry;
 mod runtime;
@@ -194,6 +212,11 @@ pub use cloud::{Cloud, CloudSet, Idempotency, OperationSpec, ensure_available};
 pub use error::{Error, GraphError, ItemError, redact_pii};
 pub use input::{
     PhoneMethodId, PhoneNumber, PhoneNumberError, UserRef, check_path_segment, encode_path_segment,
+};
+pub use lro::{
+    Accepted, Completed, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_MAX_POLL_WAIT,
+    DEFAULT_MIN_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, OperationIds, OperationState, PollClock,
+    PollOptions, TokioClock,
 };
 pub use paging::{DEFAULT_MAX_PAGES, Page};
 pub use retry::{RetryPolicy, Timeouts, is_retryable_status, parse_retry_after};

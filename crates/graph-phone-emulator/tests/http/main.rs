@@ -9,6 +9,7 @@ mod faults;
 mod methods;
 mod phone;
 mod query;
+mod reset;
 mod server;
 mod shapes;
 mod state;
