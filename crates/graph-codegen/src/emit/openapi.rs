@@ -211,6 +211,9 @@ pub struct Operation {
     pub nav: String,
     /// The container root (`me`, `users`).
     pub root: String,
+    /// The navigation property names after the root (`["authentication",
+    /// "phoneMethods"]`), as a slice's `[[path]]` names them.
+    pub segments: Vec<String>,
     /// The navigation properties after the root that are not path containers
     /// (`["phoneMethods"]`): the ergonomic API's handle chain.
     pub handle: Vec<String>,
@@ -1161,6 +1164,7 @@ impl<'a> Builder<'a> {
             path: op_path.to_owned(),
             nav: path.template.clone(),
             root: path.root.clone(),
+            segments: path.segments.clone(),
             handle: handle.clone(),
             target: path.target.clone(),
             collection: path.collection,

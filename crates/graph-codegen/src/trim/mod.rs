@@ -1,7 +1,7 @@
 //! Trimming: cut the project's slice out of a full Graph metadata document.
 //!
-//! A [`Slice`] (read from `spec/slice.toml`) names the roots, the base path and the navigation
-//! properties (with their bound actions) the project covers. [`trim`] keeps exactly their
+//! A [`Slice`] (read from `spec/slice.toml`) names the navigation paths (from their
+//! roots, with their bound actions) the project covers. [`trim`] keeps exactly their
 //! transitive closure, in canonical order, so that an upstream change gives a small diff and
 //! trimming the trimmed spec again gives it byte for byte. [`trim_files`] is the whole job of
 //! `cargo xtask trim`: texts in, the trimmed spec and the lock out.
@@ -12,7 +12,7 @@ mod slice;
 
 pub use cut::{Note, NoteKind, Report, TrimOptions, Trimmed, trim, trim_with};
 pub use lock::{Counts, FileStamp, GENERATOR, Lock};
-pub use slice::{CloudSource, Decision, NavigationEntry, Slice, cloud_spec_path};
+pub use slice::{CloudSource, Decision, PathEntry, Slice, cloud_spec_path};
 
 use crate::GeneratedFile;
 use crate::error::Error;
