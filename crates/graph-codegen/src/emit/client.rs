@@ -490,6 +490,54 @@ fn clouds_expr(clouds: &[String]) -> TokenStream {
     }
 }
 
+/// A container root of the ergonomic API, as the operations' path parameters show it.
+struct RootInfo {
+    /// `me`, `users`, `groups`, `admin`.
+    name: String,
+    /// A singleton (no key): `client.me()`.
+    singleton: bool,
+    /// An entity set of users: its key is a validated [`UserRef`] (object id or UPN).
+    ///
+    /// [`UserRef`]: https://docs.rs/graph-phone-runtime
+    user: bool,
+    /// The simple name of the type it holds, for the docs (`group`).
+    type_name: String,
+}
+
+impl RootInfo {
+    /// The pattern of its `Owner` variant, binding the key as `key` for an entity set.
+    fn pattern(&self, bind: bool) -> TokenStream {
+        let variant = format_ident!("{}", naming::type_name(&self.name));
+        match (self.singleton, bind) {
+            (true, _) => quote!(Owner::#variant),
+            (false, true) => {
+                let key = self.key_ident();
+                quote!(Owner::#variant(#key))
+            }
+            (false, false) => quote!(Owner::#variant(_)),
+        }
+    }
+
+    /// The binding of an entity set's key in [`RootInfo::pattern`]: `user` or `key`.
+    fn key_ident(&self) -> Ident {
+        if self.user {
+            format_ident!("user")
+        } else {
+            format_ident!("key")
+        }
+    }
+
+    /// The statement checking an entity set's key before anything is sent.
+    fn check_key(&self) -> TokenStream {
+        if self.user {
+            quote!(::graph_phone_runtime::UserRef::new(user.as_str())?;)
+        } else {
+            let what = format!("{} id", self.type_name);
+            quote!(::graph_phone_runtime::check_path_segment("id", #what, key.as_str())?;)
+        }
+    }
+}
+
 /// A handle of the ergonomic API: a root (`me`, `users`) or a navigation chain.
 struct Handle {
     /// Rust type name.
@@ -525,13 +573,36 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
             chains.entry(op.handle[..n].to_vec()).or_default();
         }
     }
-    let root_names: Vec<String> = roots.keys().cloned().collect();
+    let mut root_infos: Vec<RootInfo> = Vec::new();
+    for root in roots.keys() {
+        let ops: Vec<&Operation> = api.operations.iter().filter(|o| &o.root == root).collect();
+        if let Some(op) = ops.iter().find(|o| o.path_parameters.iter().any(|p| !p.root)) {
+            return Err(Error::Emit {
+                element: op.path.clone(),
+                message: "navigates through a collection (a key segment before the item); the \
+                          OpenAPI document has it, the client emitter does not generate key \
+                          handles for it yet"
+                    .into(),
+            });
+        }
+        let root_key = ops[0].path_parameters.iter().find(|p| p.root);
+        root_infos.push(RootInfo {
+            name: root.clone(),
+            singleton: root_key.is_none(),
+            user: root_key.is_some_and(|p| p.target == "microsoft.graph.user"),
+            type_name: root_key
+                .map(|p| p.target.rsplit('.').next().unwrap_or_default().to_owned())
+                .unwrap_or_default(),
+        });
+    }
+    let root_names = &root_infos;
     let mut owner_variants = Vec::new();
     let mut root_items = Vec::new();
     let mut root_handles: BTreeMap<String, Handle> = BTreeMap::new();
-    for root in &root_names {
+    for info in root_names {
+        let root = &info.name;
         let variant = format_ident!("{}", naming::type_name(root));
-        let singleton = root == "me";
+        let singleton = info.singleton;
         // A set is addressed by key: `client.user(id)` returns `User`.
         let handle_name = if singleton {
             naming::type_name(root)
@@ -547,10 +618,14 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
         let method = ident(&handle.method);
         if singleton {
             owner_variants.push(quote!(#variant,));
-            let doc = doc_attrs(&format!(
-                "`/{root}`: the signed-in user. Needs a delegated token (an application token \
-                 gets a 400 from Graph)."
-            ));
+            let doc = doc_attrs(&if root == "me" {
+                format!(
+                    "`/{root}`: the signed-in user. Needs a delegated token (an application \
+                     token gets a 400 from Graph)."
+                )
+            } else {
+                format!("`/{root}`: the singleton `{root}` of the service.")
+            });
             root_items.push(quote! {
                 impl crate::GraphClient {
                     #doc
@@ -561,16 +636,32 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
             });
         } else {
             owner_variants.push(quote!(#variant(::std::string::String),));
-            let doc = doc_attrs(&format!(
-                "`/{root}/{{user-id}}`: the user with this object id or userPrincipalName. The \
-                 value is checked (not empty, not `.` or `..`, no backslash) when an operation \
-                 is called, and sent percent-encoded as one path segment."
-            ));
+            let (doc, param) = if info.user {
+                (
+                    format!(
+                        "`/{root}/{{user-id}}`: the user with this object id or userPrincipalName. \
+                         The value is checked (not empty, not `.` or `..`, no backslash) when an \
+                         operation is called, and sent percent-encoded as one path segment."
+                    ),
+                    format_ident!("id_or_upn"),
+                )
+            } else {
+                (
+                    format!(
+                        "`/{root}/{{{}-id}}`: the {} with this id. The value is checked (not \
+                         empty, not `.` or `..`, no backslash) when an operation is called, and \
+                         sent percent-encoded as one path segment.",
+                        info.type_name, info.type_name
+                    ),
+                    format_ident!("id"),
+                )
+            };
+            let doc = doc_attrs(&doc);
             root_items.push(quote! {
                 impl crate::GraphClient {
                     #doc
-                    pub fn #method(&self, id_or_upn: impl ::std::convert::Into<::std::string::String>) -> #hident {
-                        #hident { client: self.clone(), owner: Owner::#variant(id_or_upn.into()) }
+                    pub fn #method(&self, #param: impl ::std::convert::Into<::std::string::String>) -> #hident {
+                        #hident { client: self.clone(), owner: Owner::#variant(#param.into()) }
                     }
                 }
             });
@@ -666,7 +757,7 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
                 *kind,
                 verb,
                 ops,
-                &root_names,
+                root_names,
             )?);
         }
         nav_items.push(quote! {
@@ -707,14 +798,14 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
     let owner_debug: Vec<TokenStream> = root_names
         .iter()
         .map(|root| {
-            let variant = format_ident!("{}", naming::type_name(root));
-            let shown = format!("{}(<redacted>)", naming::type_name(root));
-            if root == "me" {
-                let shown = naming::type_name(root);
-                quote!(Owner::#variant => f.write_str(#shown),)
+            let pat = root.pattern(false);
+            let name = naming::type_name(&root.name);
+            let shown = if root.singleton {
+                name
             } else {
-                quote!(Owner::#variant(_) => f.write_str(#shown),)
-            }
+                format!("{name}(<redacted>)")
+            };
+            quote!(#pat => f.write_str(#shown),)
         })
         .collect();
     let table_doc = doc_attrs(&format!(
@@ -811,56 +902,52 @@ fn op_doc(api: &Api, permissions: &Permissions, ops: &[&Operation], extra: &str)
 }
 
 /// The `match self.owner` selecting the operation id per root.
-fn op_id_match(ops: &[&Operation], roots: &[String]) -> TokenStream {
+fn op_id_match(ops: &[&Operation], roots: &[RootInfo]) -> TokenStream {
     let arms = roots.iter().map(|root| {
-        let variant = format_ident!("{}", naming::type_name(root));
-        let pat = if root == "me" {
-            quote!(Owner::#variant)
-        } else {
-            quote!(Owner::#variant(_))
-        };
-        match ops.iter().find(|o| &o.root == root) {
-            Some(op) => {
-                let id = &op.id;
-                quote!(#pat => #id,)
-            }
-            None => {
-                let id = &ops[0].id;
-                quote!(#pat => #id,)
-            }
-        }
+        let pat = root.pattern(false);
+        let op = ops.iter().find(|o| o.root == root.name).unwrap_or(&ops[0]);
+        let id = &op.id;
+        quote!(#pat => #id,)
     });
     quote!(match &self.owner { #(#arms)* })
 }
 
-/// One arm per root calling the progenitor method with `args` (after the user id).
+/// One arm per root calling the progenitor method with `args` (after the root's key).
 fn call_match(
     ops: &[&Operation],
-    roots: &[String],
+    roots: &[RootInfo],
     args: &TokenStream,
     convert: &TokenStream,
 ) -> TokenStream {
     let arms = roots.iter().map(|root| {
-        let variant = format_ident!("{}", naming::type_name(root));
-        match ops.iter().find(|o| &o.root == root) {
+        let pat = root.pattern(true);
+        match ops.iter().find(|o| o.root == root.name) {
             Some(op) => {
                 let m = format_ident!("{}", op.id);
-                if root == "me" {
+                if root.singleton {
                     quote! {
-                        Owner::#variant => self.client.call(self.client.progenitor().#m(#args)).await #convert,
+                        #pat => self.client.call(self.client.progenitor().#m(#args)).await #convert,
                     }
-                } else {
+                } else if root.user {
                     quote! {
-                        Owner::#variant(user) => {
+                        #pat => {
                             let user = ::graph_phone_runtime::UserRef::new(user.as_str())?;
                             self.client.call(self.client.progenitor().#m(user.as_str(), #args)).await #convert
+                        }
+                    }
+                } else {
+                    let check = root.check_key();
+                    quote! {
+                        #pat => {
+                            #check
+                            self.client.call(self.client.progenitor().#m(key.as_str(), #args)).await #convert
                         }
                     }
                 }
             }
             None => {
-                let pat = if root == "me" { quote!(Owner::#variant) } else { quote!(Owner::#variant(_)) };
-                let reason = format!("not offered under /{root} by the metadata");
+                let pat = root.pattern(false);
+                let reason = format!("not offered under /{} by the metadata", root.name);
                 quote! {
                     #pat => Err(::graph_phone_runtime::Error::InvalidRequest {
                         operation: ::std::string::String::from(op),
@@ -873,20 +960,14 @@ fn call_match(
     quote!(match &self.owner { #(#arms)* })
 }
 
-/// The path segments of an item's URL (user id first under `/users`, then the item id),
-/// each checked as the single call checks it: one arm per root.
-fn item_segments(ops: &[&Operation], roots: &[String], keyed: bool) -> TokenStream {
+/// The path segments of an item's URL (the root's key first under an entity set, then the
+/// item id), each checked as the single call checks it: one arm per root.
+fn item_segments(ops: &[&Operation], roots: &[RootInfo], keyed: bool) -> TokenStream {
     let key = if keyed { quote!(id) } else { quote!() };
     let arms = roots.iter().map(|root| {
-        let variant = format_ident!("{}", naming::type_name(root));
-        let offered = ops.iter().any(|o| &o.root == root);
-        if !offered {
-            let pat = if root == "me" {
-                quote!(Owner::#variant)
-            } else {
-                quote!(Owner::#variant(_))
-            };
-            let reason = format!("not offered under /{root} by the metadata");
+        if !ops.iter().any(|o| o.root == root.name) {
+            let pat = root.pattern(false);
+            let reason = format!("not offered under /{} by the metadata", root.name);
             return quote! {
                 #pat => return Err(::graph_phone_runtime::Error::InvalidRequest {
                     operation: ::std::string::String::from(op),
@@ -894,14 +975,17 @@ fn item_segments(ops: &[&Operation], roots: &[String], keyed: bool) -> TokenStre
                 }),
             };
         }
-        if root == "me" {
-            quote!(Owner::#variant => ::std::vec![#key],)
+        let pat = root.pattern(true);
+        if root.singleton {
+            quote!(#pat => ::std::vec![#key],)
         } else {
             let sep = if keyed { quote!(,) } else { quote!() };
+            let check = root.check_key();
+            let bound = root.key_ident();
             quote! {
-                Owner::#variant(user) => {
-                    ::graph_phone_runtime::UserRef::new(user.as_str())?;
-                    ::std::vec![user.as_str() #sep #key]
+                #pat => {
+                    #check
+                    ::std::vec![#bound.as_str() #sep #key]
                 }
             }
         }
@@ -928,7 +1012,7 @@ fn operation_methods(
     kind: OperationKind,
     verb: &str,
     ops: &[&Operation],
-    roots: &[String],
+    roots: &[RootInfo],
 ) -> Result<TokenStream, Error> {
     let first = ops[0];
     let op_id = op_id_match(ops, roots);
