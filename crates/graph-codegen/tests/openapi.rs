@@ -910,3 +910,133 @@ fn validating_the_value_equals_validating_the_text() {
         openapi::validate(&text).unwrap()
     );
 }
+
+/// A slice of `roots_and_nesting.xml`: an entity set other than `users`, a singleton other
+/// than `me`, and a path through a collection (`me/todo/lists/tasks`).
+const ROOTS_SLICE: &str = r#"
+name = "roots"
+[source]
+metadata = "roots_and_nesting.xml"
+[scope]
+namespace = "microsoft.graph"
+[[path]]
+roots = ["groups"]
+path = "settings"
+[[path]]
+roots = ["admin"]
+path = "sharepoint/settings"
+operations = ["get", "update"]
+[[path]]
+roots = ["me"]
+path = "todo/lists"
+[[path]]
+roots = ["me"]
+path = "todo/lists/tasks"
+"#;
+
+fn roots_model(keep: &[&str]) -> Model {
+    let path = root().join("crates/graph-codegen/tests/fixtures/roots_and_nesting.xml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let doc = csdl::read("roots_and_nesting.xml", &text).unwrap();
+    let slice = graph_codegen::Slice::parse("roots.toml", ROOTS_SLICE).unwrap();
+    let requests: Vec<PathRequest> = slice
+        .path_requests()
+        .into_iter()
+        .filter(|r| keep.contains(&r.root.as_str()))
+        .collect();
+    let mut model = graph_codegen::lower(&doc, &requests).unwrap_or_else(|e| panic!("{e}"));
+    slice.restrict(&mut model);
+    model
+}
+
+/// Path parameters come from the steps of each path: the root's key named from its type
+/// (`group-id`, not `user-id`), none for a singleton, and a key segment for every
+/// collection a path goes through. A hop (`me/todo`) offers no operation.
+#[test]
+fn any_root_and_nested_collections_in_the_document() {
+    let model = roots_model(&["groups", "admin", "me"]);
+    let overlay = Overlay::parse("", "overlay.toml").unwrap();
+    let out = emit_openapi(&model, &overlay, &[]).unwrap();
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let names = |op: &Value| -> Vec<String> {
+        op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["in"] == "path")
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let list = op(&doc, "/groups/{group-id}/settings", "get");
+    assert_eq!(names(list), ["group-id"]);
+    assert_eq!(
+        list["parameters"][0]["description"],
+        "The id of the group, one path segment"
+    );
+    assert_eq!(
+        names(op(&doc, "/admin/sharepoint/settings", "patch")),
+        Vec::<String>::new()
+    );
+    assert!(
+        doc["paths"]["/admin/sharepoint/settings"]
+            .get("delete")
+            .is_none()
+    );
+    let task = op(
+        &doc,
+        "/me/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}",
+        "get",
+    );
+    assert_eq!(names(task), ["todoTaskList-id", "todoTask-id"]);
+    assert_eq!(task["operationId"], "me_todo_lists_tasks_get");
+    assert!(
+        doc["paths"].get("/me/todo").is_none(),
+        "a hop offers nothing"
+    );
+    insta::assert_snapshot!("openapi_roots_and_nesting", out);
+}
+
+/// The client of an entity set other than `users` checks its key as an id (no UserRef),
+/// and a singleton other than `me` passes no key to progenitor (issue 15: the `admin`
+/// client did not compile, E0061).
+#[test]
+fn the_client_api_of_other_roots() {
+    let model = roots_model(&["groups", "admin"]);
+    let overlay = Overlay::parse("", "overlay.toml").unwrap();
+    let api = Api::new(&model, &overlay, &[]).unwrap();
+    let permissions = Permissions::parse("permissions.toml", "[operations]\n").unwrap();
+    let out = client::api_source(&api, &permissions).unwrap();
+    assert!(out.contains("pub fn admin(&self) -> Admin {"), "{out}");
+    // The singleton's call passes the query options only: no key argument.
+    assert!(
+        out.contains(".admin_sharepoint_settings_get(select.as_deref())"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "pub fn group(&self, id: impl ::std::convert::Into<::std::string::String>) -> Group {"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("\"group id\",\n"), "{out}");
+    assert!(!out.contains("UserRef"), "{out}");
+    insta::assert_snapshot!("api_other_roots", out);
+}
+
+/// The client emitter does not generate key handles for a path through a collection yet:
+/// a clear error, not a client that does not compile.
+#[test]
+fn the_client_refuses_nested_collections_with_an_error() {
+    let model = roots_model(&["me"]);
+    let overlay = Overlay::parse("", "overlay.toml").unwrap();
+    let api = Api::new(&model, &overlay, &[]).unwrap();
+    let permissions = Permissions::parse("permissions.toml", "[operations]\n").unwrap();
+    let err = client::api_source(&api, &permissions)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("/me/todo/lists/{todoTaskList-id}/tasks"),
+        "{err}"
+    );
+    assert!(err.contains("navigates through a collection"), "{err}");
+}

@@ -576,7 +576,10 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
     let mut root_infos: Vec<RootInfo> = Vec::new();
     for root in roots.keys() {
         let ops: Vec<&Operation> = api.operations.iter().filter(|o| &o.root == root).collect();
-        if let Some(op) = ops.iter().find(|o| o.path_parameters.iter().any(|p| !p.root)) {
+        if let Some(op) = ops
+            .iter()
+            .find(|o| o.path_parameters.iter().any(|p| !p.root))
+        {
             return Err(Error::Emit {
                 element: op.path.clone(),
                 message: "navigates through a collection (a key segment before the item); the \

@@ -462,11 +462,7 @@ fn add_paths(
         ));
     };
     let key = |ty: &str, collection: bool| {
-        collection.then(|| {
-            key_placeholder(ty)
-                .trim_matches(['{', '}'])
-                .to_string()
-        })
+        collection.then(|| key_placeholder(ty).trim_matches(['{', '}']).to_string())
     };
     let mut steps = vec![PathStep {
         name: root.name.clone(),
