@@ -1023,20 +1023,27 @@ fn the_client_api_of_other_roots() {
     insta::assert_snapshot!("api_other_roots", out);
 }
 
-/// The client emitter does not generate key handles for a path through a collection yet:
-/// a clear error, not a client that does not compile.
+/// A path through a collection gets an item handle carrying the key:
+/// `client.me().todo().lists().item(id).tasks()`, whose operations check the key and pass it
+/// to progenitor before the task's own id.
 #[test]
-fn the_client_refuses_nested_collections_with_an_error() {
+fn the_client_walks_nested_collections_with_item_handles() {
     let model = roots_model(&["me"]);
     let overlay = Overlay::parse("", "overlay.toml").unwrap();
     let api = Api::new(&model, &overlay, &[]).unwrap();
     let permissions = Permissions::parse("permissions.toml", "[operations]\n").unwrap();
-    let err = client::api_source(&api, &permissions)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("/me/todo/lists/{todoTaskList-id}/tasks"),
-        "{err}"
-    );
-    assert!(err.contains("navigates through a collection"), "{err}");
+    let out = client::api_source(&api, &permissions).unwrap_or_else(|e| panic!("{e}"));
+    for needle in [
+        "impl Lists {",
+        "    ) -> ListsItem {\n        let mut keys = ::std::vec::Vec::new();\n        keys.push(id.into());",
+        "impl ListsItem {",
+        "pub fn tasks(&self) -> Tasks {",
+        "keys: self.keys.clone(),",
+        "crate::key::checked(key.as_str())?;",
+        ".me_todo_lists_tasks_get(\n                                self.keys[0].as_str(),\n                                id,\n                                select.as_deref(),",
+        "Owner::Me => ::std::vec![self.keys[0].as_str(), id],",
+    ] {
+        assert!(out.contains(needle), "{needle}\n{out}");
+    }
+    insta::assert_snapshot!("api_nested_collections", out);
 }

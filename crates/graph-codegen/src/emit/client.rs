@@ -576,18 +576,6 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
     let mut root_infos: Vec<RootInfo> = Vec::new();
     for root in roots.keys() {
         let ops: Vec<&Operation> = api.operations.iter().filter(|o| &o.root == root).collect();
-        if let Some(op) = ops
-            .iter()
-            .find(|o| o.path_parameters.iter().any(|p| !p.root))
-        {
-            return Err(Error::Emit {
-                element: op.path.clone(),
-                message: "navigates through a collection (a key segment before the item); the \
-                          OpenAPI document has it, the client emitter does not generate key \
-                          handles for it yet"
-                    .into(),
-            });
-        }
         let root_key = ops[0].path_parameters.iter().find(|p| p.root);
         root_infos.push(RootInfo {
             name: root.clone(),
@@ -684,8 +672,24 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
         root_handles.insert(root.clone(), handle);
     }
 
-    // Navigation handles.
+    // Navigation handles, and an item handle (`lists().item(id)`) for every collection a
+    // deeper path goes through. A handle below such collections carries their keys.
     let mut handles: BTreeMap<Vec<String>, Handle> = BTreeMap::new();
+    let mut items: BTreeMap<Vec<String>, Handle> = BTreeMap::new();
+    // The key parameter after each step of a chain, from any operation below it.
+    let mut chain_keys: BTreeMap<Vec<String>, Vec<Option<String>>> = BTreeMap::new();
+    for op in &api.operations {
+        for n in 1..=op.handle.len() {
+            let keys = chain_keys
+                .entry(op.handle[..n].to_vec())
+                .or_insert_with(|| vec![None; n]);
+            for (have, key) in keys.iter_mut().zip(&op.handle_keys[..n]) {
+                if have.is_none() {
+                    have.clone_from(key);
+                }
+            }
+        }
+    }
     for chain in chains.keys() {
         let last = chain.last().cloned().unwrap_or_default();
         handles.insert(
@@ -696,13 +700,39 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
                 chain: chain.clone(),
             },
         );
+        if chain_keys[chain].last().is_some_and(Option::is_some) {
+            items.insert(
+                chain.clone(),
+                Handle {
+                    name: scope.claim(&format!("{}Item", naming::type_name(&last))),
+                    method: "item".to_owned(),
+                    chain: chain.clone(),
+                },
+            );
+        }
     }
+    // The number of keys a chain's handle carries: one per keyed step before its last.
+    let keys_of = |chain: &[String]| -> usize {
+        chain_keys[chain][..chain.len() - 1]
+            .iter()
+            .filter(|k| k.is_some())
+            .count()
+    };
+    let keys_field = |n: usize| {
+        if n == 0 {
+            quote!()
+        } else {
+            quote!(keys: ::std::vec::Vec<::std::string::String>,)
+        }
+    };
     let mut nav_items = Vec::new();
     for (chain, ops) in &chains {
         let handle = &handles[chain];
         let hident = ident(&handle.name);
         let method = ident(&handle.method);
-        // Accessor on the parent(s).
+        let keys = keys_of(chain);
+        // Accessor on the parent(s): a root, a navigation handle, or the item handle of the
+        // collection before it.
         let parents: Vec<String> = if chain.len() == 1 {
             let mut rs: Vec<String> = api
                 .operations
@@ -714,37 +744,106 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
             rs.dedup();
             rs.iter().map(|r| root_handles[r].name.clone()).collect()
         } else {
-            vec![handles[&chain[..chain.len() - 1].to_vec()].name.clone()]
+            let parent = chain[..chain.len() - 1].to_vec();
+            match items.get(&parent) {
+                Some(item) => vec![item.name.clone()],
+                None => vec![handles[&parent].name.clone()],
+            }
         };
         let nav = handle.chain.join("/");
-        let any = api.operations.iter().find(|o| o.handle.starts_with(chain));
-        let target = any.map(|o| o.target.clone()).unwrap_or_default();
+        let target = ops.first().map(|o| o.target.clone());
+        let pass_keys = if keys == 0 {
+            quote!()
+        } else {
+            quote!(keys: self.keys.clone(),)
+        };
         for parent in parents {
             let pident = ident(&parent);
-            let doc = doc_attrs(&format!(
-                "The `{nav}` navigation property ({}).",
-                target.rsplit('.').next().unwrap_or_default()
-            ));
+            let doc = doc_attrs(&match &target {
+                Some(t) => format!(
+                    "The `{nav}` navigation property ({}).",
+                    t.rsplit('.').next().unwrap_or_default()
+                ),
+                None => format!("The `{nav}` navigation property."),
+            });
             nav_items.push(quote! {
                 impl #pident {
                     #doc
                     pub fn #method(&self) -> #hident {
-                        #hident { client: self.client.clone(), owner: self.owner.clone() }
+                        #hident { client: self.client.clone(), owner: self.owner.clone(), #pass_keys }
                     }
                 }
             });
         }
+        let mut under: Vec<String> = api
+            .operations
+            .iter()
+            .filter(|o| o.handle.starts_with(chain))
+            .map(|o| {
+                let mut root = format!("/{}", o.root);
+                if let Some(key) = o.path_parameters.iter().find(|p| p.root) {
+                    root.push_str(&format!("/{{{}}}", key.name));
+                }
+                root
+            })
+            .collect();
+        under.sort();
+        under.dedup();
+        let under: Vec<String> = under.iter().map(|u| format!("`{u}`")).collect();
         let doc = doc_attrs(&format!(
-            "Operations on the `{nav}` navigation property, under `/me` or `/users/{{user-id}}`."
+            "Operations on the `{nav}` navigation property, under {}.",
+            under.join(" or ")
         ));
+        let field = keys_field(keys);
         nav_items.push(quote! {
             #doc
             #[derive(Clone, Debug)]
             pub struct #hident {
                 client: crate::GraphClient,
                 owner: Owner,
+                #field
             }
         });
+        if let Some(item) = items.get(chain) {
+            let iident = ident(&item.name);
+            let key = chain_keys[chain]
+                .last()
+                .cloned()
+                .flatten()
+                .unwrap_or_default();
+            let doc = doc_attrs(&format!(
+                "One item of `{nav}` (`{{{key}}}`), to reach the navigation properties below \
+                 it. The id is checked (not empty, not `.` or `..`, no backslash) when an \
+                 operation is called, and sent percent-encoded as one path segment."
+            ));
+            let start = if keys == 0 {
+                quote!(::std::vec::Vec::new())
+            } else {
+                quote!(self.keys.clone())
+            };
+            let item_doc = doc_attrs(&format!(
+                "Operations below one item of `{nav}`; get one from [`{}::item`].",
+                handle.name
+            ));
+            nav_items.push(quote! {
+                impl #hident {
+                    #doc
+                    pub fn item(&self, id: impl ::std::convert::Into<::std::string::String>) -> #iident {
+                        let mut keys = #start;
+                        keys.push(id.into());
+                        #iident { client: self.client.clone(), owner: self.owner.clone(), keys }
+                    }
+                }
+
+                #item_doc
+                #[derive(Clone, Debug)]
+                pub struct #iident {
+                    client: crate::GraphClient,
+                    owner: Owner,
+                    keys: ::std::vec::Vec<::std::string::String>,
+                }
+            });
+        }
         // Methods: group the operations of the chain by verb.
         let mut by_verb: BTreeMap<(OperationKind, String), Vec<&Operation>> = BTreeMap::new();
         for op in ops {
@@ -761,6 +860,7 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
                 verb,
                 ops,
                 root_names,
+                keys,
             )?);
         }
         nav_items.push(quote! {
@@ -965,8 +1065,34 @@ fn call_match(
 
 /// The path segments of an item's URL (the root's key first under an entity set, then the
 /// item id), each checked as the single call checks it: one arm per root.
-fn item_segments(ops: &[&Operation], roots: &[RootInfo], keyed: bool) -> TokenStream {
-    let key = if keyed { quote!(id) } else { quote!() };
+/// The statements checking a handle's keys (`self.keys`), none without keys.
+fn check_keys(keys: usize) -> TokenStream {
+    if keys == 0 {
+        quote!()
+    } else {
+        quote! {
+            for key in &self.keys {
+                crate::key::checked(key.as_str())?;
+            }
+        }
+    }
+}
+
+fn item_segments(ops: &[&Operation], roots: &[RootInfo], keys: usize, keyed: bool) -> TokenStream {
+    let key_list: Vec<TokenStream> = (0..keys)
+        .map(|i| {
+            let i = proc_macro2::Literal::usize_unsuffixed(i);
+            quote!(self.keys[#i].as_str())
+        })
+        .collect();
+    let key = match (keys, keyed) {
+        (0, false) => quote!(),
+        (0, true) => quote!(id),
+        (_, false) => quote!(#(#key_list),*),
+        (_, true) => quote!(#(#key_list,)* id),
+    };
+    let keyed = keys > 0 || keyed;
+    let check = check_keys(keys);
     let arms = roots.iter().map(|root| {
         if !ops.iter().any(|o| o.root == root.name) {
             let pat = root.pattern(false);
@@ -994,6 +1120,7 @@ fn item_segments(ops: &[&Operation], roots: &[RootInfo], keyed: bool) -> TokenSt
         }
     });
     quote! {
+        #check
         let segments: ::std::vec::Vec<&str> = match &self.owner { #(#arms)* };
     }
 }
@@ -1016,9 +1143,20 @@ fn operation_methods(
     verb: &str,
     ops: &[&Operation],
     roots: &[RootInfo],
+    keys: usize,
 ) -> Result<TokenStream, Error> {
     let first = ops[0];
     let op_id = op_id_match(ops, roots);
+    // The keys of the collections the path goes through, checked like item ids and passed
+    // to progenitor in template order after the root's key.
+    let keys_args: Vec<TokenStream> = (0..keys)
+        .map(|i| {
+            let i = proc_macro2::Literal::usize_unsuffixed(i);
+            quote!(self.keys[#i].as_str(),)
+        })
+        .collect();
+    let keys_args = quote!(#(#keys_args)*);
+    let check_keys = check_keys(keys);
     let keyed = first.key.is_some();
     let key_param = if keyed {
         quote!(id: impl crate::Key,)
@@ -1043,6 +1181,7 @@ fn operation_methods(
     let prologue = quote! {
         let op: &'static str = #op_id;
         self.client.runtime().ensure_available(op)?;
+        #check_keys
         #check_key
     };
     let name = ident(&naming::field_name(verb));
@@ -1071,12 +1210,12 @@ fn operation_methods(
             let call = call_match(
                 ops,
                 roots,
-                &quote!(select.as_deref(), top),
+                &quote!(#keys_args select.as_deref(), top),
                 &quote!(.map(crate::wire::CollectionResponse::into_page)),
             );
             let list_page_item = format_ident!("list_page_item");
             let item_doc_page = item_doc("list_page");
-            let segments = item_segments(ops, roots, false);
+            let segments = item_segments(ops, roots, keys, false);
             quote! {
                 #item_doc_page
                 pub fn #list_page_item(&self, query: &crate::Query) -> ::std::result::Result<crate::BatchItem<crate::Page<#item>>, crate::Error> {
@@ -1149,7 +1288,7 @@ fn operation_methods(
             let call = call_match(
                 ops,
                 roots,
-                &quote!(#key_arg #expand_arg select.as_deref()),
+                &quote!(#keys_args #key_arg #expand_arg select.as_deref()),
                 &quote!(),
             );
             let id_arg = if keyed { quote!(id,) } else { quote!() };
@@ -1157,7 +1296,7 @@ fn operation_methods(
             let with_item = format_ident!("{}_item", with);
             let item_doc_get = item_doc(verb);
             let item_doc_with = item_doc(&format!("{verb}_with"));
-            let segments = item_segments(ops, roots, keyed);
+            let segments = item_segments(ops, roots, keys, keyed);
             let expand_pair = if expand.is_empty() {
                 quote!()
             } else {
@@ -1233,10 +1372,10 @@ fn operation_methods(
                 (quote!(()), quote!(), phone_note)
             };
             let doc = op_doc(api, permissions, ops, extra.trim());
-            let call = call_match(ops, roots, &quote!(#key_arg body), &convert);
+            let call = call_match(ops, roots, &quote!(#keys_args #key_arg body), &convert);
             let name_item = format_ident!("{}_item", name);
             let item_doc_body = item_doc(verb);
-            let segments = item_segments(ops, roots, keyed);
+            let segments = item_segments(ops, roots, keys, keyed);
             quote! {
                 #item_doc_body
                 pub fn #name_item(&self, #key_param body: &#body) -> ::std::result::Result<crate::BatchItem<#ret>, crate::Error> {
@@ -1263,10 +1402,10 @@ fn operation_methods(
                 None => (quote!(()), quote!()),
             };
             let doc = op_doc(api, permissions, ops, "");
-            let call = call_match(ops, roots, &key_arg, &convert);
+            let call = call_match(ops, roots, &quote!(#keys_args #key_arg), &convert);
             let name_item = format_ident!("{}_item", name);
             let item_doc_plain = item_doc(verb);
-            let segments = item_segments(ops, roots, keyed);
+            let segments = item_segments(ops, roots, keys, keyed);
             quote! {
                 #item_doc_plain
                 pub fn #name_item(&self, #key_param) -> ::std::result::Result<crate::BatchItem<#ret>, crate::Error> {

@@ -232,6 +232,11 @@ pub struct Operation {
     /// The navigation properties after the root that are not path containers
     /// (`["phoneMethods"]`): the ergonomic API's handle chain.
     pub handle: Vec<String>,
+    /// Parallel to [`Operation::handle`]: the path parameter of the key segment that
+    /// follows a step (a collection the path goes through: `todoTaskList-id` after
+    /// `lists` in `me/todo/lists/{todoTaskList-id}/tasks`), `None` for the others and for
+    /// the last step (its key is [`Operation::key`]).
+    pub handle_keys: Vec<Option<String>>,
     /// The navigation path's target entity type.
     pub target: QName,
     /// True if the navigation path is a collection.
@@ -1094,12 +1099,30 @@ impl<'a> Builder<'a> {
 
     fn path_operations(&self, path: &NavPath, out: &mut Vec<Operation>) -> Result<(), Error> {
         let target = self.type_def(&path.target, &path.template)?;
-        // The handle chain: the navigation steps that are not path containers.
-        let handle: Vec<String> = path.steps[1..]
+        // The handle chain: the navigation steps that are not path containers, with the key
+        // segment that follows each one before the last.
+        let last = path.steps.len().saturating_sub(1);
+        let (handle, handle_keys): (Vec<String>, Vec<Option<String>>) = path
+            .steps
             .iter()
-            .filter(|s| !self.overlay.is_path_container(&s.target))
-            .map(|s| s.name.clone())
-            .collect();
+            .enumerate()
+            .skip(1)
+            .filter(|(_, s)| !self.overlay.is_path_container(&s.target))
+            .map(|(i, s)| (s.name.clone(), s.key.clone().filter(|_| i < last)))
+            .unzip();
+        if let Some(step) = path.steps[1..last.max(1)]
+            .iter()
+            .find(|s| s.key.is_some() && self.overlay.is_path_container(&s.target))
+        {
+            return Err(Error::Emit {
+                element: path.template.clone(),
+                message: format!(
+                    "goes through the collection {}, whose type the overlay lists as a path \
+                     container; a collection needs a handle for its key",
+                    step.name
+                ),
+            });
+        }
         if path.template_from_steps() != path.template {
             return Err(Error::Emit {
                 element: path.template.clone(),
@@ -1165,6 +1188,7 @@ impl<'a> Builder<'a> {
                 })
                 .collect(),
             handle: handle.clone(),
+            handle_keys: handle_keys.clone(),
             target: path.target.clone(),
             collection: path.collection,
             key: keyed.then(|| key.clone()),

@@ -399,7 +399,7 @@ pub fn trim_with(
     // exists from one of the slice's root types.
     let present_from = |start: &str, entry: &str| -> Result<bool, Error> {
         let segments: Vec<String> = entry.split('/').map(str::to_string).collect();
-        if let Ok(_) = walk(start, &segments)? {
+        if walk(start, &segments)?.is_ok() {
             return Ok(true);
         }
         let Some((last, init)) = segments.split_last() else {
