@@ -27,6 +27,20 @@ pub struct Slice {
     pub decisions: Vec<Decision>,
     /// National clouds whose own metadata the same slice is cut from, for availability.
     pub clouds: Vec<CloudSource>,
+    /// The generated crates of a slice other than the project's own (`[output]`); `None`
+    /// for the project's slice, whose outputs are the project's crates.
+    pub output: Option<SliceOutput>,
+}
+
+/// `[output]` of a slice: the crates code generation writes for it, each whole (its
+/// `Cargo.toml`, `src/lib.rs` and `src/generated/`), over the project's shared hand-written
+/// crates. Its OpenAPI document is `<output_dir>/openapi.json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SliceOutput {
+    /// The directory of the types crate, relative to the repository root.
+    pub types_dir: String,
+    /// Its package name.
+    pub types_package: String,
 }
 
 /// A national cloud's metadata, trimmed with the same slice into `spec/clouds/<name>.csdl`.
@@ -40,7 +54,8 @@ pub struct CloudSource {
     pub metadata: String,
 }
 
-/// Where the trimmed spec of a national cloud is written.
+/// Where the trimmed spec of a national cloud of the project's slice (`output_dir =
+/// "spec"`) is written; see [`Slice::cloud_spec`] for any slice.
 pub fn cloud_spec_path(name: &str) -> String {
     format!("spec/clouds/{name}.csdl")
 }
@@ -100,6 +115,14 @@ struct RawSlice {
     decision: Vec<RawDecision>,
     #[serde(default)]
     cloud: Vec<RawCloud>,
+    output: Option<RawOutput>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutput {
+    types: Spanned<String>,
+    types_package: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -244,6 +267,22 @@ impl Slice {
         for c in &raw.cloud {
             checked_path("cloud.metadata", &c.metadata)?;
         }
+        if let Some(o) = &raw.output {
+            checked_path("output.types", &o.types)?;
+            let package = o.types_package.get_ref();
+            if package.is_empty()
+                || !package
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                return Err(err(format!(
+                    "{}output.types_package `{}` must be a package name of lowercase letters, \
+                     digits and `-`, for example `graph-example-todo-types`",
+                    position(text, o.types_package.span().start),
+                    package.escape_debug()
+                )));
+            }
+        }
         let mut seen = std::collections::HashSet::new();
         let mut paths = Vec::new();
         for p in raw.path {
@@ -371,6 +410,10 @@ impl Slice {
             paths,
             decisions,
             clouds,
+            output: raw.output.map(|o| SliceOutput {
+                types_dir: o.types.into_inner().trim_end_matches('/').to_string(),
+                types_package: o.types_package.into_inner(),
+            }),
         })
     }
 
@@ -387,6 +430,20 @@ impl Slice {
             }
         }
         out
+    }
+
+    /// Where the trimmed spec of the national cloud `name` is written:
+    /// `<output_dir>/clouds/<name>.csdl` (its lock beside it).
+    pub fn cloud_spec(&self, name: &str) -> String {
+        format!(
+            "{}/clouds/{name}.csdl",
+            self.output_dir.trim_end_matches('/')
+        )
+    }
+
+    /// Where the OpenAPI document of the slice is written: `<output_dir>/openapi.json`.
+    pub fn openapi_path(&self) -> String {
+        format!("{}/openapi.json", self.output_dir.trim_end_matches('/'))
     }
 
     /// Every root some `[[path]]` entry starts from, sorted, each once.
