@@ -587,4 +587,26 @@ reason = "not in v1.0"
         .to_string();
         assert!(e.contains("is listed twice"), "{e}");
     }
+
+    #[test]
+    fn output_names_the_types_crate_and_checks_its_package() {
+        let with = |package: &str| {
+            format!(
+                "{OK}[output]\ntypes = \"examples/slices/x/types/\"\ntypes_package = \"{package}\"\n"
+            )
+        };
+        let s = Slice::parse("slice.toml", &with("graph-example-x-types")).unwrap();
+        let output = s.output.clone().expect("[output]");
+        assert_eq!(output.types_dir, "examples/slices/x/types");
+        assert_eq!(output.types_package, "graph-example-x-types");
+        assert_eq!(s.cloud_spec("usgov"), "spec/clouds/usgov.csdl");
+        let e = Slice::parse("slice.toml", &with("Graph X"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("output.types_package `Graph X` must be a package name"),
+            "{e}"
+        );
+        assert!(Slice::parse("slice.toml", OK).unwrap().output.is_none());
+    }
 }
