@@ -1047,3 +1047,40 @@ fn the_client_walks_nested_collections_with_item_handles() {
     }
     insta::assert_snapshot!("api_nested_collections", out);
 }
+
+/// A listed path that is also the prefix of another (`todo/lists` under `todo/lists/tasks`)
+/// has permission keys of its own; the hop `todo` has none.
+#[test]
+fn permission_keys_of_nested_paths() {
+    let keys: Vec<String> = graph_codegen::permissions::operation_keys(&roots_model(&["me"]))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    for key in [
+        "lists.list",
+        "lists.get",
+        "lists.create",
+        "tasks.list",
+        "tasks.delete",
+    ] {
+        assert!(keys.contains(&key.to_owned()), "{key}: {keys:?}");
+    }
+    assert!(!keys.iter().any(|k| k.starts_with("todo.")), "{keys:?}");
+}
+
+/// Two paths whose permission keys coincide (`groups/settings`, `admin/sharepoint/settings`:
+/// both `settings.get`) are an error naming both, not one shared permission entry.
+#[test]
+fn a_permission_key_of_two_paths_is_an_error() {
+    let model = roots_model(&["groups", "admin"]);
+    let overlay = Overlay::parse("", "overlay.toml").unwrap();
+    let mut api = Api::new(&model, &overlay, &[]).unwrap();
+    let permissions = Permissions::parse("permissions.toml", "[operations]\n").unwrap();
+    let err = api.add_security(&permissions).unwrap_err().to_string();
+    assert!(
+        err.contains("its permission key settings.get also names GET"),
+        "{err}"
+    );
+    assert!(err.contains("/admin/sharepoint/settings"), "{err}");
+    assert!(err.contains("/groups/{group-id}/settings"), "{err}");
+}

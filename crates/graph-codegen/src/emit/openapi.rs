@@ -334,8 +334,30 @@ impl Api {
         let mut delegated: BTreeSet<String> = BTreeSet::new();
         let mut application: BTreeSet<String> = BTreeSet::new();
         let mut requirements: BTreeMap<(String, &'static str), Vec<Value>> = BTreeMap::new();
+        // One key names one navigation path's operation (under every root that has it): two
+        // paths ending in the same navigation property would share one entry, silently.
+        let mut named: BTreeMap<String, &Operation> = BTreeMap::new();
         for op in &self.operations {
             let key = crate::emit::client::permission_key(op);
+            match named.get(&key) {
+                Some(other) if other.segments != op.segments => {
+                    return Err(Error::Emit {
+                        element: op.path.clone(),
+                        message: format!(
+                            "its permission key {key} also names {} {}; keys are \
+                             `<navigation>.<operation>` by the last navigation property, so \
+                             these two paths cannot have permissions of their own: keep one of \
+                             them in the slice",
+                            other.kind.method(),
+                            other.path
+                        ),
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    named.insert(key.clone(), op);
+                }
+            }
             let Some(entry) = permissions.get(&key) else {
                 continue;
             };
