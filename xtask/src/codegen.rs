@@ -18,14 +18,26 @@ pub const OWNED_DIRS: &[&str] = &[
 
 #[derive(clap::Args)]
 pub struct CodegenArgs {
-    /// Change nothing; fail if any checked-in generated file differs from what codegen produces.
+    /// Change nothing; fail if a generated file differs from what would be generated.
     #[arg(long)]
     check: bool,
+    /// Generate one slice [default: every slice of the repository: spec/slice.toml and
+    /// examples/slices/*/slice.toml].
+    #[arg(long)]
+    slice: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: CodegenArgs) -> anyhow::Result<()> {
     let mode = if args.check { Mode::Check } else { Mode::Write };
-    let changed = generate(mode)?;
+    let root = files::workspace_root()?;
+    let slices = match &args.slice {
+        Some(path) => vec![files::relative(&root, path)],
+        None => files::slices(&root)?,
+    };
+    let mut changed = Vec::new();
+    for slice in &slices {
+        changed.extend(generate_slice_in(&root, slice, mode)?);
+    }
     match (mode, changed.is_empty()) {
         (Mode::Check, _) => println!("generated files are up to date"),
         (Mode::Write, true) => println!("generated files were already up to date"),
@@ -38,12 +50,56 @@ pub fn run(args: CodegenArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Read the spec, run the generator, and bring the outputs onto disk (or compare them).
-pub fn generate(mode: Mode) -> anyhow::Result<Vec<String>> {
-    generate_in(&files::workspace_root()?, mode)
+/// Generates one slice: the project's (`spec/slice.toml`, [`generate_in`]) or one with an
+/// `[output]` table, whose outputs are its OpenAPI document and its types crate.
+pub fn generate_slice_in(
+    root: &std::path::Path,
+    slice_path: &str,
+    mode: Mode,
+) -> anyhow::Result<Vec<String>> {
+    if slice_path == "spec/slice.toml" {
+        return generate_in(root, mode);
+    }
+    let read = |rel: &str| files::read(root, rel);
+    let slice_text = read(slice_path)?;
+    let slice = graph_codegen::Slice::parse(slice_path, &slice_text)?;
+    let output = slice.output.as_ref().with_context(|| {
+        format!("{slice_path} has no [output] table naming the crates to generate")
+    })?;
+    let dir = slice.output_dir.trim_end_matches('/');
+    let csdl_path = format!("{dir}/{}.csdl", slice.name);
+    let clouds = slice
+        .clouds
+        .iter()
+        .map(|c| {
+            let path = slice.cloud_spec(&c.name);
+            Ok((path.clone(), read(&path)?))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let inputs = graph_codegen::SpecInputs {
+        csdl: read(&csdl_path)?,
+        csdl_path,
+        slice_path: slice_path.to_owned(),
+        slice: slice_text,
+        overlay_path: format!("{dir}/overlay.toml"),
+        overlay: String::new(),
+        permissions_path: String::new(),
+        permissions: String::new(),
+        clouds,
+    };
+    let outputs: Vec<Output> = graph_codegen::generate_slice(&inputs)?
+        .into_iter()
+        .map(|f| Output {
+            path: f.path,
+            contents: f.contents,
+        })
+        .collect();
+    let owned = format!("{}/src/generated", output.types_dir);
+    files::ensure_files(root, &outputs, &[owned.as_str()], mode, COMMAND)
 }
 
-/// [`generate`] for the workspace at `root`.
+/// Generates the project's slice (`spec/slice.toml`: the project's crates) in the workspace
+/// at `root`.
 pub fn generate_in(root: &std::path::Path, mode: Mode) -> anyhow::Result<Vec<String>> {
     let read = |rel: &str| files::read(root, rel);
     let inputs = graph_codegen::SpecInputs {
@@ -90,10 +146,14 @@ fn cloud_specs(root: &std::path::Path) -> anyhow::Result<Vec<(String, String)>> 
 #[cfg(test)]
 mod tests {
     /// The same check CI runs: a stale checkout fails `cargo test` too.
+    /// The same check as `cargo xtask codegen --check`, over every slice of the repository.
     #[test]
     fn generated_files_are_fresh() {
-        if let Err(e) = super::generate(crate::files::Mode::Check) {
-            panic!("{e:#}");
+        let root = crate::files::workspace_root().unwrap();
+        for slice in crate::files::slices(&root).unwrap() {
+            if let Err(e) = super::generate_slice_in(&root, &slice, crate::files::Mode::Check) {
+                panic!("{slice}: {e:#}");
+            }
         }
     }
 

@@ -158,6 +158,28 @@ fn normalize(text: &str) -> String {
     graph_codegen::written::normalize_newlines(text)
 }
 
+/// Every slice of the repository, relative to `root`: the project's `spec/slice.toml`, then
+/// `examples/slices/*/slice.toml` in name order.
+pub fn slices(root: &Path) -> anyhow::Result<Vec<String>> {
+    let mut out = vec!["spec/slice.toml".to_string()];
+    let dir = root.join("examples/slices");
+    if dir.is_dir() {
+        let mut names: Vec<String> = fs::read_dir(&dir)
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().join("slice.toml").is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        out.extend(
+            names
+                .into_iter()
+                .map(|n| format!("examples/slices/{n}/slice.toml")),
+        );
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

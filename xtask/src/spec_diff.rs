@@ -1082,8 +1082,8 @@ mod tests {
         let ws = files::workspace_root().unwrap();
         let slice = fs::read_to_string(dir.join("slice.toml")).unwrap();
         let offered = slice.replacen(
-            "name = \"emailMethods\"\noperations = [\"list\", \"get\"]",
-            "name = \"emailMethods\"\noperations = [\"list\", \"get\", \"create\", \"delete\"]",
+            "path = \"authentication/emailMethods\"\noperations = [\"list\", \"get\"]",
+            "path = \"authentication/emailMethods\"\noperations = [\"list\", \"get\", \"create\", \"delete\"]",
             1,
         );
         assert_ne!(slice, offered);

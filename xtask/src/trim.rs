@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use graph_codegen::trim::{Input, Slice, TrimOptions, cloud_spec_path, trim_files};
+use graph_codegen::trim::{Input, Slice, TrimOptions, trim_files};
 
 use crate::files::{self, Mode, Output};
 
@@ -24,9 +24,10 @@ pub struct TrimArgs {
     /// Take no descriptions from a second document.
     #[arg(long, conflicts_with = "descriptions")]
     no_descriptions: bool,
-    /// The slice definition.
-    #[arg(long, default_value = "spec/slice.toml")]
-    slice: PathBuf,
+    /// The slice definition [default: every slice of the repository: spec/slice.toml and
+    /// examples/slices/*/slice.toml].
+    #[arg(long)]
+    slice: Option<PathBuf>,
     /// Where to write the trimmed spec and the lock [default: `output_dir` of the slice].
     #[arg(long)]
     out: Option<PathBuf>,
@@ -46,7 +47,7 @@ impl TrimArgs {
             metadata: None,
             descriptions: None,
             no_descriptions: false,
-            slice: PathBuf::from("spec/slice.toml"),
+            slice: Some(PathBuf::from("spec/slice.toml")),
             out: None,
             allow_missing,
             check: false,
@@ -60,11 +61,34 @@ pub fn run(args: TrimArgs) -> anyhow::Result<()> {
 
 /// The command, with relative paths resolved against `root`.
 pub fn run_in(root: &Path, args: TrimArgs) -> anyhow::Result<()> {
+    let Some(slice) = args.slice.clone() else {
+        // Every slice of the repository, each into its own output directory.
+        anyhow::ensure!(
+            args.metadata.is_none() && args.out.is_none(),
+            "--metadata and --out apply to one slice; name it with --slice FILE"
+        );
+        for slice in files::slices(root)? {
+            println!("== {slice}");
+            run_in(
+                root,
+                TrimArgs {
+                    slice: Some(PathBuf::from(slice)),
+                    metadata: None,
+                    descriptions: args.descriptions.clone(),
+                    no_descriptions: args.no_descriptions,
+                    out: None,
+                    allow_missing: args.allow_missing,
+                    check: args.check,
+                },
+            )?;
+        }
+        return Ok(());
+    };
     let root = root.to_path_buf();
     let rel = |p: &Path| files::relative(&root, p);
     let read = |path: &str| files::read(&root, path);
 
-    let slice_path = rel(&args.slice);
+    let slice_path = rel(&slice);
     let slice_text = read(&slice_path)?;
     let slice = Slice::parse(&slice_path, &slice_text)?;
     let metadata_path = args.metadata.as_deref().map_or(slice.metadata.clone(), rel);
@@ -137,7 +161,7 @@ pub fn run_in(root: &Path, args: TrimArgs) -> anyhow::Result<()> {
                 },
             )
             .with_context(|| format!("trimming the {} cloud's metadata", cloud.name))?;
-            let spec = cloud_spec_path(&cloud.name);
+            let spec = slice.cloud_spec(&cloud.name);
             let lock = spec.replace(".csdl", ".lock");
             println!("cloud {}: missing {:?}", cloud.name, trimmed.report.missing);
             for f in trimmed.files {

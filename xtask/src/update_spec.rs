@@ -387,7 +387,7 @@ mod tests {
             let drop = ["platformCredentialMethods", "externalAuthenticationMethods"]
                 .iter()
                 .any(|n| {
-                    block.contains(&format!("name = \"{n}\""))
+                    block.contains(&format!("path = \"authentication/{n}\""))
                         || block.contains(&format!("[operations.\"{n}."))
                 });
             if !drop {

@@ -535,8 +535,9 @@ impl Permissions {
 /// `users` and `me` roots share keys). The rules are those of the OpenAPI emitter
 /// (`emit::openapi`):
 ///
-/// - a path that is a proper prefix of another path is a hop (`.../authentication`) and has
-///   no operations of its own; the navigation name is the last segment of the other paths;
+/// - `model` is restricted ([`crate::Slice::restrict`]): a hop the slice does not list
+///   (`.../authentication`) offers nothing and has no key; the navigation name is the last
+///   segment of a path;
 /// - `list` for a readable collection, `get` for a readable path;
 /// - `create` for an insertable collection, `update` for an updatable path, both only when
 ///   the target is a concrete (non-abstract) entity type, which has a payload;
@@ -545,17 +546,12 @@ impl Permissions {
 pub fn operation_keys(model: &Model) -> Vec<OperationKey> {
     let mut out = BTreeSet::new();
     for path in model.paths.values() {
-        let hop = model.paths.keys().any(|other| {
-            other.len() > path.template.len()
-                && other.starts_with(&path.template)
-                && other.as_bytes()[path.template.len()] == b'/'
-        });
+        // A hop of a restricted model (`authentication`, `todo`) offers nothing
+        // ([`crate::Slice::restrict`]), so it adds no key; a listed path that is also the
+        // prefix of another (`todo/lists` under `todo/lists/tasks`) keeps its own.
         let Some(navigation) = path.segments.last() else {
             continue;
         };
-        if hop {
-            continue;
-        }
         let caps = path.capabilities;
         let payload = model
             .types

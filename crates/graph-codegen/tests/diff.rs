@@ -110,8 +110,8 @@ fn real_2023_to_2026() {
         dropped,
         requests(&[
             "users/authentication/platformCredentialMethods",
-            "users/authentication/externalAuthenticationMethods",
             "me/authentication/platformCredentialMethods",
+            "users/authentication/externalAuthenticationMethods",
             "me/authentication/externalAuthenticationMethods",
         ])
     );

@@ -63,8 +63,8 @@ fn email_offered() -> SpecInputs {
     let mut i = inputs();
     i.slice = edit(
         &i.slice,
-        "name = \"emailMethods\"\noperations = [\"list\", \"get\"]",
-        "name = \"emailMethods\"\noperations = [\"list\", \"get\", \"create\", \"delete\"]",
+        "path = \"authentication/emailMethods\"\noperations = [\"list\", \"get\"]",
+        "path = \"authentication/emailMethods\"\noperations = [\"list\", \"get\", \"create\", \"delete\"]",
     );
     i.permissions.push_str(include_str!(
         "diff_extras/specs/email_write_permissions.toml"

@@ -910,3 +910,177 @@ fn validating_the_value_equals_validating_the_text() {
         openapi::validate(&text).unwrap()
     );
 }
+
+/// A slice of `roots_and_nesting.xml`: an entity set other than `users`, a singleton other
+/// than `me`, and a path through a collection (`me/todo/lists/tasks`).
+const ROOTS_SLICE: &str = r#"
+name = "roots"
+[source]
+metadata = "roots_and_nesting.xml"
+[scope]
+namespace = "microsoft.graph"
+[[path]]
+roots = ["groups"]
+path = "settings"
+[[path]]
+roots = ["admin"]
+path = "sharepoint/settings"
+operations = ["get", "update"]
+[[path]]
+roots = ["me"]
+path = "todo/lists"
+[[path]]
+roots = ["me"]
+path = "todo/lists/tasks"
+"#;
+
+fn roots_model(keep: &[&str]) -> Model {
+    let path = root().join("crates/graph-codegen/tests/fixtures/roots_and_nesting.xml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let doc = csdl::read("roots_and_nesting.xml", &text).unwrap();
+    let slice = graph_codegen::Slice::parse("roots.toml", ROOTS_SLICE).unwrap();
+    let requests: Vec<PathRequest> = slice
+        .path_requests()
+        .into_iter()
+        .filter(|r| keep.contains(&r.root.as_str()))
+        .collect();
+    let mut model = graph_codegen::lower(&doc, &requests).unwrap_or_else(|e| panic!("{e}"));
+    slice.restrict(&mut model);
+    model
+}
+
+/// Path parameters come from the steps of each path: the root's key named from its type
+/// (`group-id`, not `user-id`), none for a singleton, and a key segment for every
+/// collection a path goes through. A hop (`me/todo`) offers no operation.
+#[test]
+fn any_root_and_nested_collections_in_the_document() {
+    let model = roots_model(&["groups", "admin", "me"]);
+    let overlay = Overlay::parse("", "overlay.toml").unwrap();
+    let out = emit_openapi(&model, &overlay, &[]).unwrap();
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let names = |op: &Value| -> Vec<String> {
+        op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["in"] == "path")
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let list = op(&doc, "/groups/{group-id}/settings", "get");
+    assert_eq!(names(list), ["group-id"]);
+    assert_eq!(
+        list["parameters"][0]["description"],
+        "The id of the group, one path segment"
+    );
+    assert_eq!(
+        names(op(&doc, "/admin/sharepoint/settings", "patch")),
+        Vec::<String>::new()
+    );
+    assert!(
+        doc["paths"]["/admin/sharepoint/settings"]
+            .get("delete")
+            .is_none()
+    );
+    let task = op(
+        &doc,
+        "/me/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}",
+        "get",
+    );
+    assert_eq!(names(task), ["todoTaskList-id", "todoTask-id"]);
+    assert_eq!(task["operationId"], "me_todo_lists_tasks_get");
+    assert!(
+        doc["paths"].get("/me/todo").is_none(),
+        "a hop offers nothing"
+    );
+    insta::assert_snapshot!("openapi_roots_and_nesting", out);
+}
+
+/// The client of an entity set other than `users` checks its key as an id (no UserRef),
+/// and a singleton other than `me` passes no key to progenitor (issue 15: the `admin`
+/// client did not compile, E0061).
+#[test]
+fn the_client_api_of_other_roots() {
+    let model = roots_model(&["groups", "admin"]);
+    let overlay = Overlay::parse("", "overlay.toml").unwrap();
+    let api = Api::new(&model, &overlay, &[]).unwrap();
+    let permissions = Permissions::parse("permissions.toml", "[operations]\n").unwrap();
+    let out = client::api_source(&api, &permissions).unwrap();
+    assert!(out.contains("pub fn admin(&self) -> Admin {"), "{out}");
+    // The singleton's call passes the query options only: no key argument.
+    assert!(
+        out.contains(".admin_sharepoint_settings_get(select.as_deref())"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "pub fn group(&self, id: impl ::std::convert::Into<::std::string::String>) -> Group {"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("\"group id\",\n"), "{out}");
+    assert!(!out.contains("UserRef"), "{out}");
+    insta::assert_snapshot!("api_other_roots", out);
+}
+
+/// A path through a collection gets an item handle carrying the key:
+/// `client.me().todo().lists().item(id).tasks()`, whose operations check the key and pass it
+/// to progenitor before the task's own id.
+#[test]
+fn the_client_walks_nested_collections_with_item_handles() {
+    let model = roots_model(&["me"]);
+    let overlay = Overlay::parse("", "overlay.toml").unwrap();
+    let api = Api::new(&model, &overlay, &[]).unwrap();
+    let permissions = Permissions::parse("permissions.toml", "[operations]\n").unwrap();
+    let out = client::api_source(&api, &permissions).unwrap_or_else(|e| panic!("{e}"));
+    for needle in [
+        "impl Lists {",
+        "    ) -> ListsItem {\n        let mut keys = ::std::vec::Vec::new();\n        keys.push(id.into());",
+        "impl ListsItem {",
+        "pub fn tasks(&self) -> Tasks {",
+        "keys: self.keys.clone(),",
+        "crate::key::checked(key.as_str())?;",
+        ".me_todo_lists_tasks_get(\n                                self.keys[0].as_str(),\n                                id,\n                                select.as_deref(),",
+        "Owner::Me => ::std::vec![self.keys[0].as_str(), id],",
+    ] {
+        assert!(out.contains(needle), "{needle}\n{out}");
+    }
+    insta::assert_snapshot!("api_nested_collections", out);
+}
+
+/// A listed path that is also the prefix of another (`todo/lists` under `todo/lists/tasks`)
+/// has permission keys of its own; the hop `todo` has none.
+#[test]
+fn permission_keys_of_nested_paths() {
+    let keys: Vec<String> = graph_codegen::permissions::operation_keys(&roots_model(&["me"]))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    for key in [
+        "lists.list",
+        "lists.get",
+        "lists.create",
+        "tasks.list",
+        "tasks.delete",
+    ] {
+        assert!(keys.contains(&key.to_owned()), "{key}: {keys:?}");
+    }
+    assert!(!keys.iter().any(|k| k.starts_with("todo.")), "{keys:?}");
+}
+
+/// Two paths whose permission keys coincide (`groups/settings`, `admin/sharepoint/settings`:
+/// both `settings.get`) are an error naming both, not one shared permission entry.
+#[test]
+fn a_permission_key_of_two_paths_is_an_error() {
+    let model = roots_model(&["groups", "admin"]);
+    let overlay = Overlay::parse("", "overlay.toml").unwrap();
+    let mut api = Api::new(&model, &overlay, &[]).unwrap();
+    let permissions = Permissions::parse("permissions.toml", "[operations]\n").unwrap();
+    let err = api.add_security(&permissions).unwrap_err().to_string();
+    assert!(
+        err.contains("its permission key settings.get also names GET"),
+        "{err}"
+    );
+    assert!(err.contains("/admin/sharepoint/settings"), "{err}");
+    assert!(err.contains("/groups/{group-id}/settings"), "{err}");
+}

@@ -253,13 +253,16 @@ fn missing_expand_is_an_error_with_close_matches() {
 
 #[test]
 fn missing_navigation_is_an_error_with_close_matches() {
-    let text = read(SLICE).replace("name = \"phoneMethods\"", "name = \"phoneMethodz\"");
+    let text = read(SLICE).replace(
+        "path = \"authentication/phoneMethods\"",
+        "path = \"authentication/phoneMethodz\"",
+    );
     let s = Slice::parse(SLICE, &text).unwrap();
     let full = doc("spec/upstream/v1.0-Prod.csdl");
     let err = trim(&full, None, &s).unwrap_err().to_string();
     assert_eq!(
         err,
-        "spec/slice.toml: navigation entry phoneMethodz: microsoft.graph.authentication in v1.0-Prod.csdl has no such navigation property; close matches: phoneMethods; fix the slice, record a [[decision]] for it, or allow missing entries (`cargo xtask trim --allow-missing`)"
+        "spec/slice.toml: path entry authentication/phoneMethodz: microsoft.graph.authentication in v1.0-Prod.csdl has no navigation property phoneMethodz; close matches: phoneMethods; fix the slice, record a [[decision]] for it, or allow missing entries (`cargo xtask trim --allow-missing`)"
     );
 }
 
@@ -270,7 +273,7 @@ fn missing_action_is_an_error_with_close_matches() {
     let full = doc("spec/upstream/v1.0-Prod.csdl");
     let err = trim(&full, None, &s).unwrap_err().to_string();
     assert!(
-        err.contains("navigation entry phoneMethods/enableSmsSignon"),
+        err.contains("path entry authentication/phoneMethods/enableSmsSignon"),
         "{err}"
     );
     assert!(err.contains("close matches: enableSmsSignIn"), "{err}");
@@ -282,7 +285,7 @@ fn older_document_trims_with_missing_entries_allowed() {
     let old = doc("spec/upstream/v1.0-described-2023-05.xml");
     // Strict: the 2023 document lacks navigation properties added since.
     let err = trim(&old, None, &s).unwrap_err().to_string();
-    assert!(err.contains("navigation entry "), "{err}");
+    assert!(err.contains("path entry "), "{err}");
     let t = trim_with(
         &old,
         None,
@@ -294,7 +297,10 @@ fn older_document_trims_with_missing_entries_allowed() {
     .unwrap();
     assert_eq!(
         t.report.missing,
-        ["platformCredentialMethods", "externalAuthenticationMethods"]
+        [
+            "authentication/platformCredentialMethods",
+            "authentication/externalAuthenticationMethods"
+        ]
     );
     let schema = &t.document.schemas[0];
     assert!(
@@ -322,7 +328,7 @@ fn national_clouds_record_what_they_lack() {
         t.report
             .missing
             .iter()
-            .any(|m| m == "phoneMethods/enableSmsSignIn"),
+            .any(|m| m == "authentication/phoneMethods/enableSmsSignIn"),
         "{:?}",
         t.report.missing
     );
@@ -330,9 +336,14 @@ fn national_clouds_record_what_they_lack() {
         t.report
             .missing
             .iter()
-            .any(|m| m == "phoneMethods/disableSmsSignIn")
+            .any(|m| m == "authentication/phoneMethods/disableSmsSignIn")
     );
-    assert!(!t.report.missing.iter().any(|m| m == "phoneMethods"));
+    assert!(
+        !t.report
+            .missing
+            .iter()
+            .any(|m| m == "authentication/phoneMethods")
+    );
     let fairfax = doc("spec/upstream/v1.0-Fairfax.csdl");
     trim_with(
         &fairfax,
@@ -350,7 +361,7 @@ fn trimmed_spec_lowers_with_every_slice_path() {
     let s = slice();
     let spec = doc("spec/graph-phone.csdl");
     let requests = s.path_requests();
-    assert_eq!(requests.len(), 2 * s.navigation.len());
+    assert_eq!(requests.len(), 2 * s.paths.len());
     let model = graph_codegen::lower(&spec, &requests).unwrap_or_else(|e| panic!("{e}"));
     let pw = &model.paths["me/authentication/passwordMethods"];
     assert!(!pw.capabilities.updatable && !pw.capabilities.deletable);
@@ -439,4 +450,79 @@ fn slice_paths_outside_the_repository_are_errors_with_their_position() {
         );
         assert!(err.contains(message), "{to}: {err}");
     }
+}
+
+/// A cloud whose metadata lacks a hop of a path (not only its last navigation property)
+/// records the whole entry as missing instead of failing the trim.
+#[test]
+fn a_missing_hop_is_a_missing_entry() {
+    let text = read(SLICE).replace(
+        "path = \"authentication/operations\"",
+        "path = \"authenticationz/operations\"",
+    );
+    let s = Slice::parse(SLICE, &text).unwrap();
+    let full = doc("spec/upstream/v1.0-Prod.csdl");
+    let err = trim(&full, None, &s).unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "path entry authenticationz/operations: microsoft.graph.user in v1.0-Prod.csdl has \
+             no navigation property authenticationz; close matches: authentication"
+        ),
+        "{err}"
+    );
+    let t = trim_with(
+        &full,
+        None,
+        &s,
+        &TrimOptions {
+            allow_missing: true,
+        },
+    )
+    .unwrap();
+    assert_eq!(t.report.missing, ["authenticationz/operations"]);
+}
+
+/// Paths at any depth, through a collection-valued navigation, from a singleton: the
+/// types before the target keep their key and the path's navigation properties only.
+#[test]
+fn nested_paths_through_collections_trim() {
+    let text = r#"
+name = "todo"
+[source]
+metadata = "spec/upstream/v1.0-Prod.csdl"
+[scope]
+namespace = "microsoft.graph"
+[[path]]
+roots = ["me"]
+path = "todo/lists"
+[[path]]
+roots = ["me"]
+path = "todo/lists/tasks"
+"#;
+    let s = Slice::parse("todo.toml", text).unwrap();
+    let full = doc("spec/upstream/v1.0-Prod.csdl");
+    let t = trim(&full, None, &s).unwrap_or_else(|e| panic!("{e}"));
+    let schema = &t.document.schemas[0];
+    let ty = |n: &str| schema.entity_types.iter().find(|e| e.name == n);
+    let user = ty("user").expect("the root type is kept as a shell");
+    let navs: Vec<&str> = user
+        .navigation_properties
+        .iter()
+        .map(|n| n.name.as_str())
+        .collect();
+    assert_eq!(navs, ["todo"]);
+    assert!(user.properties.iter().all(|p| user.key.contains(&p.name)));
+    let list = ty("todoTaskList").expect("the list type is reached");
+    let navs: Vec<&str> = list
+        .navigation_properties
+        .iter()
+        .map(|n| n.name.as_str())
+        .collect();
+    assert_eq!(
+        navs,
+        ["tasks"],
+        "only the slice's navigation of a reached type"
+    );
+    assert!(list.properties.iter().any(|p| p.name == "displayName"));
+    assert!(ty("todoTask").is_some_and(|t| t.properties.iter().any(|p| p.name == "title")));
 }

@@ -29,7 +29,7 @@ use crate::error::Error;
 use crate::ir::TypeDef;
 use crate::naming;
 use crate::pipeline::{Generated, SpecInputs, build};
-use crate::trim::{NavigationEntry, Slice};
+use crate::trim::{PathEntry, Slice};
 
 /// The generated files whose items a diff may name, with the path users write them by:
 /// the types crate (re-exported at the client's root), the client's ergonomic API and its
@@ -452,7 +452,7 @@ fn verb(kind: OperationKind) -> Option<&'static str> {
 }
 
 /// True if a slice entry lists the operation (an entity-set verb it offers, or the action).
-fn listed(entry: Option<&NavigationEntry>, op: &Operation) -> bool {
+fn listed(entry: Option<&PathEntry>, op: &Operation) -> bool {
     let Some(entry) = entry else { return false };
     match (verb(op.kind), &op.bound) {
         (Some(v), _) => entry
@@ -467,8 +467,8 @@ fn listed(entry: Option<&NavigationEntry>, op: &Operation) -> bool {
 /// Why an operation is on one side only: the input that changed, from the slices of both
 /// sides.
 fn cause(op: &Operation, old: &Slice, new: &Slice, gained: bool) -> String {
-    let nav = op.handle.last().cloned().unwrap_or_default();
-    let entry = |s: &Slice| s.navigation.iter().find(|n| n.name == nav).cloned();
+    let nav = op.segments.join("/");
+    let entry = |s: &Slice| s.entry(&op.root, &op.segments).cloned();
     let (before, after) = (entry(old), entry(new));
     let (was, is) = (listed(before.as_ref(), op), listed(after.as_ref(), op));
     let what = if op.bound.is_some() {
@@ -478,7 +478,7 @@ fn cause(op: &Operation, old: &Slice, new: &Slice, gained: bool) -> String {
     };
     if gained {
         let why = if before.is_none() && after.is_some() {
-            format!("navigation `{nav}` added to spec/slice.toml")
+            format!("path `{nav}` added to spec/slice.toml")
         } else if !was && is {
             if op.bound.is_some() {
                 "listed in spec/slice.toml".to_string()
@@ -491,7 +491,7 @@ fn cause(op: &Operation, old: &Slice, new: &Slice, gained: bool) -> String {
         format!("{what} added ({why}): the client now sends it")
     } else {
         let why = if before.is_some() && after.is_none() {
-            format!("navigation `{nav}` removed from spec/slice.toml")
+            format!("path `{nav}` removed from spec/slice.toml")
         } else if was && !is {
             "withdrawn from spec/slice.toml".to_string()
         } else {

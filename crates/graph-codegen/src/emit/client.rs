@@ -490,6 +490,54 @@ fn clouds_expr(clouds: &[String]) -> TokenStream {
     }
 }
 
+/// A container root of the ergonomic API, as the operations' path parameters show it.
+struct RootInfo {
+    /// `me`, `users`, `groups`, `admin`.
+    name: String,
+    /// A singleton (no key): `client.me()`.
+    singleton: bool,
+    /// An entity set of users: its key is a validated [`UserRef`] (object id or UPN).
+    ///
+    /// [`UserRef`]: https://docs.rs/graph-phone-runtime
+    user: bool,
+    /// The simple name of the type it holds, for the docs (`group`).
+    type_name: String,
+}
+
+impl RootInfo {
+    /// The pattern of its `Owner` variant, binding the key as `key` for an entity set.
+    fn pattern(&self, bind: bool) -> TokenStream {
+        let variant = format_ident!("{}", naming::type_name(&self.name));
+        match (self.singleton, bind) {
+            (true, _) => quote!(Owner::#variant),
+            (false, true) => {
+                let key = self.key_ident();
+                quote!(Owner::#variant(#key))
+            }
+            (false, false) => quote!(Owner::#variant(_)),
+        }
+    }
+
+    /// The binding of an entity set's key in [`RootInfo::pattern`]: `user` or `key`.
+    fn key_ident(&self) -> Ident {
+        if self.user {
+            format_ident!("user")
+        } else {
+            format_ident!("key")
+        }
+    }
+
+    /// The statement checking an entity set's key before anything is sent.
+    fn check_key(&self) -> TokenStream {
+        if self.user {
+            quote!(::graph_phone_runtime::UserRef::new(user.as_str())?;)
+        } else {
+            let what = format!("{} id", self.type_name);
+            quote!(::graph_phone_runtime::check_path_segment("id", #what, key.as_str())?;)
+        }
+    }
+}
+
 /// A handle of the ergonomic API: a root (`me`, `users`) or a navigation chain.
 struct Handle {
     /// Rust type name.
@@ -525,13 +573,27 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
             chains.entry(op.handle[..n].to_vec()).or_default();
         }
     }
-    let root_names: Vec<String> = roots.keys().cloned().collect();
+    let mut root_infos: Vec<RootInfo> = Vec::new();
+    for root in roots.keys() {
+        let ops: Vec<&Operation> = api.operations.iter().filter(|o| &o.root == root).collect();
+        let root_key = ops[0].path_parameters.iter().find(|p| p.root);
+        root_infos.push(RootInfo {
+            name: root.clone(),
+            singleton: root_key.is_none(),
+            user: root_key.is_some_and(|p| p.target == "microsoft.graph.user"),
+            type_name: root_key
+                .map(|p| p.target.rsplit('.').next().unwrap_or_default().to_owned())
+                .unwrap_or_default(),
+        });
+    }
+    let root_names = &root_infos;
     let mut owner_variants = Vec::new();
     let mut root_items = Vec::new();
     let mut root_handles: BTreeMap<String, Handle> = BTreeMap::new();
-    for root in &root_names {
+    for info in root_names {
+        let root = &info.name;
         let variant = format_ident!("{}", naming::type_name(root));
-        let singleton = root == "me";
+        let singleton = info.singleton;
         // A set is addressed by key: `client.user(id)` returns `User`.
         let handle_name = if singleton {
             naming::type_name(root)
@@ -547,10 +609,14 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
         let method = ident(&handle.method);
         if singleton {
             owner_variants.push(quote!(#variant,));
-            let doc = doc_attrs(&format!(
-                "`/{root}`: the signed-in user. Needs a delegated token (an application token \
-                 gets a 400 from Graph)."
-            ));
+            let doc = doc_attrs(&if root == "me" {
+                format!(
+                    "`/{root}`: the signed-in user. Needs a delegated token (an application \
+                     token gets a 400 from Graph)."
+                )
+            } else {
+                format!("`/{root}`: the singleton `{root}` of the service.")
+            });
             root_items.push(quote! {
                 impl crate::GraphClient {
                     #doc
@@ -561,16 +627,32 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
             });
         } else {
             owner_variants.push(quote!(#variant(::std::string::String),));
-            let doc = doc_attrs(&format!(
-                "`/{root}/{{user-id}}`: the user with this object id or userPrincipalName. The \
-                 value is checked (not empty, not `.` or `..`, no backslash) when an operation \
-                 is called, and sent percent-encoded as one path segment."
-            ));
+            let (doc, param) = if info.user {
+                (
+                    format!(
+                        "`/{root}/{{user-id}}`: the user with this object id or userPrincipalName. \
+                         The value is checked (not empty, not `.` or `..`, no backslash) when an \
+                         operation is called, and sent percent-encoded as one path segment."
+                    ),
+                    format_ident!("id_or_upn"),
+                )
+            } else {
+                (
+                    format!(
+                        "`/{root}/{{{}-id}}`: the {} with this id. The value is checked (not \
+                         empty, not `.` or `..`, no backslash) when an operation is called, and \
+                         sent percent-encoded as one path segment.",
+                        info.type_name, info.type_name
+                    ),
+                    format_ident!("id"),
+                )
+            };
+            let doc = doc_attrs(&doc);
             root_items.push(quote! {
                 impl crate::GraphClient {
                     #doc
-                    pub fn #method(&self, id_or_upn: impl ::std::convert::Into<::std::string::String>) -> #hident {
-                        #hident { client: self.clone(), owner: Owner::#variant(id_or_upn.into()) }
+                    pub fn #method(&self, #param: impl ::std::convert::Into<::std::string::String>) -> #hident {
+                        #hident { client: self.clone(), owner: Owner::#variant(#param.into()) }
                     }
                 }
             });
@@ -590,8 +672,24 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
         root_handles.insert(root.clone(), handle);
     }
 
-    // Navigation handles.
+    // Navigation handles, and an item handle (`lists().item(id)`) for every collection a
+    // deeper path goes through. A handle below such collections carries their keys.
     let mut handles: BTreeMap<Vec<String>, Handle> = BTreeMap::new();
+    let mut items: BTreeMap<Vec<String>, Handle> = BTreeMap::new();
+    // The key parameter after each step of a chain, from any operation below it.
+    let mut chain_keys: BTreeMap<Vec<String>, Vec<Option<String>>> = BTreeMap::new();
+    for op in &api.operations {
+        for n in 1..=op.handle.len() {
+            let keys = chain_keys
+                .entry(op.handle[..n].to_vec())
+                .or_insert_with(|| vec![None; n]);
+            for (have, key) in keys.iter_mut().zip(&op.handle_keys[..n]) {
+                if have.is_none() {
+                    have.clone_from(key);
+                }
+            }
+        }
+    }
     for chain in chains.keys() {
         let last = chain.last().cloned().unwrap_or_default();
         handles.insert(
@@ -602,13 +700,39 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
                 chain: chain.clone(),
             },
         );
+        if chain_keys[chain].last().is_some_and(Option::is_some) {
+            items.insert(
+                chain.clone(),
+                Handle {
+                    name: scope.claim(&format!("{}Item", naming::type_name(&last))),
+                    method: "item".to_owned(),
+                    chain: chain.clone(),
+                },
+            );
+        }
     }
+    // The number of keys a chain's handle carries: one per keyed step before its last.
+    let keys_of = |chain: &[String]| -> usize {
+        chain_keys[chain][..chain.len() - 1]
+            .iter()
+            .filter(|k| k.is_some())
+            .count()
+    };
+    let keys_field = |n: usize| {
+        if n == 0 {
+            quote!()
+        } else {
+            quote!(keys: ::std::vec::Vec<::std::string::String>,)
+        }
+    };
     let mut nav_items = Vec::new();
     for (chain, ops) in &chains {
         let handle = &handles[chain];
         let hident = ident(&handle.name);
         let method = ident(&handle.method);
-        // Accessor on the parent(s).
+        let keys = keys_of(chain);
+        // Accessor on the parent(s): a root, a navigation handle, or the item handle of the
+        // collection before it.
         let parents: Vec<String> = if chain.len() == 1 {
             let mut rs: Vec<String> = api
                 .operations
@@ -620,37 +744,106 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
             rs.dedup();
             rs.iter().map(|r| root_handles[r].name.clone()).collect()
         } else {
-            vec![handles[&chain[..chain.len() - 1].to_vec()].name.clone()]
+            let parent = chain[..chain.len() - 1].to_vec();
+            match items.get(&parent) {
+                Some(item) => vec![item.name.clone()],
+                None => vec![handles[&parent].name.clone()],
+            }
         };
         let nav = handle.chain.join("/");
-        let any = api.operations.iter().find(|o| o.handle.starts_with(chain));
-        let target = any.map(|o| o.target.clone()).unwrap_or_default();
+        let target = ops.first().map(|o| o.target.clone());
+        let pass_keys = if keys == 0 {
+            quote!()
+        } else {
+            quote!(keys: self.keys.clone(),)
+        };
         for parent in parents {
             let pident = ident(&parent);
-            let doc = doc_attrs(&format!(
-                "The `{nav}` navigation property ({}).",
-                target.rsplit('.').next().unwrap_or_default()
-            ));
+            let doc = doc_attrs(&match &target {
+                Some(t) => format!(
+                    "The `{nav}` navigation property ({}).",
+                    t.rsplit('.').next().unwrap_or_default()
+                ),
+                None => format!("The `{nav}` navigation property."),
+            });
             nav_items.push(quote! {
                 impl #pident {
                     #doc
                     pub fn #method(&self) -> #hident {
-                        #hident { client: self.client.clone(), owner: self.owner.clone() }
+                        #hident { client: self.client.clone(), owner: self.owner.clone(), #pass_keys }
                     }
                 }
             });
         }
+        let mut under: Vec<String> = api
+            .operations
+            .iter()
+            .filter(|o| o.handle.starts_with(chain))
+            .map(|o| {
+                let mut root = format!("/{}", o.root);
+                if let Some(key) = o.path_parameters.iter().find(|p| p.root) {
+                    root.push_str(&format!("/{{{}}}", key.name));
+                }
+                root
+            })
+            .collect();
+        under.sort();
+        under.dedup();
+        let under: Vec<String> = under.iter().map(|u| format!("`{u}`")).collect();
         let doc = doc_attrs(&format!(
-            "Operations on the `{nav}` navigation property, under `/me` or `/users/{{user-id}}`."
+            "Operations on the `{nav}` navigation property, under {}.",
+            under.join(" or ")
         ));
+        let field = keys_field(keys);
         nav_items.push(quote! {
             #doc
             #[derive(Clone, Debug)]
             pub struct #hident {
                 client: crate::GraphClient,
                 owner: Owner,
+                #field
             }
         });
+        if let Some(item) = items.get(chain) {
+            let iident = ident(&item.name);
+            let key = chain_keys[chain]
+                .last()
+                .cloned()
+                .flatten()
+                .unwrap_or_default();
+            let doc = doc_attrs(&format!(
+                "One item of `{nav}` (`{{{key}}}`), to reach the navigation properties below \
+                 it. The id is checked (not empty, not `.` or `..`, no backslash) when an \
+                 operation is called, and sent percent-encoded as one path segment."
+            ));
+            let start = if keys == 0 {
+                quote!(::std::vec::Vec::new())
+            } else {
+                quote!(self.keys.clone())
+            };
+            let item_doc = doc_attrs(&format!(
+                "Operations below one item of `{nav}`; get one from [`{}::item`].",
+                handle.name
+            ));
+            nav_items.push(quote! {
+                impl #hident {
+                    #doc
+                    pub fn item(&self, id: impl ::std::convert::Into<::std::string::String>) -> #iident {
+                        let mut keys = #start;
+                        keys.push(id.into());
+                        #iident { client: self.client.clone(), owner: self.owner.clone(), keys }
+                    }
+                }
+
+                #item_doc
+                #[derive(Clone, Debug)]
+                pub struct #iident {
+                    client: crate::GraphClient,
+                    owner: Owner,
+                    keys: ::std::vec::Vec<::std::string::String>,
+                }
+            });
+        }
         // Methods: group the operations of the chain by verb.
         let mut by_verb: BTreeMap<(OperationKind, String), Vec<&Operation>> = BTreeMap::new();
         for op in ops {
@@ -666,7 +859,8 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
                 *kind,
                 verb,
                 ops,
-                &root_names,
+                root_names,
+                keys,
             )?);
         }
         nav_items.push(quote! {
@@ -707,14 +901,14 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
     let owner_debug: Vec<TokenStream> = root_names
         .iter()
         .map(|root| {
-            let variant = format_ident!("{}", naming::type_name(root));
-            let shown = format!("{}(<redacted>)", naming::type_name(root));
-            if root == "me" {
-                let shown = naming::type_name(root);
-                quote!(Owner::#variant => f.write_str(#shown),)
+            let pat = root.pattern(false);
+            let name = naming::type_name(&root.name);
+            let shown = if root.singleton {
+                name
             } else {
-                quote!(Owner::#variant(_) => f.write_str(#shown),)
-            }
+                format!("{name}(<redacted>)")
+            };
+            quote!(#pat => f.write_str(#shown),)
         })
         .collect();
     let table_doc = doc_attrs(&format!(
@@ -811,56 +1005,52 @@ fn op_doc(api: &Api, permissions: &Permissions, ops: &[&Operation], extra: &str)
 }
 
 /// The `match self.owner` selecting the operation id per root.
-fn op_id_match(ops: &[&Operation], roots: &[String]) -> TokenStream {
+fn op_id_match(ops: &[&Operation], roots: &[RootInfo]) -> TokenStream {
     let arms = roots.iter().map(|root| {
-        let variant = format_ident!("{}", naming::type_name(root));
-        let pat = if root == "me" {
-            quote!(Owner::#variant)
-        } else {
-            quote!(Owner::#variant(_))
-        };
-        match ops.iter().find(|o| &o.root == root) {
-            Some(op) => {
-                let id = &op.id;
-                quote!(#pat => #id,)
-            }
-            None => {
-                let id = &ops[0].id;
-                quote!(#pat => #id,)
-            }
-        }
+        let pat = root.pattern(false);
+        let op = ops.iter().find(|o| o.root == root.name).unwrap_or(&ops[0]);
+        let id = &op.id;
+        quote!(#pat => #id,)
     });
     quote!(match &self.owner { #(#arms)* })
 }
 
-/// One arm per root calling the progenitor method with `args` (after the user id).
+/// One arm per root calling the progenitor method with `args` (after the root's key).
 fn call_match(
     ops: &[&Operation],
-    roots: &[String],
+    roots: &[RootInfo],
     args: &TokenStream,
     convert: &TokenStream,
 ) -> TokenStream {
     let arms = roots.iter().map(|root| {
-        let variant = format_ident!("{}", naming::type_name(root));
-        match ops.iter().find(|o| &o.root == root) {
+        let pat = root.pattern(true);
+        match ops.iter().find(|o| o.root == root.name) {
             Some(op) => {
                 let m = format_ident!("{}", op.id);
-                if root == "me" {
+                if root.singleton {
                     quote! {
-                        Owner::#variant => self.client.call(self.client.progenitor().#m(#args)).await #convert,
+                        #pat => self.client.call(self.client.progenitor().#m(#args)).await #convert,
                     }
-                } else {
+                } else if root.user {
                     quote! {
-                        Owner::#variant(user) => {
+                        #pat => {
                             let user = ::graph_phone_runtime::UserRef::new(user.as_str())?;
                             self.client.call(self.client.progenitor().#m(user.as_str(), #args)).await #convert
+                        }
+                    }
+                } else {
+                    let check = root.check_key();
+                    quote! {
+                        #pat => {
+                            #check
+                            self.client.call(self.client.progenitor().#m(key.as_str(), #args)).await #convert
                         }
                     }
                 }
             }
             None => {
-                let pat = if root == "me" { quote!(Owner::#variant) } else { quote!(Owner::#variant(_)) };
-                let reason = format!("not offered under /{root} by the metadata");
+                let pat = root.pattern(false);
+                let reason = format!("not offered under /{} by the metadata", root.name);
                 quote! {
                     #pat => Err(::graph_phone_runtime::Error::InvalidRequest {
                         operation: ::std::string::String::from(op),
@@ -873,20 +1063,40 @@ fn call_match(
     quote!(match &self.owner { #(#arms)* })
 }
 
-/// The path segments of an item's URL (user id first under `/users`, then the item id),
-/// each checked as the single call checks it: one arm per root.
-fn item_segments(ops: &[&Operation], roots: &[String], keyed: bool) -> TokenStream {
-    let key = if keyed { quote!(id) } else { quote!() };
+/// The path segments of an item's URL (the root's key first under an entity set, then the
+/// item id), each checked as the single call checks it: one arm per root.
+/// The statements checking a handle's keys (`self.keys`), none without keys.
+fn check_keys(keys: usize) -> TokenStream {
+    if keys == 0 {
+        quote!()
+    } else {
+        quote! {
+            for key in &self.keys {
+                crate::key::checked(key.as_str())?;
+            }
+        }
+    }
+}
+
+fn item_segments(ops: &[&Operation], roots: &[RootInfo], keys: usize, keyed: bool) -> TokenStream {
+    let key_list: Vec<TokenStream> = (0..keys)
+        .map(|i| {
+            let i = proc_macro2::Literal::usize_unsuffixed(i);
+            quote!(self.keys[#i].as_str())
+        })
+        .collect();
+    let key = match (keys, keyed) {
+        (0, false) => quote!(),
+        (0, true) => quote!(id),
+        (_, false) => quote!(#(#key_list),*),
+        (_, true) => quote!(#(#key_list,)* id),
+    };
+    let keyed = keys > 0 || keyed;
+    let check = check_keys(keys);
     let arms = roots.iter().map(|root| {
-        let variant = format_ident!("{}", naming::type_name(root));
-        let offered = ops.iter().any(|o| &o.root == root);
-        if !offered {
-            let pat = if root == "me" {
-                quote!(Owner::#variant)
-            } else {
-                quote!(Owner::#variant(_))
-            };
-            let reason = format!("not offered under /{root} by the metadata");
+        if !ops.iter().any(|o| o.root == root.name) {
+            let pat = root.pattern(false);
+            let reason = format!("not offered under /{} by the metadata", root.name);
             return quote! {
                 #pat => return Err(::graph_phone_runtime::Error::InvalidRequest {
                     operation: ::std::string::String::from(op),
@@ -894,19 +1104,23 @@ fn item_segments(ops: &[&Operation], roots: &[String], keyed: bool) -> TokenStre
                 }),
             };
         }
-        if root == "me" {
-            quote!(Owner::#variant => ::std::vec![#key],)
+        let pat = root.pattern(true);
+        if root.singleton {
+            quote!(#pat => ::std::vec![#key],)
         } else {
             let sep = if keyed { quote!(,) } else { quote!() };
+            let check = root.check_key();
+            let bound = root.key_ident();
             quote! {
-                Owner::#variant(user) => {
-                    ::graph_phone_runtime::UserRef::new(user.as_str())?;
-                    ::std::vec![user.as_str() #sep #key]
+                #pat => {
+                    #check
+                    ::std::vec![#bound.as_str() #sep #key]
                 }
             }
         }
     });
     quote! {
+        #check
         let segments: ::std::vec::Vec<&str> = match &self.owner { #(#arms)* };
     }
 }
@@ -928,10 +1142,21 @@ fn operation_methods(
     kind: OperationKind,
     verb: &str,
     ops: &[&Operation],
-    roots: &[String],
+    roots: &[RootInfo],
+    keys: usize,
 ) -> Result<TokenStream, Error> {
     let first = ops[0];
     let op_id = op_id_match(ops, roots);
+    // The keys of the collections the path goes through, checked like item ids and passed
+    // to progenitor in template order after the root's key.
+    let keys_args: Vec<TokenStream> = (0..keys)
+        .map(|i| {
+            let i = proc_macro2::Literal::usize_unsuffixed(i);
+            quote!(self.keys[#i].as_str(),)
+        })
+        .collect();
+    let keys_args = quote!(#(#keys_args)*);
+    let check_keys = check_keys(keys);
     let keyed = first.key.is_some();
     let key_param = if keyed {
         quote!(id: impl crate::Key,)
@@ -956,6 +1181,7 @@ fn operation_methods(
     let prologue = quote! {
         let op: &'static str = #op_id;
         self.client.runtime().ensure_available(op)?;
+        #check_keys
         #check_key
     };
     let name = ident(&naming::field_name(verb));
@@ -984,12 +1210,12 @@ fn operation_methods(
             let call = call_match(
                 ops,
                 roots,
-                &quote!(select.as_deref(), top),
+                &quote!(#keys_args select.as_deref(), top),
                 &quote!(.map(crate::wire::CollectionResponse::into_page)),
             );
             let list_page_item = format_ident!("list_page_item");
             let item_doc_page = item_doc("list_page");
-            let segments = item_segments(ops, roots, false);
+            let segments = item_segments(ops, roots, keys, false);
             quote! {
                 #item_doc_page
                 pub fn #list_page_item(&self, query: &crate::Query) -> ::std::result::Result<crate::BatchItem<crate::Page<#item>>, crate::Error> {
@@ -1062,7 +1288,7 @@ fn operation_methods(
             let call = call_match(
                 ops,
                 roots,
-                &quote!(#key_arg #expand_arg select.as_deref()),
+                &quote!(#keys_args #key_arg #expand_arg select.as_deref()),
                 &quote!(),
             );
             let id_arg = if keyed { quote!(id,) } else { quote!() };
@@ -1070,7 +1296,7 @@ fn operation_methods(
             let with_item = format_ident!("{}_item", with);
             let item_doc_get = item_doc(verb);
             let item_doc_with = item_doc(&format!("{verb}_with"));
-            let segments = item_segments(ops, roots, keyed);
+            let segments = item_segments(ops, roots, keys, keyed);
             let expand_pair = if expand.is_empty() {
                 quote!()
             } else {
@@ -1146,10 +1372,10 @@ fn operation_methods(
                 (quote!(()), quote!(), phone_note)
             };
             let doc = op_doc(api, permissions, ops, extra.trim());
-            let call = call_match(ops, roots, &quote!(#key_arg body), &convert);
+            let call = call_match(ops, roots, &quote!(#keys_args #key_arg body), &convert);
             let name_item = format_ident!("{}_item", name);
             let item_doc_body = item_doc(verb);
-            let segments = item_segments(ops, roots, keyed);
+            let segments = item_segments(ops, roots, keys, keyed);
             quote! {
                 #item_doc_body
                 pub fn #name_item(&self, #key_param body: &#body) -> ::std::result::Result<crate::BatchItem<#ret>, crate::Error> {
@@ -1176,10 +1402,10 @@ fn operation_methods(
                 None => (quote!(()), quote!()),
             };
             let doc = op_doc(api, permissions, ops, "");
-            let call = call_match(ops, roots, &key_arg, &convert);
+            let call = call_match(ops, roots, &quote!(#keys_args #key_arg), &convert);
             let name_item = format_ident!("{}_item", name);
             let item_doc_plain = item_doc(verb);
-            let segments = item_segments(ops, roots, keyed);
+            let segments = item_segments(ops, roots, keys, keyed);
             quote! {
                 #item_doc_plain
                 pub fn #name_item(&self, #key_param) -> ::std::result::Result<crate::BatchItem<#ret>, crate::Error> {

@@ -197,6 +197,17 @@ impl OperationKind {
     }
 }
 
+/// A path parameter of an [`Operation`] other than its item key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathParameter {
+    /// Its name in the template, for example `user-id`.
+    pub name: String,
+    /// True for the key of the root entity set (`users`, `groups`).
+    pub root: bool,
+    /// The entity type whose item it addresses.
+    pub target: QName,
+}
+
 /// One HTTP operation of the slice, derived from a navigation path of the IR.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Operation {
@@ -211,9 +222,21 @@ pub struct Operation {
     pub nav: String,
     /// The container root (`me`, `users`).
     pub root: String,
+    /// The navigation property names after the root (`["authentication",
+    /// "phoneMethods"]`), as a slice's `[[path]]` names them.
+    pub segments: Vec<String>,
+    /// The path parameters before the item key, in template order: the root's key for an
+    /// entity set (`user-id`), then the key of every collection the path goes through
+    /// (`todoTaskList-id`). From [`crate::ir::NavPath::path_parameters`].
+    pub path_parameters: Vec<PathParameter>,
     /// The navigation properties after the root that are not path containers
     /// (`["phoneMethods"]`): the ergonomic API's handle chain.
     pub handle: Vec<String>,
+    /// Parallel to [`Operation::handle`]: the path parameter of the key segment that
+    /// follows a step (a collection the path goes through: `todoTaskList-id` after
+    /// `lists` in `me/todo/lists/{todoTaskList-id}/tasks`), `None` for the others and for
+    /// the last step (its key is [`Operation::key`]).
+    pub handle_keys: Vec<Option<String>>,
     /// The navigation path's target entity type.
     pub target: QName,
     /// True if the navigation path is a collection.
@@ -311,8 +334,30 @@ impl Api {
         let mut delegated: BTreeSet<String> = BTreeSet::new();
         let mut application: BTreeSet<String> = BTreeSet::new();
         let mut requirements: BTreeMap<(String, &'static str), Vec<Value>> = BTreeMap::new();
+        // One key names one navigation path's operation (under every root that has it): two
+        // paths ending in the same navigation property would share one entry, silently.
+        let mut named: BTreeMap<String, &Operation> = BTreeMap::new();
         for op in &self.operations {
             let key = crate::emit::client::permission_key(op);
+            match named.get(&key) {
+                Some(other) if other.segments != op.segments => {
+                    return Err(Error::Emit {
+                        element: op.path.clone(),
+                        message: format!(
+                            "its permission key {key} also names {} {}; keys are \
+                             `<navigation>.<operation>` by the last navigation property, so \
+                             these two paths cannot have permissions of their own: keep one of \
+                             them in the slice",
+                            other.kind.method(),
+                            other.path
+                        ),
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    named.insert(key.clone(), op);
+                }
+            }
             let Some(entry) = permissions.get(&key) else {
                 continue;
             };
@@ -1076,43 +1121,36 @@ impl<'a> Builder<'a> {
 
     fn path_operations(&self, path: &NavPath, out: &mut Vec<Operation>) -> Result<(), Error> {
         let target = self.type_def(&path.target, &path.template)?;
-        // The OpenAPI path of the navigation path itself: keys appear in the template
-        // already (`users/{user-id}/...`); a collection in the middle would need a key the
-        // template lacks.
-        let mut handle = Vec::new();
-        let mut prefix = path.root.clone();
-        if let Some(root) = self.model.roots.get(&path.root)
-            && root.is_set
+        // The handle chain: the navigation steps that are not path containers, with the key
+        // segment that follows each one before the last.
+        let last = path.steps.len().saturating_sub(1);
+        let (handle, handle_keys): (Vec<String>, Vec<Option<String>>) = path
+            .steps
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|(_, s)| !self.overlay.is_path_container(&s.target))
+            .map(|(i, s)| (s.name.clone(), s.key.clone().filter(|_| i < last)))
+            .unzip();
+        if let Some(step) = path.steps[1..last.max(1)]
+            .iter()
+            .find(|s| s.key.is_some() && self.overlay.is_path_container(&s.target))
         {
-            prefix = format!("{}/{{{}-id}}", root.name, simple_name(&root.entity_type));
-        }
-        for (i, seg) in path.segments.iter().enumerate() {
-            prefix.push('/');
-            prefix.push_str(seg);
-            let Some(hop) = self.model.paths.get(&prefix) else {
-                return Err(Error::Emit {
-                    element: path.template.clone(),
-                    message: format!("its prefix {prefix} is not a path of the model"),
-                });
-            };
-            if hop.collection && i + 1 < path.segments.len() {
-                return Err(Error::Emit {
-                    element: path.template.clone(),
-                    message: format!(
-                        "navigates through the collection {prefix}, which needs a key segment; \
-                         not supported"
-                    ),
-                });
-            }
-            if !self.overlay.is_path_container(&hop.target) {
-                handle.push(seg.clone());
-            }
-        }
-        if prefix != path.template {
             return Err(Error::Emit {
                 element: path.template.clone(),
                 message: format!(
-                    "template differs from the path rebuilt from its segments ({prefix})"
+                    "goes through the collection {}, whose type the overlay lists as a path \
+                     container; a collection needs a handle for its key",
+                    step.name
+                ),
+            });
+        }
+        if path.template_from_steps() != path.template {
+            return Err(Error::Emit {
+                element: path.template.clone(),
+                message: format!(
+                    "template differs from the path rebuilt from its steps ({})",
+                    path.template_from_steps()
                 ),
             });
         }
@@ -1126,7 +1164,7 @@ impl<'a> Builder<'a> {
                 .join("_")
         };
         let collection_path = format!("/{}", path.template);
-        let key = format!("{}-id", simple_name(&path.target));
+        let key = path.item_key().unwrap_or_default().to_owned();
         let item_path = if path.collection {
             format!("{collection_path}/{{{key}}}")
         } else {
@@ -1138,10 +1176,10 @@ impl<'a> Builder<'a> {
             .last()
             .cloned()
             .unwrap_or_else(|| path.root.clone());
-        let on = if path.root == "me" {
-            "the signed-in user".to_owned()
-        } else {
-            "a user".to_owned()
+        let on = match path.steps.first() {
+            Some(root) if root.name == "me" => "the signed-in user".to_owned(),
+            Some(root) if root.collection => format!("a {}", simple_name(&root.target)),
+            _ => format!("/{}", path.root),
         };
         let nav_description = path.doc.description.clone();
         let deprecated = deprecation_text(&path.doc);
@@ -1161,7 +1199,18 @@ impl<'a> Builder<'a> {
             path: op_path.to_owned(),
             nav: path.template.clone(),
             root: path.root.clone(),
+            segments: path.segments.clone(),
+            path_parameters: path
+                .path_parameters()
+                .iter()
+                .map(|s| PathParameter {
+                    name: s.key.clone().unwrap_or_default(),
+                    root: s.root,
+                    target: s.target.clone(),
+                })
+                .collect(),
             handle: handle.clone(),
+            handle_keys: handle_keys.clone(),
             target: path.target.clone(),
             collection: path.collection,
             key: keyed.then(|| key.clone()),
@@ -1639,12 +1688,17 @@ fn operation_json(op: &Operation, select: Option<&str>) -> Value {
         json!([format!("{}.{}", op.root, op.handle.join("."))]),
     );
     let mut params = Vec::new();
-    if op.root == "users" {
+    for p in &op.path_parameters {
+        let description = if p.target == "microsoft.graph.user" {
+            "The object id or userPrincipalName of the user, one path segment".to_owned()
+        } else {
+            format!("The id of the {}, one path segment", simple_name(&p.target))
+        };
         params.push(json!({
-            "name": "user-id",
+            "name": p.name,
             "in": "path",
             "required": true,
-            "description": "The object id or userPrincipalName of the user, one path segment",
+            "description": description,
             "schema": { "type": "string" },
         }));
     }

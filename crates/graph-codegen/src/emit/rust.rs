@@ -435,7 +435,7 @@ impl<'a> Plan<'a> {
     }
 
     /// The field of a navigation property the trimmed spec keeps on a model type (a
-    /// `[[navigation]]` entry's `expand`): the related entity as `$expand` returns it
+    /// `[[path]]` entry's `expand`): the related entity as `$expand` returns it
     /// inline, `None` unless requested. Never in create or update payloads.
     fn expanded_field(
         &self,

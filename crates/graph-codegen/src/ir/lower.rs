@@ -461,28 +461,41 @@ fn add_paths(
             ),
         ));
     };
-    let mut template = root.name.clone();
-    let mut ty = root.entity_type.clone();
-    let mut collection = root.is_set;
+    let key = |ty: &str, collection: bool| {
+        collection.then(|| key_placeholder(ty).trim_matches(['{', '}']).to_string())
+    };
+    let mut steps = vec![PathStep {
+        name: root.name.clone(),
+        root: true,
+        target: root.entity_type.clone(),
+        collection: root.is_set,
+        contains_target: false,
+        key: key(&root.entity_type, root.is_set),
+    }];
     let mut new_paths: Vec<NavPath> = Vec::new();
-    if req.segments.is_empty() {
-        new_paths.push(NavPath {
-            template: template.clone(),
+    let path = |steps: &[PathStep], caps: Capabilities, doc: Doc| {
+        let last = steps.last().expect("starts with the root");
+        let mut p = NavPath {
+            template: String::new(),
             root: root.name.clone(),
-            segments: Vec::new(),
-            target: ty.clone(),
-            collection,
-            capabilities: root_caps.get(&root.name).copied().unwrap_or_default(),
-            operations: operations_for(model, &ty, collection),
-            doc: Doc::default(),
-        });
+            segments: steps[1..].iter().map(|s| s.name.clone()).collect(),
+            steps: steps.to_vec(),
+            target: last.target.clone(),
+            collection: last.collection,
+            capabilities: caps,
+            operations: operations_for(model, &last.target, last.collection),
+            doc,
+        };
+        p.template = p.template_from_steps();
+        p
+    };
+    if req.segments.is_empty() {
+        let caps = root_caps.get(&root.name).copied().unwrap_or_default();
+        new_paths.push(path(&steps, caps, Doc::default()));
     }
-    for (i, seg) in req.segments.iter().enumerate() {
-        if collection {
-            template.push('/');
-            template.push_str(&key_placeholder(&ty));
-        }
-        let t = &model.types[&ty];
+    for seg in &req.segments {
+        let ty = &steps.last().expect("starts with the root").target;
+        let t = &model.types[ty];
         let Some(nav) = t.navigation.iter().find(|n| &n.name == seg) else {
             let m = close_matches(seg, t.navigation.iter().map(|n| n.name.as_str()));
             return Err(names.error(
@@ -494,20 +507,15 @@ fn add_paths(
                 ),
             ));
         };
-        template.push('/');
-        template.push_str(seg);
-        ty = nav.target.clone();
-        collection = nav.collection;
-        new_paths.push(NavPath {
-            template: template.clone(),
-            root: root.name.clone(),
-            segments: req.segments[..=i].to_vec(),
-            target: ty.clone(),
-            collection,
-            capabilities: nav.capabilities,
-            operations: operations_for(model, &ty, collection),
-            doc: nav.doc.clone(),
+        steps.push(PathStep {
+            name: seg.clone(),
+            root: false,
+            target: nav.target.clone(),
+            collection: nav.collection,
+            contains_target: nav.contains_target,
+            key: key(&nav.target, nav.collection),
         });
+        new_paths.push(path(&steps, nav.capabilities, nav.doc.clone()));
     }
     for p in new_paths {
         model.paths.insert(p.template.clone(), p);

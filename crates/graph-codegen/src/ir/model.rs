@@ -338,6 +338,10 @@ pub struct NavPath {
     /// The navigation property names after the root, for example `["authentication",
     /// "phoneMethods"]`.
     pub segments: Vec<String>,
+    /// The path as data, root first, then one step per navigation property: what each step
+    /// reaches and the key parameter that addresses an item of it. The emitters walk these
+    /// for URL templates, path parameters and names (see [`NavPath::path_parameters`]).
+    pub steps: Vec<PathStep>,
     /// The entity type it reaches.
     pub target: QName,
     /// True if it reaches a collection (items addressed by key below it).
@@ -348,6 +352,58 @@ pub struct NavPath {
     pub operations: Vec<OperationDef>,
     /// Documentation of the last navigation property.
     pub doc: Doc,
+}
+
+/// One step of a [`NavPath`]: its root or one navigation property.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct PathStep {
+    /// The entity set or singleton (first step), or the navigation property.
+    pub name: String,
+    /// True for the first step (a container root).
+    pub root: bool,
+    /// The entity type it reaches.
+    pub target: QName,
+    /// True if it reaches a collection: an entity set, or a collection-valued navigation.
+    pub collection: bool,
+    /// `ContainsTarget="true"` (false for a root).
+    pub contains_target: bool,
+    /// For a collection, the path parameter addressing one item: `user-id`, from the simple
+    /// name of the type the metadata declares (see [`crate::ir::key_placeholder`]).
+    pub key: Option<String>,
+}
+
+impl NavPath {
+    /// The path parameters of the template, in order: the key of every collection step
+    /// before the last (`users/{user-id}/todo/lists/{todoTaskList-id}/tasks` ->
+    /// `["user-id", "todoTaskList-id"]`). An operation on one item adds the last step's
+    /// key ([`NavPath::item_key`]).
+    pub fn path_parameters(&self) -> Vec<&PathStep> {
+        let n = self.steps.len().saturating_sub(1);
+        self.steps[..n].iter().filter(|s| s.key.is_some()).collect()
+    }
+
+    /// The key parameter of one item of the path's target, for a collection.
+    pub fn item_key(&self) -> Option<&str> {
+        self.steps.last().and_then(|s| s.key.as_deref())
+    }
+
+    /// The template rebuilt from the steps: names joined with `/`, each collection step
+    /// before the last followed by `{key}`.
+    pub fn template_from_steps(&self) -> String {
+        let mut out = String::new();
+        for (i, step) in self.steps.iter().enumerate() {
+            if i > 0 {
+                out.push('/');
+            }
+            out.push_str(&step.name);
+            if let Some(key) = step.key.as_deref().filter(|_| i + 1 < self.steps.len()) {
+                out.push_str("/{");
+                out.push_str(key);
+                out.push('}');
+            }
+        }
+        out
+    }
 }
 
 /// Documentation and lifecycle of an element, from annotations.

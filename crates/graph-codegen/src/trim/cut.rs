@@ -206,86 +206,46 @@ pub fn trim_with(
             ))
         })?;
     let container_name = format!("{container_ns}.{}", container.name);
-    let base = format!("{}.{}", slice.namespace, slice.base_type);
-    match structured(&base) {
-        Some(t) if t.kind == StructuredKind::Entity => {}
-        _ => {
-            let prefix = format!("{}.", slice.namespace);
-            let m = close_matches(
-                &base,
-                names
-                    .items
-                    .keys()
-                    .filter(|k| k.starts_with(&prefix))
-                    .map(String::as_str),
-            );
-            return Err(slice_err(format!(
-                "scope.base names entity type {base}, which {source} lacks; {}",
-                suggestion(&m)
-            )));
-        }
-    }
     let root_names: Vec<&str> = container
         .entity_sets
         .iter()
         .map(|e| e.name.as_str())
         .chain(container.singletons.iter().map(|e| e.name.as_str()))
         .collect();
-    for root in &slice.roots {
+    // The entity type of a root: an entity set's or a singleton's.
+    let root_type = |root: &str| -> Result<String, Error> {
         let ty = container
             .entity_sets
             .iter()
-            .find(|e| &e.name == root)
+            .find(|e| e.name == root)
             .map(|e| &e.entity_type)
             .or_else(|| {
                 container
                     .singletons
                     .iter()
-                    .find(|e| &e.name == root)
+                    .find(|e| e.name == root)
                     .map(|e| &e.type_name)
             });
         let Some(ty) = ty else {
             let m = close_matches(root, root_names.iter().copied());
             return Err(slice_err(format!(
-                "scope.roots: {source} has no entity set or singleton {root}; {}",
+                "path roots: {source} has no entity set or singleton {root}; {}",
                 suggestion(&m)
             )));
         };
-        if names.qualify(ty) != base {
-            return Err(slice_err(format!(
-                "scope.roots: {root} holds {ty}, not the base type {base}; list only roots of the base type"
-            )));
+        let q = names.qualify(ty).into_owned();
+        match structured(&q) {
+            Some(t) if t.kind == StructuredKind::Entity => Ok(q),
+            _ => Err(slice_err(format!(
+                "path roots: {root} holds {ty}, which is no entity type of {source}"
+            ))),
         }
-    }
+    };
 
-    // The base path.
-    let mut allowed: HashMap<String, BTreeSet<String>> = HashMap::new();
-    let mut path_types = vec![base.clone()];
-    let mut holder = base.clone();
-    for seg in &slice.base_segments {
-        let Some((decl, nav)) = find_nav(&holder, seg) else {
-            let all = nav_names(&holder);
-            let m = close_matches(seg, all.iter().map(String::as_str));
-            return Err(slice_err(format!(
-                "scope.base: {holder} in {source} has no navigation property {seg}; {}",
-                suggestion(&m)
-            )));
-        };
-        allowed.entry(decl).or_default().insert(seg.clone());
-        holder = names.qualify(&nav.type_ref.name).into_owned();
-        if structured(&holder).is_none() {
-            return Err(names.error(
-                nav.pos,
-                format!(
-                    "navigation property {seg} refers to unknown type {}",
-                    nav.type_ref.name
-                ),
-            ));
-        }
-        path_types.push(holder.clone());
-    }
-
-    // The slice's navigation properties and actions.
+    // Each path entry, walked from each of its roots' types: every navigation property on
+    // the way is allowed on the type that declares it, every type before the target is a
+    // path type (kept as a shell: key and allowed navigation properties, unless reached),
+    // the target is reached with its listed actions and expanded navigation properties.
     let missing = |entry: String, what: String, matches: Vec<String>, report: &mut Report| {
         if let Some(d) = slice.decision(&entry) {
             report.note(
@@ -305,104 +265,160 @@ pub fn trim_with(
             Ok(())
         } else {
             Err(slice_err(format!(
-                "navigation entry {entry}: {what}; {}; fix the slice, record a [[decision]] for it, or allow missing entries (`cargo xtask trim --allow-missing`)",
+                "path entry {entry}: {what}; {}; fix the slice, record a [[decision]] for it, or allow missing entries (`cargo xtask trim --allow-missing`)",
                 suggestion(&matches)
             )))
         }
     };
+    // Walks `segments` from `start`: the types it passes, the (declaring type, name) of each
+    // navigation property, and the target; or the segment that is missing, with the type
+    // that lacks it.
+    struct Walk {
+        types: Vec<String>,
+        navs: Vec<(String, String)>,
+    }
+    let walk =
+        |start: &str, segments: &[String]| -> Result<Result<Walk, (String, String)>, Error> {
+            let mut w = Walk {
+                types: vec![start.to_string()],
+                navs: Vec::new(),
+            };
+            for seg in segments {
+                let holder = w.types.last().expect("starts with the root type").clone();
+                let Some((decl, nav)) = find_nav(&holder, seg) else {
+                    return Ok(Err((holder, seg.clone())));
+                };
+                let target = names.qualify(&nav.type_ref.name).into_owned();
+                if structured(&target).is_none() {
+                    return Err(names.error(
+                        nav.pos,
+                        format!(
+                            "navigation property {seg} refers to unknown type {}",
+                            nav.type_ref.name
+                        ),
+                    ));
+                }
+                w.navs.push((decl, seg.clone()));
+                w.types.push(target);
+            }
+            Ok(Ok(w))
+        };
+    let mut allowed: HashMap<String, BTreeSet<String>> = HashMap::new();
+    let mut path_types: Vec<String> = Vec::new();
     let mut reached: Vec<String> = Vec::new();
     let mut kept_ops: Vec<Bound> = Vec::new();
-    for entry in &slice.navigation {
-        let Some((decl, nav)) = find_nav(&holder, &entry.name) else {
-            let all = nav_names(&holder);
-            let m = close_matches(&entry.name, all.iter().map(String::as_str));
-            missing(
-                entry.name.clone(),
-                format!("{holder} in {source} has no such navigation property"),
-                m,
-                &mut report,
-            )?;
-            continue;
-        };
-        allowed.entry(decl).or_default().insert(entry.name.clone());
-        let target = names.qualify(&nav.type_ref.name).into_owned();
-        if structured(&target).is_none() {
-            return Err(names.error(
-                nav.pos,
-                format!(
-                    "navigation property {} refers to unknown type {}",
-                    entry.name, nav.type_ref.name
-                ),
-            ));
-        }
-        let target_chain = chain(&target);
-        for action in &entry.actions {
-            let candidates: Vec<Bound> = target_chain
-                .iter()
-                .filter_map(|t| ops_by_binding.get(t))
-                .flatten()
-                .copied()
-                .collect();
-            let found: Vec<Bound> = candidates
-                .iter()
-                .filter(|b| &b.op.name == action)
-                .copied()
-                .collect();
-            if found.is_empty() {
-                let m = close_matches(action, candidates.iter().map(|b| b.op.name.as_str()));
-                missing(
-                    format!("{}/{action}", entry.name),
-                    format!(
-                        "{source} binds no action or function {action} to {target} or its ancestors"
-                    ),
-                    m,
-                    &mut report,
-                )?;
+    let mut root_types: BTreeSet<String> = BTreeSet::new();
+    for entry in &slice.paths {
+        let path = entry.path();
+        let mut starts: Vec<String> = Vec::new();
+        for root in &entry.roots {
+            let t = root_type(root)?;
+            if !starts.contains(&t) {
+                starts.push(t);
             }
-            kept_ops.extend(found);
         }
-        // Navigation properties offered with `$expand`: kept, with their target type (kept
-        // whole, as a property type would be; its own navigation properties are dropped).
-        for x in &entry.expand {
-            let Some((decl, expanded)) = find_nav(&target, x) else {
-                let all = nav_names(&target);
-                let m = close_matches(x, all.iter().map(String::as_str));
-                missing(
-                    format!("{}/{x}", entry.name),
-                    format!("{target} in {source} has no navigation property {x} to expand"),
-                    m,
-                    &mut report,
-                )?;
-                continue;
+        root_types.extend(starts.iter().cloned());
+        for start in &starts {
+            let w = match walk(start, &entry.segments)? {
+                Ok(w) => w,
+                Err((holder, seg)) => {
+                    let all = nav_names(&holder);
+                    let m = close_matches(&seg, all.iter().map(String::as_str));
+                    missing(
+                        path.clone(),
+                        format!("{holder} in {source} has no navigation property {seg}"),
+                        m,
+                        &mut report,
+                    )?;
+                    continue;
+                }
             };
-            let expanded_target = names.qualify(&expanded.type_ref.name).into_owned();
-            if structured(&expanded_target).is_none() {
-                return Err(names.error(
-                    expanded.pos,
-                    format!(
-                        "navigation property {x} refers to unknown type {}",
-                        expanded.type_ref.name
-                    ),
-                ));
+            for (decl, name) in w.navs {
+                allowed.entry(decl).or_default().insert(name);
             }
-            allowed.entry(decl).or_default().insert(x.clone());
-            reached.push(expanded_target);
+            let target = w.types.last().expect("starts with the root type").clone();
+            path_types.extend(w.types[..w.types.len() - 1].iter().cloned());
+            let target_chain = chain(&target);
+            for action in &entry.actions {
+                let candidates: Vec<Bound> = target_chain
+                    .iter()
+                    .filter_map(|t| ops_by_binding.get(t))
+                    .flatten()
+                    .copied()
+                    .collect();
+                let found: Vec<Bound> = candidates
+                    .iter()
+                    .filter(|b| &b.op.name == action)
+                    .copied()
+                    .collect();
+                if found.is_empty() {
+                    let m = close_matches(action, candidates.iter().map(|b| b.op.name.as_str()));
+                    missing(
+                        format!("{path}/{action}"),
+                        format!(
+                            "{source} binds no action or function {action} to {target} or its ancestors"
+                        ),
+                        m,
+                        &mut report,
+                    )?;
+                }
+                kept_ops.extend(found);
+            }
+            // Navigation properties offered with `$expand`: kept, with their target type
+            // (kept whole, as a property type would be; its own navigation properties are
+            // dropped).
+            for x in &entry.expand {
+                let Some((decl, expanded)) = find_nav(&target, x) else {
+                    let all = nav_names(&target);
+                    let m = close_matches(x, all.iter().map(String::as_str));
+                    missing(
+                        format!("{path}/{x}"),
+                        format!("{target} in {source} has no navigation property {x} to expand"),
+                        m,
+                        &mut report,
+                    )?;
+                    continue;
+                };
+                let expanded_target = names.qualify(&expanded.type_ref.name).into_owned();
+                if structured(&expanded_target).is_none() {
+                    return Err(names.error(
+                        expanded.pos,
+                        format!(
+                            "navigation property {x} refers to unknown type {}",
+                            expanded.type_ref.name
+                        ),
+                    ));
+                }
+                allowed.entry(decl).or_default().insert(x.clone());
+                reached.push(expanded_target);
+            }
+            reached.push(target);
         }
-        reached.push(target);
     }
-    for d in &slice.decisions {
-        let (nav, action) = match d.entry.split_once('/') {
-            Some((n, a)) => (n, Some(a)),
-            None => (d.entry.as_str(), None),
+    // A decision names a path (or `path/action`) relative to the roots: present if it
+    // exists from one of the slice's root types.
+    let present_from = |start: &str, entry: &str| -> Result<bool, Error> {
+        let segments: Vec<String> = entry.split('/').map(str::to_string).collect();
+        if walk(start, &segments)?.is_ok() {
+            return Ok(true);
+        }
+        let Some((last, init)) = segments.split_last() else {
+            return Ok(false);
         };
-        let present = find_nav(&holder, nav).is_some_and(|(_, n)| match action {
-            None => true,
-            Some(a) => chain(&names.qualify(&n.type_ref.name))
+        Ok(match walk(start, init)? {
+            Ok(w) => chain(w.types.last().expect("starts with the root type"))
                 .iter()
                 .filter_map(|t| ops_by_binding.get(t))
                 .flatten()
-                .any(|b| b.op.name == a),
-        });
+                .any(|b| &b.op.name == last),
+            Err(_) => false,
+        })
+    };
+    for d in &slice.decisions {
+        let mut present = false;
+        for start in &root_types {
+            present |= present_from(start, &d.entry)?;
+        }
         if present {
             report.note(
                 NoteKind::Decision,
@@ -466,7 +482,7 @@ pub fn trim_with(
     for s in &shells {
         let Some(t) = structured(s) else {
             return Err(slice_err(format!(
-                "scope.base: {s}, an ancestor of a type on the base path, is not an entity type of {source}"
+                "path: {s}, an ancestor of a type on a slice path, is not an entity type of {source}"
             )));
         };
         for p in t.properties.iter().filter(|p| t.key.contains(&p.name)) {
@@ -531,7 +547,7 @@ pub fn trim_with(
     }
 
     // Build the trimmed schemas.
-    let kept_roots: HashSet<&str> = slice.roots.iter().map(String::as_str).collect();
+    let kept_roots: HashSet<&str> = slice.roots().into_iter().collect();
     let mut out: BTreeMap<String, Schema> = BTreeMap::new();
     let mut members: HashMap<String, HashSet<String>> = HashMap::new();
     for s in &full.schemas {

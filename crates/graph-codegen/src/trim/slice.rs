@@ -21,19 +21,26 @@ pub struct Slice {
     pub descriptions: Option<String>,
     /// The namespace of the covered types, for example `microsoft.graph`.
     pub namespace: String,
-    /// Entity sets and singletons the slice is reached from (`users`, `me`).
-    pub roots: Vec<String>,
-    /// The simple name of the root entity type, for example `user`.
-    pub base_type: String,
-    /// Navigation segments from the root type to the holder type, for example
-    /// `["authentication"]`.
-    pub base_segments: Vec<String>,
-    /// Navigation properties of the holder type to include.
-    pub navigation: Vec<NavigationEntry>,
+    /// The navigation paths the slice covers, in file order.
+    pub paths: Vec<PathEntry>,
     /// Entries deliberately left out, with the reason.
     pub decisions: Vec<Decision>,
     /// National clouds whose own metadata the same slice is cut from, for availability.
     pub clouds: Vec<CloudSource>,
+    /// The generated crates of a slice other than the project's own (`[output]`); `None`
+    /// for the project's slice, whose outputs are the project's crates.
+    pub output: Option<SliceOutput>,
+}
+
+/// `[output]` of a slice: the crates code generation writes for it, each whole (its
+/// `Cargo.toml`, `src/lib.rs` and `src/generated/`), over the project's shared hand-written
+/// crates. Its OpenAPI document is `<output_dir>/openapi.json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SliceOutput {
+    /// The directory of the types crate, relative to the repository root.
+    pub types_dir: String,
+    /// Its package name.
+    pub types_package: String,
 }
 
 /// A national cloud's metadata, trimmed with the same slice into `spec/clouds/<name>.csdl`.
@@ -47,17 +54,24 @@ pub struct CloudSource {
     pub metadata: String,
 }
 
-/// Where the trimmed spec of a national cloud is written.
+/// Where the trimmed spec of a national cloud of the project's slice (`output_dir =
+/// "spec"`) is written; see [`Slice::cloud_spec`] for any slice.
 pub fn cloud_spec_path(name: &str) -> String {
     format!("spec/clouds/{name}.csdl")
 }
 
-/// One navigation property under the base path.
+/// One `[[path]]` entry: a navigation path from some container roots, and what the slice
+/// offers on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NavigationEntry {
-    /// Its name on the holder type, for example `phoneMethods`.
-    pub name: String,
-    /// Bound actions and functions to include for its target type (or its ancestors).
+pub struct PathEntry {
+    /// Entity sets and singletons it starts from (`users`, `me`, `groups`).
+    pub roots: Vec<String>,
+    /// Navigation property names after the root, at any depth, for example
+    /// `["authentication", "phoneMethods"]` (key segments are implied by the metadata: a
+    /// collection-valued navigation in the middle is followed by its key).
+    pub segments: Vec<String>,
+    /// Bound actions and functions (bound to the target type or one of its ancestors) kept
+    /// on this path only.
     pub actions: Vec<String>,
     /// The entity-set operations the project offers on it (`list`, `get`, `create`,
     /// `update`, `delete`), sorted; `None` offers all the metadata allows. See
@@ -68,13 +82,21 @@ pub struct NavigationEntry {
     pub expand: Vec<String>,
 }
 
-/// The operations a `[[navigation]]` entry's `operations` list may name.
+impl PathEntry {
+    /// The path as written in the slice: `authentication/phoneMethods`.
+    pub fn path(&self) -> String {
+        self.segments.join("/")
+    }
+}
+
+/// The operations a `[[path]]` entry's `operations` list may name.
 pub const OPERATIONS: [&str; 5] = ["list", "get", "create", "update", "delete"];
 
 /// A recorded decision about an entry that is not included.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
-    /// `navigation` or `navigation/action`.
+    /// A navigation path (`authentication/passwordlessMicrosoftAuthenticatorMethods`) or
+    /// `path/action`, relative to the roots, as a [`PathEntry`] would name it.
     pub entry: String,
     /// Why it is left out.
     pub reason: String,
@@ -88,11 +110,19 @@ struct RawSlice {
     source: RawSource,
     scope: RawScope,
     #[serde(default)]
-    navigation: Vec<RawNavigation>,
+    path: Vec<RawPath>,
     #[serde(default)]
     decision: Vec<RawDecision>,
     #[serde(default)]
     cloud: Vec<RawCloud>,
+    output: Option<RawOutput>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutput {
+    types: Spanned<String>,
+    types_package: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -114,14 +144,15 @@ struct RawSource {
 #[serde(deny_unknown_fields)]
 struct RawScope {
     namespace: String,
+    #[serde(default)]
     roots: Vec<String>,
-    base: String,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawNavigation {
-    name: String,
+struct RawPath {
+    roots: Option<Vec<String>>,
+    path: Spanned<String>,
     #[serde(default)]
     actions: Vec<String>,
     operations: Option<Vec<String>>,
@@ -236,59 +267,92 @@ impl Slice {
         for c in &raw.cloud {
             checked_path("cloud.metadata", &c.metadata)?;
         }
-        let mut base = raw.scope.base.split('/').map(str::trim);
-        let base_type = base.next().unwrap_or_default().to_string();
-        let base_segments: Vec<String> = base.map(str::to_string).collect();
-        if base_type.is_empty() || base_segments.iter().any(String::is_empty) {
-            return Err(err(format!(
-                "scope.base `{}` must be an entity type name followed by navigation properties, for example `user/authentication`",
-                raw.scope.base
-            )));
-        }
-        if raw.scope.roots.is_empty() {
-            return Err(err(
-                "scope.roots is empty; name at least one entity set or singleton, for example `users`"
-                    .into(),
-            ));
-        }
-        let mut seen = std::collections::HashSet::new();
-        for n in &raw.navigation {
-            if n.name.is_empty() || n.name.contains('/') {
+        if let Some(o) = &raw.output {
+            checked_path("output.types", &o.types)?;
+            let package = o.types_package.get_ref();
+            if package.is_empty()
+                || !package
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
                 return Err(err(format!(
-                    "navigation.name `{}` must be one navigation property name",
-                    n.name
+                    "{}output.types_package `{}` must be a package name of lowercase letters, \
+                     digits and `-`, for example `graph-example-todo-types`",
+                    position(text, o.types_package.span().start),
+                    package.escape_debug()
                 )));
             }
-            for op in n.operations.iter().flatten() {
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut paths = Vec::new();
+        for p in raw.path {
+            let at = position(text, p.path.span().start);
+            let written = p.path.into_inner();
+            let segments: Vec<String> = written.split('/').map(str::to_string).collect();
+            if segments
+                .iter()
+                .any(|s| s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            {
+                return Err(err(format!(
+                    "{at}path `{}` must be navigation property names separated by `/`, \
+                     without keys, for example `authentication/phoneMethods` or \
+                     `todo/lists/tasks`",
+                    written.escape_debug()
+                )));
+            }
+            let roots = p.roots.unwrap_or_else(|| raw.scope.roots.clone());
+            if roots.is_empty() || roots.iter().any(String::is_empty) {
+                return Err(err(format!(
+                    "{at}path `{written}` has no roots; give it `roots` (entity sets or \
+                     singletons, for example `[\"users\", \"me\"]`) or set scope.roots"
+                )));
+            }
+            for op in p.operations.iter().flatten() {
                 if !OPERATIONS.contains(&op.as_str()) {
                     return Err(err(format!(
-                        "navigation `{}` lists unknown operation `{op}`; use some of {}",
-                        n.name,
+                        "{at}path `{written}` lists unknown operation `{op}`; use some of {}",
                         OPERATIONS.join(", ")
                     )));
                 }
             }
-            for x in &n.expand {
-                if x.is_empty() || x.contains('/') || n.actions.contains(x) {
+            for x in &p.expand {
+                if x.is_empty() || x.contains('/') || p.actions.contains(x) {
                     return Err(err(format!(
-                        "navigation `{}` lists expand `{x}`; name one navigation property of \
-                         its target type (not an action)",
-                        n.name
+                        "{at}path `{written}` lists expand `{x}`; name one navigation property \
+                         of its target type (not an action)"
                     )));
                 }
             }
-            if !seen.insert(n.name.as_str()) {
+            if !seen.insert(written.clone()) {
                 return Err(err(format!(
-                    "navigation `{}` is listed twice; keep one [[navigation]] entry per name",
-                    n.name
+                    "{at}path `{written}` is listed twice; keep one [[path]] entry per path \
+                     (list all its roots in it)"
                 )));
             }
+            paths.push(PathEntry {
+                roots,
+                segments,
+                actions: p.actions,
+                expand: p.expand,
+                operations: p.operations.map(|mut ops| {
+                    ops.sort();
+                    ops.dedup();
+                    ops
+                }),
+            });
+        }
+        if paths.is_empty() {
+            return Err(err(
+                "the slice has no [[path]] entry; add one, for example `[[path]]` with \
+                 `roots = [\"me\"]` and `path = \"authentication/phoneMethods\"`"
+                    .into(),
+            ));
         }
         let mut decisions = Vec::new();
         for d in raw.decision {
             if d.include {
                 return Err(err(format!(
-                    "decision `{}` has include = true; a decision records an entry left out, so list included entries under [[navigation]] instead",
+                    "decision `{}` has include = true; a decision records an entry left out, so list included entries under [[path]] instead",
                     d.entry
                 )));
             }
@@ -300,7 +364,7 @@ impl Slice {
             }
             if seen.contains(d.entry.as_str()) {
                 return Err(err(format!(
-                    "decision `{}` excludes an entry that [[navigation]] includes; remove one of them",
+                    "decision `{}` excludes an entry that [[path]] includes; remove one of them",
                     d.entry
                 )));
             }
@@ -343,62 +407,85 @@ impl Slice {
             metadata: raw.source.metadata.into_inner(),
             descriptions: raw.source.descriptions.map(Spanned::into_inner),
             namespace: raw.scope.namespace,
-            roots: raw.scope.roots,
-            base_type,
-            base_segments,
-            navigation: raw
-                .navigation
-                .into_iter()
-                .map(|n| NavigationEntry {
-                    name: n.name,
-                    actions: n.actions,
-                    expand: n.expand,
-                    operations: n.operations.map(|mut ops| {
-                        ops.sort();
-                        ops.dedup();
-                        ops
-                    }),
-                })
-                .collect(),
+            paths,
             decisions,
             clouds,
+            output: raw.output.map(|o| SliceOutput {
+                types_dir: o.types.into_inner().trim_end_matches('/').to_string(),
+                types_package: o.types_package.into_inner(),
+            }),
         })
     }
 
-    /// The navigation paths the slice covers, one per root and navigation entry, for
+    /// The navigation paths the slice covers, one per `[[path]]` entry and root, for
     /// [`crate::ir::lower`]: `users/authentication/phoneMethods`, `me/authentication/...`.
     pub fn path_requests(&self) -> Vec<crate::ir::PathRequest> {
         let mut out = Vec::new();
-        for root in &self.roots {
-            for n in &self.navigation {
-                let mut segments = self.base_segments.clone();
-                segments.push(n.name.clone());
+        for entry in &self.paths {
+            for root in &entry.roots {
                 out.push(crate::ir::PathRequest {
                     root: root.clone(),
-                    segments,
+                    segments: entry.segments.clone(),
                 });
             }
         }
         out
     }
 
-    /// Narrow `model` to what the project offers: a path whose navigation entry lists
-    /// `operations` loses the capabilities it does not list (the metadata may allow creating
-    /// email methods; this project only reads them). Applied once after lowering, so the
-    /// payload types, the OpenAPI document, the client and the permission keys all follow it.
+    /// Where the trimmed spec of the national cloud `name` is written:
+    /// `<output_dir>/clouds/<name>.csdl` (its lock beside it).
+    pub fn cloud_spec(&self, name: &str) -> String {
+        format!(
+            "{}/clouds/{name}.csdl",
+            self.output_dir.trim_end_matches('/')
+        )
+    }
+
+    /// Where the OpenAPI document of the slice is written: `<output_dir>/openapi.json`.
+    pub fn openapi_path(&self) -> String {
+        format!("{}/openapi.json", self.output_dir.trim_end_matches('/'))
+    }
+
+    /// Every root some `[[path]]` entry starts from, sorted, each once.
+    pub fn roots(&self) -> Vec<&str> {
+        let mut roots: Vec<&str> = self
+            .paths
+            .iter()
+            .flat_map(|p| p.roots.iter().map(String::as_str))
+            .collect();
+        roots.sort_unstable();
+        roots.dedup();
+        roots
+    }
+
+    /// The `[[path]]` entry for the navigation path `segments` from `root`, if the slice
+    /// lists one (a prefix such as `authentication` is a hop, not an entry).
+    pub fn entry(&self, root: &str, segments: &[String]) -> Option<&PathEntry> {
+        self.paths
+            .iter()
+            .find(|p| p.segments == segments && p.roots.iter().any(|r| r == root))
+    }
+
+    /// Narrow `model` to what the project offers. A path the slice lists keeps the
+    /// capabilities its `operations` name (the metadata may allow creating email methods;
+    /// this project only reads them) and the bound operations its `actions` name (never
+    /// those of a sibling navigation to the same type); a path that is only a hop on the way
+    /// (`authentication`, `todo`) offers nothing. Applied once after lowering, so the payload
+    /// types, the OpenAPI document, the client and the permission keys all follow it.
     pub fn restrict(&self, model: &mut crate::ir::Model) {
         for path in model.paths.values_mut() {
-            if path.segments.len() != self.base_segments.len() + 1
-                || path.segments[..self.base_segments.len()] != self.base_segments[..]
-            {
+            let Some(entry) = self.entry(&path.root, &path.segments) else {
+                path.capabilities = crate::ir::Capabilities {
+                    readable: false,
+                    insertable: false,
+                    updatable: false,
+                    deletable: false,
+                };
+                path.operations.clear();
                 continue;
-            }
-            let Some(ops) = self
-                .navigation
-                .iter()
-                .find(|n| path.segments.last() == Some(&n.name))
-                .and_then(|n| n.operations.as_ref())
-            else {
+            };
+            path.operations.retain(|o| entry.actions.contains(&o.name));
+            let Some(ops) = &entry.operations else {
                 continue;
             };
             let offers = |op: &str| ops.iter().any(|o| o == op);
@@ -427,10 +514,12 @@ metadata = "m.csdl"
 [scope]
 namespace = "microsoft.graph"
 roots = ["users"]
-base = "user/authentication"
-[[navigation]]
-name = "phoneMethods"
+[[path]]
+path = "authentication/phoneMethods"
 actions = ["enableSmsSignIn"]
+[[path]]
+roots = ["me"]
+path = "todo/lists/tasks"
 [[decision]]
 entry = "passwordlessMicrosoftAuthenticatorMethods"
 include = false
@@ -440,9 +529,13 @@ reason = "not in v1.0"
     #[test]
     fn parses() {
         let s = Slice::parse("slice.toml", OK).unwrap();
-        assert_eq!(s.base_type, "user");
-        assert_eq!(s.base_segments, ["authentication"]);
-        assert_eq!(s.navigation[0].actions, ["enableSmsSignIn"]);
+        assert_eq!(s.paths[0].roots, ["users"]);
+        assert_eq!(s.paths[0].segments, ["authentication", "phoneMethods"]);
+        assert_eq!(s.paths[0].actions, ["enableSmsSignIn"]);
+        assert_eq!(s.paths[1].roots, ["me"]);
+        assert_eq!(s.paths[1].segments, ["todo", "lists", "tasks"]);
+        assert_eq!(s.roots(), ["me", "users"]);
+        assert_eq!(s.path_requests().len(), 2);
         assert!(
             s.decision("passwordlessMicrosoftAuthenticatorMethods")
                 .is_some()
@@ -459,10 +552,61 @@ reason = "not in v1.0"
     }
 
     #[test]
-    fn bad_base() {
-        let e = Slice::parse("slice.toml", &OK.replace("user/authentication", "user//x"))
+    fn bad_path_names_its_position() {
+        let e = Slice::parse("slice.toml", &OK.replace("todo/lists/tasks", "todo//tasks"))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("scope.base `user//x`"), "{e}");
+        assert!(e.starts_with("slice.toml: 13:8: path `todo//tasks`"), "{e}");
+        let e = Slice::parse(
+            "slice.toml",
+            &OK.replace("todo/lists/tasks", "todo/{id}/tasks"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("without keys"), "{e}");
+    }
+
+    #[test]
+    fn a_path_without_roots_is_an_error() {
+        let e = Slice::parse("slice.toml", &OK.replace("roots = [\"users\"]\n", ""))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("path `authentication/phoneMethods` has no roots"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_path_listed_twice_is_an_error() {
+        let e = Slice::parse(
+            "slice.toml",
+            &OK.replace("todo/lists/tasks", "authentication/phoneMethods"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("is listed twice"), "{e}");
+    }
+
+    #[test]
+    fn output_names_the_types_crate_and_checks_its_package() {
+        let with = |package: &str| {
+            format!(
+                "{OK}[output]\ntypes = \"examples/slices/x/types/\"\ntypes_package = \"{package}\"\n"
+            )
+        };
+        let s = Slice::parse("slice.toml", &with("graph-example-x-types")).unwrap();
+        let output = s.output.clone().expect("[output]");
+        assert_eq!(output.types_dir, "examples/slices/x/types");
+        assert_eq!(output.types_package, "graph-example-x-types");
+        assert_eq!(s.cloud_spec("usgov"), "spec/clouds/usgov.csdl");
+        let e = Slice::parse("slice.toml", &with("Graph X"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("output.types_package `Graph X` must be a package name"),
+            "{e}"
+        );
+        assert!(Slice::parse("slice.toml", OK).unwrap().output.is_none());
     }
 }
