@@ -69,7 +69,9 @@ type Progress = Arc<dyn Fn(&BulkProgress) + Send + Sync>;
 /// whole is sent again whole (by the runtime) only when Graph said it did not process it
 /// (429, 503 with `Retry-After`, not connected); after an unknown outcome (504, a lost
 /// connection) every idempotent item of it is sent again in a later batch, knowing its
-/// earlier send may have been applied, and its creates end with the batch's error. An item gets at most
+/// earlier send may have been applied, and its creates end with the batch's error. With
+/// [`Bulk::resend_unknown`]`(false)` no write is sent again after an unknown outcome: it
+/// ends in [`Error::OutcomeUnknown`] and the caller reads the state instead. An item gets at most
 /// [`Bulk::max_attempts`] sends, no `Retry-After` longer than the retry policy's
 /// `max_retry_after`, and no retry past its `Timeouts::overall` from its first send; then
 /// it ends in [`Error::ThrottledOutOfRetries`].
@@ -91,6 +93,7 @@ pub struct Bulk {
     max_concurrency: usize,
     initial_concurrency: usize,
     max_attempts: u32,
+    resend_unknown: bool,
     progress: Option<Progress>,
 }
 
@@ -101,6 +104,7 @@ impl fmt::Debug for Bulk {
             .field("max_concurrency", &self.max_concurrency)
             .field("initial_concurrency", &self.initial_concurrency)
             .field("max_attempts", &self.max_attempts)
+            .field("resend_unknown", &self.resend_unknown)
             .field("progress", &self.progress.is_some())
             .finish()
     }
@@ -117,6 +121,7 @@ impl Bulk {
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
             initial_concurrency: DEFAULT_INITIAL_CONCURRENCY,
             max_attempts: DEFAULT_BULK_MAX_ATTEMPTS,
+            resend_unknown: true,
             progress: None,
         }
     }
@@ -148,6 +153,24 @@ impl Bulk {
     /// each retried after its `Retry-After`; this bounds them per item.
     pub fn max_attempts(mut self, n: u32) -> Bulk {
         self.max_attempts = n;
+        self
+    }
+
+    /// Whether an idempotent write (PATCH, DELETE, an action such as `enableSmsSignIn`)
+    /// whose outcome is unknown is sent again (default `true`). Its outcome is unknown when
+    /// it was sent and no answer says whether Graph applied it: the batch carrying it got
+    /// no answer (a lost connection, a timeout, 504, 503 without `Retry-After`, an
+    /// unreadable answer), the batch answer has no response for it, or the item itself was
+    /// answered 504 or 503 without `Retry-After`.
+    ///
+    /// With `true`, such a write is sent again like a single call's retry: the same
+    /// request, so applying it twice leaves the same state, but the service sees it twice.
+    /// With `false`, it is never sent again and ends in [`Error::OutcomeUnknown`] (creates
+    /// too, which are never sent again either way), so that no write reaches Graph twice;
+    /// the caller reads the state to learn what happened (the reconciler in
+    /// `graph-phone-client` does). Reads (GET) are sent again either way.
+    pub fn resend_unknown(mut self, resend: bool) -> Bulk {
+        self.resend_unknown = resend;
         self
     }
 
@@ -544,9 +567,13 @@ impl<T: Send + 'static> State<T> {
             return Verdict::Finished;
         };
         let op = slot.item.request.op;
+        let hold_unknown = !self.bulk.resend_unknown && is_write(op.method);
         let Some(raw) = raw else {
             // No answer for this item: it may have run.
             slot.maybe_applied = true;
+            if hold_unknown {
+                return Verdict::Done(Err(outcome_unknown(slot, missing_answer(op.id))));
+            }
             if op.idempotency == Idempotency::NonIdempotent {
                 return Verdict::Done(Err(missing_answer(op.id)));
             }
@@ -570,6 +597,10 @@ impl<T: Send + 'static> State<T> {
         slot.last_retry_after = retry_after;
         let not_processed = raw.status == 429 || (raw.status == 503 && retry_after.is_some());
         slot.maybe_applied |= !not_processed;
+        if hold_unknown && !not_processed {
+            let answer = runtime.decode_item(&slot.item, raw, client_request_id, None);
+            return Verdict::Done(answer.map_err(|e| outcome_unknown(slot, e)));
+        }
         if op.idempotency == Idempotency::NonIdempotent && !not_processed {
             return Verdict::Done(runtime.decode_item(&slot.item, raw, client_request_id, None));
         }
@@ -601,6 +632,10 @@ impl<T: Send + 'static> State<T> {
             Error::Transport { .. } => !is_connect(error),
             _ => false,
         };
+        if unknown && !self.bulk.resend_unknown && is_write(op.method) {
+            slot.maybe_applied = true;
+            return Verdict::Done(Err(outcome_unknown(slot, for_item(error, op.id))));
+        }
         // After an unknown outcome the runtime did not send the batch again: its
         // idempotent items go again here, each knowing its send may have been applied;
         // its creates end with the batch's error.
@@ -639,6 +674,20 @@ fn retry_delay<T>(
         (Some(deadline), Some(at)) if at >= deadline => None,
         (Some(_), None) => None,
         _ => Some(delay),
+    }
+}
+
+/// Whether a request of `method` changes something (everything but GET and HEAD).
+fn is_write(method: &str) -> bool {
+    !matches!(method, "GET" | "HEAD")
+}
+
+/// The [`Error::OutcomeUnknown`] of a write not sent again after `last`.
+fn outcome_unknown<T>(slot: &Slot<T>, last: Error) -> Error {
+    Error::OutcomeUnknown {
+        operation: slot.item.request.op.id.to_owned(),
+        attempts: slot.sends,
+        source: Box::new(last),
     }
 }
 
