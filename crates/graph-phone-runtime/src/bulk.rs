@@ -25,6 +25,14 @@ pub const DEFAULT_INITIAL_CONCURRENCY: usize = 4;
 /// Default [`Bulk::max_attempts`]: sends of one item at most.
 pub const DEFAULT_BULK_MAX_ATTEMPTS: u32 = 10;
 
+/// How far back the pacer measures the rate Graph admitted items at.
+const PACE_WINDOW: Duration = Duration::from_secs(1);
+/// After a 429 the pacer sends at this share of the rate measured.
+const PACE_CUT: f64 = 0.9;
+/// Each batch answered without throttling raises the pace by this many items per second
+/// per item of it: about 5 % of the pace per second.
+const PACE_STEP: f64 = 0.05;
+
 /// Where a [`Bulk`] run stands; handed to the [`Bulk::progress`] callback after every
 /// batch answered.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -84,8 +92,15 @@ type Progress = Arc<dyn Fn(&BulkProgress) + Send + Sync>;
 /// round trip: batches sent before the last decrease do not decrease it again). At a
 /// window of one batch, throttling halves the batch size instead (not below the number of
 /// the batch's items that went through), which grows back by one per unthrottled batch. A `Retry-After` on a 429 also holds every new batch until the
-/// shortest `Retry-After` of that batch's throttled items has passed: Graph throttles per
+/// longest `Retry-After` of that batch's throttled items has passed: Graph throttles per
 /// application and tenant, so sending others meanwhile only draws more 429s.
+///
+/// From the first 429 on, a pacer also spaces the sends out to a rate: the rate at which
+/// Graph admitted items over the last second, times 0.9, set at the first 429 and again
+/// at a 429 at most once a second (never below half the pace it replaces), raised by about
+/// 5 % per second while batches go through unthrottled. Where refused requests count
+/// against the limit too, each 429 costs capacity; sending at the rate Graph admits keeps
+/// them few.
 #[derive(Clone)]
 pub struct Bulk {
     runtime: GraphRuntime,
@@ -276,7 +291,80 @@ struct State<T> {
     hold_until: Option<Instant>,
     launched: u64,
     last_decrease: u64,
+    pacer: Pacer,
     progress: BulkProgress,
+}
+
+/// Spaces sends out to a rate learnt from Graph's answers (see [`Bulk`]).
+#[derive(Default)]
+struct Pacer {
+    /// Items per second; `None` until the first 429.
+    pace: Option<f64>,
+    /// The earliest moment the next batch may go.
+    next: Option<Instant>,
+    /// When the run sent its first batch.
+    started: Option<Instant>,
+    /// Items that went through (not 429 or 503) per batch answered, in the last
+    /// [`PACE_WINDOW`].
+    admitted: VecDeque<(Instant, usize)>,
+    /// When the pace was last set from a 429.
+    last_cut: Option<Instant>,
+}
+
+impl Pacer {
+    /// When the next batch may go, if that is later than `now`.
+    fn wait(&self, now: Instant) -> Option<Instant> {
+        self.next.filter(|&at| self.pace.is_some() && at > now)
+    }
+
+    /// A batch of `items` goes at `now`.
+    fn sent(&mut self, items: usize, now: Instant) {
+        self.started.get_or_insert(now);
+        if let Some(pace) = self.pace {
+            let from = self.next.map_or(now, |at| at.max(now));
+            self.next = from.checked_add(Duration::from_secs_f64(items as f64 / pace));
+        }
+    }
+
+    /// A batch answered at `now`: `went_through` of its items were not throttled, and
+    /// `refused` says whether some were answered 429.
+    fn answered(&mut self, went_through: usize, refused: bool, now: Instant) {
+        self.admitted.push_back((now, went_through));
+        while let Some(&(at, _)) = self.admitted.front() {
+            if now.duration_since(at) <= PACE_WINDOW {
+                break;
+            }
+            self.admitted.pop_front();
+        }
+        if !refused {
+            if let Some(pace) = self.pace.as_mut() {
+                *pace += PACE_STEP * went_through as f64;
+            }
+            return;
+        }
+        if self
+            .last_cut
+            .is_some_and(|at| now.duration_since(at) < PACE_WINDOW)
+        {
+            return;
+        }
+        let Some(started) = self.started else { return };
+        let span = now
+            .duration_since(started)
+            .clamp(Duration::from_millis(10), PACE_WINDOW)
+            .as_secs_f64();
+        let admitted: usize = self.admitted.iter().map(|&(_, n)| n).sum();
+        if admitted == 0 {
+            // Nothing went through yet: no rate to learn from (the hold still applies).
+            return;
+        }
+        let measured = PACE_CUT * admitted as f64 / span;
+        self.pace = Some(match self.pace {
+            Some(pace) => measured.max(pace / 2.0),
+            None => measured,
+        });
+        self.last_cut = Some(now);
+    }
 }
 
 impl<T: Send + 'static> State<T> {
@@ -325,6 +413,7 @@ impl<T: Send + 'static> State<T> {
             hold_until: None,
             launched: 0,
             last_decrease: 0,
+            pacer: Pacer::default(),
         }
     }
 
@@ -354,9 +443,17 @@ impl<T: Send + 'static> State<T> {
             for i in due.into_iter().rev() {
                 self.ready.push_front(i);
             }
-            let held = self.hold_until.filter(|&h| h > now);
+            let mut held = self.hold_until.filter(|&h| h > now);
             if held.is_none() {
                 self.launch();
+            }
+            // The pacer's next slot, when something waits to go and the window has room.
+            let window = (self.window.floor() as usize).max(1);
+            if !self.ready.is_empty()
+                && self.in_flight.len() < window
+                && let Some(at) = self.pacer.wait(Instant::now())
+            {
+                held = Some(held.map_or(at, |h| h.max(at)));
             }
             // Wake for the next answer, or the next retry or hold to come due.
             let mut wake = self.waiting.peek().map(|Reverse((at, _))| *at);
@@ -398,6 +495,10 @@ impl<T: Send + 'static> State<T> {
     fn launch(&mut self) {
         let window = (self.window.floor() as usize).max(1);
         while self.in_flight.len() < window && !self.ready.is_empty() {
+            let now = Instant::now();
+            if self.pacer.wait(now).is_some() {
+                break;
+            }
             let take = self.batch_size.min(self.ready.len());
             let indices: Vec<usize> = self
                 .ready
@@ -407,7 +508,7 @@ impl<T: Send + 'static> State<T> {
             if indices.is_empty() {
                 continue;
             }
-            let now = Instant::now();
+            self.pacer.sent(indices.len(), now);
             let mut requests = Vec::with_capacity(indices.len());
             for &i in &indices {
                 if let Some(slot) = self.slots[i].as_mut() {
@@ -464,6 +565,7 @@ impl<T: Send + 'static> State<T> {
         self.progress.batches += 1;
         let now = Instant::now();
         let mut throttled = false;
+        let mut refused = false;
         let mut hold: Option<Duration> = None;
         let mut went_through = 0;
         match reply {
@@ -476,15 +578,17 @@ impl<T: Send + 'static> State<T> {
                         && matches!(raw.status, 429 | 503)
                     {
                         throttled = true;
+                        refused |= raw.status == 429;
                         self.progress.throttled += 1;
-                        // The earliest moment Graph said a request may go through
-                        // again; a wait longer than the policy accepts ends the item
-                        // instead (it holds nothing).
+                        // The moment Graph said every throttled item of the batch may
+                        // go through again (where refusals are charged, the later items'
+                        // waits include the earlier ones' cost); a wait longer than the
+                        // policy accepts ends the item instead (it holds nothing).
                         if raw.status == 429
                             && let Some(ra) = raw.retry_after()
                             && ra <= self.bulk.runtime.retry_policy().max_retry_after
                         {
-                            hold = Some(hold.map_or(ra, |h| h.min(ra)));
+                            hold = Some(hold.map_or(ra, |h| h.max(ra)));
                         }
                     }
                     let verdict = self.judge(i, raw.as_ref(), &reply.client_request_id, now);
@@ -494,6 +598,7 @@ impl<T: Send + 'static> State<T> {
             Err(error) => {
                 if matches!(error.status(), Some(429 | 503)) {
                     throttled = true;
+                    refused |= error.status() == Some(429);
                     self.progress.throttled += 1;
                 }
                 for &i in &indices {
@@ -502,6 +607,7 @@ impl<T: Send + 'static> State<T> {
                 }
             }
         }
+        self.pacer.answered(went_through, refused, now);
         if let Some(ra) = hold
             && let Some(until) = now.checked_add(ra)
         {
@@ -701,5 +807,50 @@ fn copy_invalid(e: &Error) -> Error {
             field: "bulk",
             reason: other.to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pacer_learns_the_admitted_rate_at_a_429_and_creeps_up_after() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let mut pacer = Pacer::default();
+        pacer.sent(20, t0);
+        // No pace before the first 429: nothing waits.
+        assert_eq!(pacer.wait(t0), None);
+        for k in 1..=5 {
+            pacer.answered(20, false, at(k * 100));
+        }
+        assert_eq!(pacer.pace, None);
+        // A 429 at 0.5 s: 110 items went through in 0.5 s, 220 per second; pace 0.9 of it.
+        pacer.answered(10, true, at(500));
+        let pace = pacer.pace.unwrap();
+        assert!((pace - 198.0).abs() < 1e-9, "{pace}");
+        // Batches now go one per items/pace: 20 items wait 20/198 s after the last slot.
+        pacer.sent(20, at(500));
+        let next = pacer.wait(at(500)).unwrap();
+        assert_eq!(
+            next.duration_since(at(500)),
+            Duration::from_secs_f64(20.0 / 198.0)
+        );
+        // An unthrottled batch raises it by 0.05 per item; another 429 within a second
+        // does not cut again.
+        pacer.answered(20, false, at(600));
+        assert!((pacer.pace.unwrap() - 199.0).abs() < 1e-9);
+        pacer.answered(0, true, at(900));
+        assert!((pacer.pace.unwrap() - 199.0).abs() < 1e-9);
+        // A second after the cut, one: the last second admitted 10 + 20 = 30 items (the
+        // batches of 0.1 s to 0.4 s are older); 0.9 x 30 = 27 is below half the pace, so
+        // the pace halves.
+        pacer.answered(0, true, at(1_500));
+        assert!(
+            (pacer.pace.unwrap() - 99.5).abs() < 1e-9,
+            "{:?}",
+            pacer.pace
+        );
     }
 }
