@@ -92,7 +92,7 @@ type Progress = Arc<dyn Fn(&BulkProgress) + Send + Sync>;
 /// round trip: batches sent before the last decrease do not decrease it again). At a
 /// window of one batch, throttling halves the batch size instead (not below the number of
 /// the batch's items that went through), which grows back by one per unthrottled batch. A `Retry-After` on a 429 also holds every new batch until the
-/// longest `Retry-After` of that batch's throttled items has passed: Graph throttles per
+/// shortest `Retry-After` of that batch's throttled items has passed: Graph throttles per
 /// application and tenant, so sending others meanwhile only draws more 429s.
 ///
 /// From the first 429 on, a pacer also spaces the sends out to a rate: the rate at which
@@ -321,8 +321,15 @@ impl Pacer {
     fn sent(&mut self, items: usize, now: Instant) {
         self.started.get_or_insert(now);
         if let Some(pace) = self.pace {
-            let from = self.next.map_or(now, |at| at.max(now));
-            self.next = from.checked_add(Duration::from_secs_f64(items as f64 / pace));
+            let interval = Duration::from_secs_f64(items as f64 / pace);
+            // Keep to the schedule when this batch goes a little late (the timer's
+            // granularity, a full window): a millisecond lost per batch of 20 ms would be
+            // 5 % of the rate. Late by more than a batch's interval, start afresh.
+            let from = match self.next {
+                Some(at) if now.saturating_duration_since(at) < interval => at,
+                _ => now,
+            };
+            self.next = from.checked_add(interval);
         }
     }
 
@@ -580,15 +587,14 @@ impl<T: Send + 'static> State<T> {
                         throttled = true;
                         refused |= raw.status == 429;
                         self.progress.throttled += 1;
-                        // The moment Graph said every throttled item of the batch may
-                        // go through again (where refusals are charged, the later items'
-                        // waits include the earlier ones' cost); a wait longer than the
-                        // policy accepts ends the item instead (it holds nothing).
+                        // The earliest moment Graph said a request may go through
+                        // again; a wait longer than the policy accepts ends the item
+                        // instead (it holds nothing).
                         if raw.status == 429
                             && let Some(ra) = raw.retry_after()
                             && ra <= self.bulk.runtime.retry_policy().max_retry_after
                         {
-                            hold = Some(hold.map_or(ra, |h| h.max(ra)));
+                            hold = Some(hold.map_or(ra, |h| h.min(ra)));
                         }
                     }
                     let verdict = self.judge(i, raw.as_ref(), &reply.client_request_id, now);
@@ -833,10 +839,15 @@ mod tests {
         // Batches now go one per items/pace: 20 items wait 20/198 s after the last slot.
         pacer.sent(20, at(500));
         let next = pacer.wait(at(500)).unwrap();
-        assert_eq!(
-            next.duration_since(at(500)),
-            Duration::from_secs_f64(20.0 / 198.0)
-        );
+        let interval = Duration::from_secs_f64(20.0 / 198.0);
+        assert_eq!(next.duration_since(at(500)), interval);
+        // A batch that goes a millisecond late keeps to the schedule (the rate is not
+        // lost to the timer); one later than a whole interval starts afresh.
+        pacer.sent(20, next + Duration::from_millis(1));
+        assert_eq!(pacer.wait(next).unwrap(), next + interval);
+        let late = next + interval * 3;
+        pacer.sent(20, late);
+        assert_eq!(pacer.wait(late).unwrap(), late + interval);
         // An unthrottled batch raises it by 0.05 per item; another 429 within a second
         // does not cut again.
         pacer.answered(20, false, at(600));
