@@ -27,6 +27,8 @@ pub const DEFAULT_BULK_MAX_ATTEMPTS: u32 = 10;
 
 /// How far back the pacer measures the rate Graph admitted items at.
 const PACE_WINDOW: Duration = Duration::from_secs(1);
+/// The first pace is measured again this long after it was set.
+const PACE_FIRST_RECUT: Duration = Duration::from_millis(200);
 /// After a 429 the pacer sends at this share of the rate measured.
 const PACE_CUT: f64 = 0.9;
 /// Each batch answered without throttling raises the pace by this many items per second
@@ -95,12 +97,14 @@ type Progress = Arc<dyn Fn(&BulkProgress) + Send + Sync>;
 /// shortest `Retry-After` of that batch's throttled items has passed: Graph throttles per
 /// application and tenant, so sending others meanwhile only draws more 429s.
 ///
-/// From the first 429 on, a pacer also spaces the sends out to a rate: the rate at which
-/// Graph admitted items over the last second, times 0.9, set at the first 429 and again
-/// at a 429 at most once a second (never below half the pace it replaces), raised by about
-/// 5 % per second while batches go through unthrottled. Where refused requests count
-/// against the limit too, each 429 costs capacity; sending at the rate Graph admits keeps
-/// them few.
+/// From the first 429 on, a pacer also spaces the sends out to a rate: 0.9 of the rate at
+/// which Graph admitted items, measured since the start at the first 429, then again at a
+/// 429 since the last such cut (0.2 s after the first, since that one counts the burst
+/// Graph allowed at the start; then at most once a second, over at most a second; never
+/// below half the pace it replaces), and raised by about 5 % per second while batches go
+/// through unthrottled. Where refused requests count against the limit too (Graph's
+/// throttling guidance: "all requests accrue against your usage limits"), each 429 costs
+/// capacity; sending at the rate Graph admits keeps them few.
 #[derive(Clone)]
 pub struct Bulk {
     runtime: GraphRuntime,
@@ -309,6 +313,8 @@ struct Pacer {
     admitted: VecDeque<(Instant, usize)>,
     /// When the pace was last set from a 429.
     last_cut: Option<Instant>,
+    /// How many times it was set.
+    cuts: u32,
 }
 
 impl Pacer {
@@ -349,18 +355,37 @@ impl Pacer {
             }
             return;
         }
+        // The first pace is measured from the start, when Graph's bucket was full: it
+        // overshoots by that burst, so it is measured again soon, from the first 429 on
+        // (the bucket empty), and from then on once per window.
+        let every = if self.cuts == 1 {
+            PACE_FIRST_RECUT
+        } else {
+            PACE_WINDOW
+        };
         if self
             .last_cut
-            .is_some_and(|at| now.duration_since(at) < PACE_WINDOW)
+            .is_some_and(|at| now.duration_since(at) < every)
         {
             return;
         }
         let Some(started) = self.started else { return };
+        // Measure from the last cut (what the pace then set got through) or the start,
+        // over at most the window.
+        let from = self
+            .last_cut
+            .unwrap_or(started)
+            .max(now - PACE_WINDOW.min(now.duration_since(started)));
         let span = now
-            .duration_since(started)
-            .clamp(Duration::from_millis(10), PACE_WINDOW)
+            .duration_since(from)
+            .max(Duration::from_millis(10))
             .as_secs_f64();
-        let admitted: usize = self.admitted.iter().map(|&(_, n)| n).sum();
+        let admitted: usize = self
+            .admitted
+            .iter()
+            .filter(|&&(at, _)| at > from || self.last_cut.is_none())
+            .map(|&(_, n)| n)
+            .sum();
         if admitted == 0 {
             // Nothing went through yet: no rate to learn from (the hold still applies).
             return;
@@ -371,6 +396,7 @@ impl Pacer {
             None => measured,
         });
         self.last_cut = Some(now);
+        self.cuts += 1;
     }
 }
 
@@ -848,20 +874,27 @@ mod tests {
         let late = next + interval * 3;
         pacer.sent(20, late);
         assert_eq!(pacer.wait(late).unwrap(), late + interval);
-        // An unthrottled batch raises it by 0.05 per item; another 429 within a second
-        // does not cut again.
+        // An unthrottled batch raises it by 0.05 per item.
         pacer.answered(20, false, at(600));
-        assert!((pacer.pace.unwrap() - 199.0).abs() < 1e-9);
-        pacer.answered(0, true, at(900));
-        assert!((pacer.pace.unwrap() - 199.0).abs() < 1e-9);
-        // A second after the cut, one: the last second admitted 10 + 20 = 30 items (the
-        // batches of 0.1 s to 0.4 s are older); 0.9 x 30 = 27 is below half the pace, so
-        // the pace halves.
-        pacer.answered(0, true, at(1_500));
-        assert!(
-            (pacer.pace.unwrap() - 99.5).abs() < 1e-9,
-            "{:?}",
-            pacer.pace
-        );
+        let close = |want: f64, pacer: &Pacer| {
+            let pace = pacer.pace.unwrap();
+            assert!((pace - want).abs() < 1e-9, "pace {pace}, want {want}");
+        };
+        close(199.0, &pacer);
+        // The first pace (burst included) is measured again 0.2 s after it was set, not
+        // before, over what went through since: 20 items in 0.2 s, 0.9 x 100 = 90, below
+        // half the pace: the pace halves.
+        pacer.answered(0, true, at(650));
+        close(199.0, &pacer);
+        pacer.answered(0, true, at(700));
+        close(99.5, &pacer);
+        // From then on at most once a second, over the second since the last cut: 70 items,
+        // 0.9 x 70 = 63 per second, above half the pace (102.5 after 60 items went through).
+        pacer.answered(0, true, at(1_000));
+        close(99.5, &pacer);
+        pacer.answered(60, false, at(1_200));
+        close(102.5, &pacer);
+        pacer.answered(10, true, at(1_700));
+        close(63.0, &pacer);
     }
 }
