@@ -42,8 +42,9 @@ enum Command {
     /// The full fault and load run against the emulator (the ignored `soak_full` test of
     /// graph-phone-client, in release): 64 tasks, 10,000 operations, 20 % faults.
     Soak(soak::SoakArgs),
-    /// Every benchmark (codegen pipeline, client, paging memory, consumers' build cost),
-    /// each against a baseline measured in the same run; prints one table.
+    /// Every benchmark (codegen pipeline, client, paging memory, consumers' build cost,
+    /// bulk registration under throttling), each against a baseline measured in the same
+    /// run; prints one table. Groups: codegen, client, paging, build, bulk.
     Bench(bench::BenchArgs),
     /// Run the change corpus (xtask/tests/spec-changes/cases.toml) through the spec diff and
     /// cargo-semver-checks, and record both verdicts in xtask/tests/spec-changes/verdicts.toml.

@@ -25,6 +25,16 @@ pub const DEFAULT_INITIAL_CONCURRENCY: usize = 4;
 /// Default [`Bulk::max_attempts`]: sends of one item at most.
 pub const DEFAULT_BULK_MAX_ATTEMPTS: u32 = 10;
 
+/// How far back the pacer measures the rate Graph admitted items at.
+const PACE_WINDOW: Duration = Duration::from_secs(1);
+/// The first pace is measured again this long after it was set.
+const PACE_FIRST_RECUT: Duration = Duration::from_millis(200);
+/// After a 429 the pacer sends at this share of the rate measured.
+const PACE_CUT: f64 = 0.9;
+/// Each batch answered without throttling raises the pace by this many items per second
+/// per item of it: about 5 % of the pace per second.
+const PACE_STEP: f64 = 0.05;
+
 /// Where a [`Bulk`] run stands; handed to the [`Bulk::progress`] callback after every
 /// batch answered.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -69,7 +79,9 @@ type Progress = Arc<dyn Fn(&BulkProgress) + Send + Sync>;
 /// whole is sent again whole (by the runtime) only when Graph said it did not process it
 /// (429, 503 with `Retry-After`, not connected); after an unknown outcome (504, a lost
 /// connection) every idempotent item of it is sent again in a later batch, knowing its
-/// earlier send may have been applied, and its creates end with the batch's error. An item gets at most
+/// earlier send may have been applied, and its creates end with the batch's error. With
+/// [`Bulk::resend_unknown`]`(false)` no write is sent again after an unknown outcome: it
+/// ends in [`Error::OutcomeUnknown`] and the caller reads the state instead. An item gets at most
 /// [`Bulk::max_attempts`] sends, no `Retry-After` longer than the retry policy's
 /// `max_retry_after`, and no retry past its `Timeouts::overall` from its first send; then
 /// it ends in [`Error::ThrottledOutOfRetries`].
@@ -84,6 +96,15 @@ type Progress = Arc<dyn Fn(&BulkProgress) + Send + Sync>;
 /// the batch's items that went through), which grows back by one per unthrottled batch. A `Retry-After` on a 429 also holds every new batch until the
 /// shortest `Retry-After` of that batch's throttled items has passed: Graph throttles per
 /// application and tenant, so sending others meanwhile only draws more 429s.
+///
+/// From the first 429 on, a pacer also spaces the sends out to a rate: 0.9 of the rate at
+/// which Graph admitted items, measured since the start at the first 429, then again at a
+/// 429 since the last such cut (0.2 s after the first, since that one counts the burst
+/// Graph allowed at the start; then at most once a second, over at most a second; never
+/// below half the pace it replaces), and raised by about 5 % per second while batches go
+/// through unthrottled. Where refused requests count against the limit too (Graph's
+/// throttling guidance: "all requests accrue against your usage limits"), each 429 costs
+/// capacity; sending at the rate Graph admits keeps them few.
 #[derive(Clone)]
 pub struct Bulk {
     runtime: GraphRuntime,
@@ -91,6 +112,7 @@ pub struct Bulk {
     max_concurrency: usize,
     initial_concurrency: usize,
     max_attempts: u32,
+    resend_unknown: bool,
     progress: Option<Progress>,
 }
 
@@ -101,6 +123,7 @@ impl fmt::Debug for Bulk {
             .field("max_concurrency", &self.max_concurrency)
             .field("initial_concurrency", &self.initial_concurrency)
             .field("max_attempts", &self.max_attempts)
+            .field("resend_unknown", &self.resend_unknown)
             .field("progress", &self.progress.is_some())
             .finish()
     }
@@ -117,6 +140,7 @@ impl Bulk {
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
             initial_concurrency: DEFAULT_INITIAL_CONCURRENCY,
             max_attempts: DEFAULT_BULK_MAX_ATTEMPTS,
+            resend_unknown: true,
             progress: None,
         }
     }
@@ -148,6 +172,24 @@ impl Bulk {
     /// each retried after its `Retry-After`; this bounds them per item.
     pub fn max_attempts(mut self, n: u32) -> Bulk {
         self.max_attempts = n;
+        self
+    }
+
+    /// Whether an idempotent write (PATCH, DELETE, an action such as `enableSmsSignIn`)
+    /// whose outcome is unknown is sent again (default `true`). Its outcome is unknown when
+    /// it was sent and no answer says whether Graph applied it: the batch carrying it got
+    /// no answer (a lost connection, a timeout, 504, 503 without `Retry-After`, an
+    /// unreadable answer), the batch answer has no response for it, or the item itself was
+    /// answered 504 or 503 without `Retry-After`.
+    ///
+    /// With `true`, such a write is sent again like a single call's retry: the same
+    /// request, so applying it twice leaves the same state, but the service sees it twice.
+    /// With `false`, it is never sent again and ends in [`Error::OutcomeUnknown`] (creates
+    /// too, which are never sent again either way), so that no write reaches Graph twice;
+    /// the caller reads the state to learn what happened (the reconciler in
+    /// `graph-phone-client` does). Reads (GET) are sent again either way.
+    pub fn resend_unknown(mut self, resend: bool) -> Bulk {
+        self.resend_unknown = resend;
         self
     }
 
@@ -253,7 +295,109 @@ struct State<T> {
     hold_until: Option<Instant>,
     launched: u64,
     last_decrease: u64,
+    pacer: Pacer,
     progress: BulkProgress,
+}
+
+/// Spaces sends out to a rate learnt from Graph's answers (see [`Bulk`]).
+#[derive(Default)]
+struct Pacer {
+    /// Items per second; `None` until the first 429.
+    pace: Option<f64>,
+    /// The earliest moment the next batch may go.
+    next: Option<Instant>,
+    /// When the run sent its first batch.
+    started: Option<Instant>,
+    /// Items that went through (not 429 or 503) per batch answered, in the last
+    /// [`PACE_WINDOW`].
+    admitted: VecDeque<(Instant, usize)>,
+    /// When the pace was last set from a 429.
+    last_cut: Option<Instant>,
+    /// How many times it was set.
+    cuts: u32,
+}
+
+impl Pacer {
+    /// When the next batch may go, if that is later than `now`.
+    fn wait(&self, now: Instant) -> Option<Instant> {
+        self.next.filter(|&at| self.pace.is_some() && at > now)
+    }
+
+    /// A batch of `items` goes at `now`.
+    fn sent(&mut self, items: usize, now: Instant) {
+        self.started.get_or_insert(now);
+        if let Some(pace) = self.pace {
+            let interval = Duration::from_secs_f64(items as f64 / pace);
+            // Keep to the schedule when this batch goes a little late (the timer's
+            // granularity, a full window): a millisecond lost per batch of 20 ms would be
+            // 5 % of the rate. Late by more than a batch's interval, start afresh.
+            let from = match self.next {
+                Some(at) if now.saturating_duration_since(at) < interval => at,
+                _ => now,
+            };
+            self.next = from.checked_add(interval);
+        }
+    }
+
+    /// A batch answered at `now`: `went_through` of its items were not throttled, and
+    /// `refused` says whether some were answered 429.
+    fn answered(&mut self, went_through: usize, refused: bool, now: Instant) {
+        self.admitted.push_back((now, went_through));
+        while let Some(&(at, _)) = self.admitted.front() {
+            if now.duration_since(at) <= PACE_WINDOW {
+                break;
+            }
+            self.admitted.pop_front();
+        }
+        if !refused {
+            if let Some(pace) = self.pace.as_mut() {
+                *pace += PACE_STEP * went_through as f64;
+            }
+            return;
+        }
+        // The first pace is measured from the start, when Graph's bucket was full: it
+        // overshoots by that burst, so it is measured again soon, from the first 429 on
+        // (the bucket empty), and from then on once per window.
+        let every = if self.cuts == 1 {
+            PACE_FIRST_RECUT
+        } else {
+            PACE_WINDOW
+        };
+        if self
+            .last_cut
+            .is_some_and(|at| now.duration_since(at) < every)
+        {
+            return;
+        }
+        let Some(started) = self.started else { return };
+        // Measure from the last cut (what the pace then set got through) or the start,
+        // over at most the window.
+        let from = self
+            .last_cut
+            .unwrap_or(started)
+            .max(now - PACE_WINDOW.min(now.duration_since(started)));
+        let span = now
+            .duration_since(from)
+            .max(Duration::from_millis(10))
+            .as_secs_f64();
+        let admitted: usize = self
+            .admitted
+            .iter()
+            .filter(|&&(at, _)| at > from || self.last_cut.is_none())
+            .map(|&(_, n)| n)
+            .sum();
+        if admitted == 0 {
+            // Nothing went through yet: no rate to learn from (the hold still applies).
+            return;
+        }
+        let measured = PACE_CUT * admitted as f64 / span;
+        self.pace = Some(match self.pace {
+            Some(pace) => measured.max(pace / 2.0),
+            None => measured,
+        });
+        self.last_cut = Some(now);
+        self.cuts += 1;
+    }
 }
 
 impl<T: Send + 'static> State<T> {
@@ -302,6 +446,7 @@ impl<T: Send + 'static> State<T> {
             hold_until: None,
             launched: 0,
             last_decrease: 0,
+            pacer: Pacer::default(),
         }
     }
 
@@ -331,9 +476,17 @@ impl<T: Send + 'static> State<T> {
             for i in due.into_iter().rev() {
                 self.ready.push_front(i);
             }
-            let held = self.hold_until.filter(|&h| h > now);
+            let mut held = self.hold_until.filter(|&h| h > now);
             if held.is_none() {
                 self.launch();
+            }
+            // The pacer's next slot, when something waits to go and the window has room.
+            let window = (self.window.floor() as usize).max(1);
+            if !self.ready.is_empty()
+                && self.in_flight.len() < window
+                && let Some(at) = self.pacer.wait(Instant::now())
+            {
+                held = Some(held.map_or(at, |h| h.max(at)));
             }
             // Wake for the next answer, or the next retry or hold to come due.
             let mut wake = self.waiting.peek().map(|Reverse((at, _))| *at);
@@ -375,6 +528,10 @@ impl<T: Send + 'static> State<T> {
     fn launch(&mut self) {
         let window = (self.window.floor() as usize).max(1);
         while self.in_flight.len() < window && !self.ready.is_empty() {
+            let now = Instant::now();
+            if self.pacer.wait(now).is_some() {
+                break;
+            }
             let take = self.batch_size.min(self.ready.len());
             let indices: Vec<usize> = self
                 .ready
@@ -384,7 +541,7 @@ impl<T: Send + 'static> State<T> {
             if indices.is_empty() {
                 continue;
             }
-            let now = Instant::now();
+            self.pacer.sent(indices.len(), now);
             let mut requests = Vec::with_capacity(indices.len());
             for &i in &indices {
                 if let Some(slot) = self.slots[i].as_mut() {
@@ -441,6 +598,7 @@ impl<T: Send + 'static> State<T> {
         self.progress.batches += 1;
         let now = Instant::now();
         let mut throttled = false;
+        let mut refused = false;
         let mut hold: Option<Duration> = None;
         let mut went_through = 0;
         match reply {
@@ -453,6 +611,7 @@ impl<T: Send + 'static> State<T> {
                         && matches!(raw.status, 429 | 503)
                     {
                         throttled = true;
+                        refused |= raw.status == 429;
                         self.progress.throttled += 1;
                         // The earliest moment Graph said a request may go through
                         // again; a wait longer than the policy accepts ends the item
@@ -471,6 +630,7 @@ impl<T: Send + 'static> State<T> {
             Err(error) => {
                 if matches!(error.status(), Some(429 | 503)) {
                     throttled = true;
+                    refused |= error.status() == Some(429);
                     self.progress.throttled += 1;
                 }
                 for &i in &indices {
@@ -479,6 +639,7 @@ impl<T: Send + 'static> State<T> {
                 }
             }
         }
+        self.pacer.answered(went_through, refused, now);
         if let Some(ra) = hold
             && let Some(until) = now.checked_add(ra)
         {
@@ -544,9 +705,13 @@ impl<T: Send + 'static> State<T> {
             return Verdict::Finished;
         };
         let op = slot.item.request.op;
+        let hold_unknown = !self.bulk.resend_unknown && is_write(op.method);
         let Some(raw) = raw else {
             // No answer for this item: it may have run.
             slot.maybe_applied = true;
+            if hold_unknown {
+                return Verdict::Done(Err(outcome_unknown(slot, missing_answer(op.id))));
+            }
             if op.idempotency == Idempotency::NonIdempotent {
                 return Verdict::Done(Err(missing_answer(op.id)));
             }
@@ -570,6 +735,10 @@ impl<T: Send + 'static> State<T> {
         slot.last_retry_after = retry_after;
         let not_processed = raw.status == 429 || (raw.status == 503 && retry_after.is_some());
         slot.maybe_applied |= !not_processed;
+        if hold_unknown && !not_processed {
+            let answer = runtime.decode_item(&slot.item, raw, client_request_id, None);
+            return Verdict::Done(answer.map_err(|e| outcome_unknown(slot, e)));
+        }
         if op.idempotency == Idempotency::NonIdempotent && !not_processed {
             return Verdict::Done(runtime.decode_item(&slot.item, raw, client_request_id, None));
         }
@@ -601,6 +770,10 @@ impl<T: Send + 'static> State<T> {
             Error::Transport { .. } => !is_connect(error),
             _ => false,
         };
+        if unknown && !self.bulk.resend_unknown && is_write(op.method) {
+            slot.maybe_applied = true;
+            return Verdict::Done(Err(outcome_unknown(slot, for_item(error, op.id))));
+        }
         // After an unknown outcome the runtime did not send the batch again: its
         // idempotent items go again here, each knowing its send may have been applied;
         // its creates end with the batch's error.
@@ -642,6 +815,20 @@ fn retry_delay<T>(
     }
 }
 
+/// Whether a request of `method` changes something (everything but GET and HEAD).
+fn is_write(method: &str) -> bool {
+    !matches!(method, "GET" | "HEAD")
+}
+
+/// The [`Error::OutcomeUnknown`] of a write not sent again after `last`.
+fn outcome_unknown<T>(slot: &Slot<T>, last: Error) -> Error {
+    Error::OutcomeUnknown {
+        operation: slot.item.request.op.id.to_owned(),
+        attempts: slot.sends,
+        source: Box::new(last),
+    }
+}
+
 fn copy_invalid(e: &Error) -> Error {
     match e {
         Error::InvalidInput { field, reason } => Error::InvalidInput {
@@ -652,5 +839,62 @@ fn copy_invalid(e: &Error) -> Error {
             field: "bulk",
             reason: other.to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pacer_learns_the_admitted_rate_at_a_429_and_creeps_up_after() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let mut pacer = Pacer::default();
+        pacer.sent(20, t0);
+        // No pace before the first 429: nothing waits.
+        assert_eq!(pacer.wait(t0), None);
+        for k in 1..=5 {
+            pacer.answered(20, false, at(k * 100));
+        }
+        assert_eq!(pacer.pace, None);
+        // A 429 at 0.5 s: 110 items went through in 0.5 s, 220 per second; pace 0.9 of it.
+        pacer.answered(10, true, at(500));
+        let pace = pacer.pace.unwrap();
+        assert!((pace - 198.0).abs() < 1e-9, "{pace}");
+        // Batches now go one per items/pace: 20 items wait 20/198 s after the last slot.
+        pacer.sent(20, at(500));
+        let next = pacer.wait(at(500)).unwrap();
+        let interval = Duration::from_secs_f64(20.0 / 198.0);
+        assert_eq!(next.duration_since(at(500)), interval);
+        // A batch that goes a millisecond late keeps to the schedule (the rate is not
+        // lost to the timer); one later than a whole interval starts afresh.
+        pacer.sent(20, next + Duration::from_millis(1));
+        assert_eq!(pacer.wait(next).unwrap(), next + interval);
+        let late = next + interval * 3;
+        pacer.sent(20, late);
+        assert_eq!(pacer.wait(late).unwrap(), late + interval);
+        // An unthrottled batch raises it by 0.05 per item.
+        pacer.answered(20, false, at(600));
+        let close = |want: f64, pacer: &Pacer| {
+            let pace = pacer.pace.unwrap();
+            assert!((pace - want).abs() < 1e-9, "pace {pace}, want {want}");
+        };
+        close(199.0, &pacer);
+        // The first pace (burst included) is measured again 0.2 s after it was set, not
+        // before, over what went through since: 20 items in 0.2 s, 0.9 x 100 = 90, below
+        // half the pace: the pace halves.
+        pacer.answered(0, true, at(650));
+        close(199.0, &pacer);
+        pacer.answered(0, true, at(700));
+        close(99.5, &pacer);
+        // From then on at most once a second, over the second since the last cut: 70 items,
+        // 0.9 x 70 = 63 per second, above half the pace (102.5 after 60 items went through).
+        pacer.answered(0, true, at(1_000));
+        close(99.5, &pacer);
+        pacer.answered(60, false, at(1_200));
+        close(102.5, &pacer);
+        pacer.answered(10, true, at(1_700));
+        close(63.0, &pacer);
     }
 }

@@ -239,6 +239,24 @@ pub enum Error {
         reason: String,
     },
 
+    /// A write was sent and no answer says whether Graph applied it (the JSON batch
+    /// carrying it was lost or timed out, its item was answered 504, or 503 without
+    /// `Retry-After`), and it was not sent again because the bulk path was told not to
+    /// ([`crate::Bulk::resend_unknown`]). Read the resource to learn whether it was
+    /// applied before writing again; `source` is what the last send got.
+    #[error(
+        "{operation}: sent {attempts} time(s), and whether Graph applied it is unknown (its answer was lost); it was not sent again: read the current state before writing again"
+    )]
+    OutcomeUnknown {
+        /// Operation id.
+        operation: String,
+        /// Sends made.
+        attempts: u32,
+        /// What the last send got (the batch's failure, the item's 504, a missing answer).
+        #[source]
+        source: Box<Error>,
+    },
+
     /// The generated client could not build the request (progenitor's `InvalidRequest`
     /// or a hook error).
     #[error("invalid request for {operation}: {reason}")]
@@ -258,6 +276,7 @@ impl Error {
             Error::ThrottledOutOfRetries { last, .. } => Some(last.status),
             Error::InvalidResponse { status, .. } if *status != 0 => Some(*status),
             Error::ResponseTooLarge { status, .. } => Some(*status),
+            Error::OutcomeUnknown { source, .. } => source.status(),
             _ => None,
         }
     }
@@ -267,6 +286,7 @@ impl Error {
         match self {
             Error::Graph(e) => Some(e),
             Error::ThrottledOutOfRetries { last, .. } => Some(last),
+            Error::OutcomeUnknown { source, .. } => source.graph(),
             _ => None,
         }
     }

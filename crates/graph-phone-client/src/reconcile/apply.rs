@@ -95,7 +95,9 @@ pub struct ApplyOptions {
     pub concurrency: usize,
     /// The bulk path reads and writes go through (JSON batches of up to 20, adaptive
     /// concurrency, per-item retries), configured as wished; `None`:
-    /// [`GraphClient::bulk`] with [`ApplyOptions::concurrency`].
+    /// [`GraphClient::bulk`] with [`ApplyOptions::concurrency`]. [`apply`] always sets
+    /// [`Bulk::resend_unknown`]`(false)` on it: a write whose outcome is unknown is not
+    /// sent again, its user is read again instead.
     pub bulk: Option<Bulk>,
     /// Passes of read, plan and write per run (default 3; at least 1). Users whose writes
     /// succeeded are read once more to confirm; users whose write had an unknown outcome
@@ -539,8 +541,10 @@ impl Log {
 /// in rounds, round k carrying step k of every plan that has one, each user's step only
 /// after its previous step succeeded. Users whose writes all succeeded are read once more
 /// in the next pass to confirm (this is where a `phoneNumberNotUnique` SMS sign-in state
-/// shows); users whose write's outcome is unknown are read again and replanned, never
-/// sent the same write blindly. A write Graph refuses for good (a delete of the default
+/// shows); users whose write's outcome is unknown (the bulk path ends it in
+/// [`Error::OutcomeUnknown`] rather than send it again) are read again and replanned,
+/// never sent the same write blindly; the journal records that write's result as
+/// `reread` with the code `outcomeUnknown`. A write Graph refuses for good (a delete of the default
 /// MFA method, a permission missing, an invalid number) stops that user, reported with
 /// Graph's code, request id and what to do.
 ///
@@ -631,10 +635,13 @@ pub async fn apply(
     log.journal.sync()?;
 
     let progress = options.progress.as_ref();
+    // A write whose outcome is unknown is never sent again by the bulk path: its user is
+    // read again and replanned, so that no write reaches Graph twice.
     let bulk = options
         .bulk
         .clone()
-        .unwrap_or_else(|| client.bulk().max_concurrency(options.concurrency));
+        .unwrap_or_else(|| client.bulk().max_concurrency(options.concurrency))
+        .resend_unknown(false);
     let mut todo: Vec<usize> = (0..desired.len()).collect();
     for pass in 1..=options.max_passes + 1 {
         let reads = read_users(client, &bulk, desired, &todo, progress, pass).await;
@@ -842,6 +849,19 @@ mod tests {
             field: "phoneNumber",
             reason: "x".into()
         }));
+        // A write the bulk path did not send again after its answer was lost: read again,
+        // journaled with its own code and the status of what the send got.
+        let unknown = Error::OutcomeUnknown {
+            operation: "users_phone_methods_delete".into(),
+            attempts: 1,
+            source: Box::new(graph(504, "gatewayTimeout", "")),
+        };
+        let WriteResult::Reread { error } = classify(&delete_mobile(), &unknown) else {
+            panic!("not read again");
+        };
+        assert_eq!(error.code, "outcomeUnknown");
+        assert_eq!(error.status, Some(504));
+        assert!(error.message.contains("gatewayTimeout") || error.message.contains("504"));
     }
 
     #[test]

@@ -55,12 +55,15 @@ impl ErrorInfo {
             Error::UnsupportedInCloud { .. } | Error::UnknownOperation { .. } => {
                 "unsupportedInCloud".into()
             }
+            Error::OutcomeUnknown { .. } => "outcomeUnknown".into(),
             _ => "other".into(),
         };
         // Graph's own message (redacted by the runtime) when it sent one: the status, code
         // and request id are fields of their own.
         let message = match error {
             Error::Graph(g) if !g.message.is_empty() => g.message.clone(),
+            // What the last send got says why the outcome is unknown.
+            Error::OutcomeUnknown { source, .. } => format!("{error}: {source}"),
             other => other.to_string(),
         };
         ErrorInfo {
