@@ -241,10 +241,20 @@ impl<'a> Plan<'a> {
         order.extend(model.enums.keys().cloned());
         order.sort();
 
+        let home = naming::home_namespace(
+            model
+                .types
+                .keys()
+                .chain(model.enums.keys())
+                .map(String::as_str),
+        );
         let mut scope = Scope::for_types();
         let mut names = BTreeMap::new();
         for name in &order {
-            names.insert(name.clone(), scope.claim(&naming::type_name(name)));
+            names.insert(
+                name.clone(),
+                scope.claim(&naming::type_name_in(name, &home)),
+            );
         }
         let mut flag_names = BTreeMap::new();
         for def in model.enums.values().filter(|e| e.is_flags) {
@@ -861,6 +871,29 @@ impl<'a> Plan<'a> {
              kept exactly as read.",
         );
         let schema_name = name.to_string();
+        // An enum type without members (Graph has some) has nothing to match: every value
+        // is `Unrecognized`, without a match that only has a catch-all.
+        let (from_str_body, from_string_body) = if def.members.is_empty() {
+            (
+                quote!(Self::#other(value.to_owned())),
+                quote!(Self::#other(value)),
+            )
+        } else {
+            (
+                quote! {
+                    match value {
+                        #(#from_str)*
+                        _ => Self::#other(value.to_owned()),
+                    }
+                },
+                quote! {
+                    match Self::from(value.as_str()) {
+                        Self::#other(_) => Self::#other(value),
+                        known => known,
+                    }
+                },
+            )
+        };
         quote! {
             #flags_alias
 
@@ -895,19 +928,13 @@ impl<'a> Plan<'a> {
 
             impl From<&str> for #name {
                 fn from(value: &str) -> Self {
-                    match value {
-                        #(#from_str)*
-                        _ => Self::#other(value.to_owned()),
-                    }
+                    #from_str_body
                 }
             }
 
             impl From<String> for #name {
                 fn from(value: String) -> Self {
-                    match Self::from(value.as_str()) {
-                        Self::#other(_) => Self::#other(value),
-                        known => known,
-                    }
+                    #from_string_body
                 }
             }
 
