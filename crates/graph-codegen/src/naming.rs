@@ -143,8 +143,12 @@ pub fn type_name(csdl_name: &str) -> String {
 /// [`home_namespace`]): a type of `home` itself (or of no namespace) gets [`type_name`]; a
 /// type of another namespace gets that namespace's part after `home` (all of it, if `home`
 /// is not a prefix) in PascalCase in front, so `microsoft.graph.callRecords.session` is
-/// `CallRecordsSession` next to `microsoft.graph.session`'s `Session`. A type's name thus
-/// depends on its own qualified name only: no type added to another namespace can rename it.
+/// `CallRecordsSession` next to `microsoft.graph.session`'s `Session`. With the home fixed,
+/// a type's name depends on its own qualified name only, so a type added to a
+/// sub-namespace cannot take a home type's name (it could when both were claimed in sorted
+/// order: `microsoft.graph.callRecords.endpoint` sorts before `microsoft.graph.endpoint`).
+/// A prefixed name that still collides (`microsoft.graph.securityAlert` next to
+/// `microsoft.graph.security.alert`) is told apart by the [`Scope`].
 pub fn type_name_in(qualified: &str, home: &str) -> String {
     let Some((namespace, simple)) = qualified.rsplit_once('.') else {
         return type_name(qualified);
