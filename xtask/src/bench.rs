@@ -1,11 +1,11 @@
 //! `cargo xtask bench [GROUP...]`: every benchmark of the project, one table at the end.
 //!
 //! Thin, like the rest of xtask: the measurements are the crates' own bench binaries
-//! (`crates/graph-codegen/benches/pipeline.rs`, `crates/graph-phone-client/benches/
+//! (`crates/graph-codegen/benches/{pipeline,full_types}.rs`, `crates/graph-phone-client/benches/
 //! {client,paging_memory,bulk}.rs`), run with `cargo bench`; each prints its own table and one
-//! `BENCH {json}` line per figure, which this collects. The build-cost group is measured
-//! here, because it times cargo itself: cold builds in fresh target directories and the
-//! rebuild after `cargo xtask codegen`.
+//! `BENCH {json}` line per figure, which this collects. The build-cost group and the
+//! compile half of `full-types` are measured here, because they time cargo itself: cold
+//! builds in fresh target directories and the rebuild after `cargo xtask codegen`.
 //!
 //! Every figure comes with a baseline measured in the same run, where one exists, and the
 //! issue's target; a missed target is reported, never an error: a slow machine is not a
@@ -43,6 +43,10 @@ enum Group {
     /// Phones registered for 10,000 users under the emulator's throttle, as a ratio of its
     /// rate: single calls at concurrency 8 and 64, and the bulk path (about a minute).
     Bulk,
+    /// The generator's scale test, not in the default set (about 15 minutes on 2 cores):
+    /// the types of the whole v1.0 metadata (`cargo xtask full-types`): generator stages,
+    /// generated size, and `cargo check` and `cargo build` of the generated crate.
+    FullTypes,
 }
 
 /// One figure, as a bench's `BENCH` line gives it.
@@ -159,6 +163,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 "bulk",
                 &["--no-default-features"],
             )?),
+            Group::FullTypes => {
+                rows.extend(cargo_bench(&root, "graph-codegen", "full_types", &[])?);
+                rows.extend(full_types_compile(&root)?);
+            }
         }
     }
     println!();
@@ -356,6 +364,65 @@ fn build_cost(root: &Path) -> anyhow::Result<Vec<Row>> {
     ])
 }
 
+/// The compile cost of the whole v1.0 metadata's types (`cargo xtask full-types`), in a
+/// fresh crate under `target/xtask-full-types/` (removed afterwards): `cargo check` and a
+/// debug `cargo build`, each in its own fresh target directory, `CARGO_INCREMENTAL=0`.
+/// Each first compiles the dependencies alone (graph-phone-types' support module, serde,
+/// schemars, jiff, uuid: the same-run baseline), then the generated crate over them, so the
+/// generated crate's figure is its own.
+fn full_types_compile(root: &Path) -> anyhow::Result<Vec<Row>> {
+    let work = root.join("target/xtask-full-types");
+    if work.exists() {
+        std::fs::remove_dir_all(&work)
+            .with_context(|| format!("cannot clear {}", work.display()))?;
+    }
+    crate::full_types::generate(root, &work)?;
+    eprintln!("\n== cargo fetch (full-types, not timed)");
+    cargo_in(&work, &work.join("target-fetch"), "fetch")?;
+    let secs = |d: Duration| (d.as_secs_f64() * 10.0).round() / 10.0;
+    let mut rows = Vec::new();
+    for subcommand in ["check", "build"] {
+        let target = work.join(format!("target-{subcommand}"));
+        crate::full_types::write_lib(&work, false)?;
+        eprintln!(
+            "\n== cargo {subcommand}: dependencies alone (load average {})",
+            load_average()
+        );
+        let deps = timed_cargo(&work, &target, subcommand)?;
+        crate::full_types::write_lib(&work, true)?;
+        eprintln!(
+            "\n== cargo {subcommand}: the generated crate (load average {})",
+            load_average()
+        );
+        let full = timed_cargo(&work, &target, subcommand)?;
+        eprintln!(
+            "   cargo {subcommand}: dependencies {:.1} s wall, {:.1} s CPU; generated crate {:.1} s wall, {:.1} s CPU",
+            deps.wall.as_secs_f64(),
+            deps.cpu.as_secs_f64(),
+            full.wall.as_secs_f64(),
+            full.cpu.as_secs_f64()
+        );
+        let baseline = format!("cargo {subcommand} of its dependencies alone");
+        for (what, value, base) in [
+            ("wall", full.wall, deps.wall),
+            ("CPU (user + sys)", full.cpu, deps.cpu),
+        ] {
+            rows.push(Row {
+                bench: "full-types".to_owned(),
+                name: format!("cargo {subcommand} (debug) of the generated crate: {what}"),
+                unit: "s".to_owned(),
+                value: secs(value),
+                baseline: Some((baseline.clone(), secs(base))),
+                max_ratio: None,
+                min_ratio: None,
+                max_value: None,
+            });
+        }
+    }
+    std::fs::remove_dir_all(&work).with_context(|| format!("cannot remove {}", work.display()))?;
+    Ok(rows)
+}
+
 /// A consumer of graph-phone-client, and of graph-rs-sdk: each names one item of its crate.
 const CONSUMER_MAIN: &str =
     "fn main() {\n    println!(\"{}\", graph_phone_client::OPERATIONS.len());\n}\n";
@@ -423,6 +490,12 @@ struct Build {
 
 /// `cargo build` in `dir` with `target` as the target directory, its output echoed.
 fn timed_build(dir: &Path, target: &Path) -> anyhow::Result<Build> {
+    timed_cargo(dir, target, "build")
+}
+
+/// `cargo <subcommand>` (`build`, `check`) in `dir` with `target` as the target directory,
+/// its output echoed.
+fn timed_cargo(dir: &Path, target: &Path, subcommand: &str) -> anyhow::Result<Build> {
     let cpu_before = children_cpu_time();
     let started = Instant::now();
     let mut child = Command::new(cargo())
@@ -430,16 +503,17 @@ fn timed_build(dir: &Path, target: &Path) -> anyhow::Result<Build> {
         .env("CARGO_TARGET_DIR", target)
         .env("CARGO_INCREMENTAL", "0")
         .env("CARGO_TERM_PROGRESS_WHEN", "never")
-        .arg("build")
+        .arg(subcommand)
         .stderr(Stdio::piped())
         .spawn()
-        .with_context(|| format!("cannot run cargo build in {}", dir.display()))?;
+        .with_context(|| format!("cannot run cargo {subcommand} in {}", dir.display()))?;
     let stderr = child.stderr.take().expect("stderr is piped");
     let mut crates = 0;
     for line in BufReader::new(stderr).lines() {
-        let line =
-            line.with_context(|| format!("reading cargo build's output in {}", dir.display()))?;
-        if line.trim_start().starts_with("Compiling ") {
+        let line = line
+            .with_context(|| format!("reading cargo {subcommand}'s output in {}", dir.display()))?;
+        if line.trim_start().starts_with("Compiling ") || line.trim_start().starts_with("Checking ")
+        {
             crates += 1;
         }
         eprintln!("{line}");
@@ -447,7 +521,7 @@ fn timed_build(dir: &Path, target: &Path) -> anyhow::Result<Build> {
     let status = child.wait()?;
     let wall = started.elapsed();
     if !status.success() {
-        bail!("cargo build in {} failed ({status})", dir.display());
+        bail!("cargo {subcommand} in {} failed ({status})", dir.display());
     }
     Ok(Build {
         wall,

@@ -6,6 +6,7 @@
 mod bench;
 mod codegen;
 mod files;
+mod full_types;
 mod semver;
 mod semver_corpus;
 mod soak;
@@ -49,6 +50,9 @@ enum Command {
     /// Run the change corpus (xtask/tests/spec-changes/cases.toml) through the spec diff and
     /// cargo-semver-checks, and record both verdicts in xtask/tests/spec-changes/verdicts.toml.
     SemverCorpus(semver_corpus::CorpusArgs),
+    /// The types of the whole Graph v1.0 metadata as a throwaway crate under
+    /// target/full-v1/ (the generator's scale test); --check or --build compiles it.
+    FullTypes(full_types::FullTypesArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -61,5 +65,6 @@ fn main() -> anyhow::Result<()> {
         Command::Soak(args) => soak::run(args),
         Command::Bench(args) => bench::run(args),
         Command::SemverCorpus(args) => semver_corpus::run(args),
+        Command::FullTypes(args) => full_types::run(args),
     }
 }

@@ -1,7 +1,9 @@
 //! The one place where Rust identifiers are made from CSDL names.
 //!
 //! - Type names ([`type_name`]): the last segment of a qualified name in PascalCase
-//!   (`microsoft.graph.phoneAuthenticationMethod` -> `PhoneAuthenticationMethod`).
+//!   (`microsoft.graph.phoneAuthenticationMethod` -> `PhoneAuthenticationMethod`); in a
+//!   module holding several namespaces ([`type_name_in`]) a type outside the home namespace
+//!   is prefixed with its own (`microsoft.graph.security.alert` -> `SecurityAlert`).
 //! - Field names ([`field_name`]): snake_case (`createdDateTime` -> `created_date_time`,
 //!   `aaGuid` -> `aa_guid`, `deviceID` -> `device_id`, `fido2Methods` -> `fido2_methods`).
 //!   Rust keywords become raw identifiers (`type` -> `r#type`), except the four that cannot
@@ -137,6 +139,54 @@ pub fn type_name(csdl_name: &str) -> String {
     unkeyword(pascal(simple))
 }
 
+/// The Rust type name for a CSDL type in a module whose home namespace is `home` (see
+/// [`home_namespace`]): a type of `home` itself (or of no namespace) gets [`type_name`]; a
+/// type of another namespace gets that namespace's part after `home` (all of it, if `home`
+/// is not a prefix) in PascalCase in front, so `microsoft.graph.callRecords.session` is
+/// `CallRecordsSession` next to `microsoft.graph.session`'s `Session`. With the home fixed,
+/// a type's name depends on its own qualified name only, so a type added to a
+/// sub-namespace cannot take a home type's name (it could when both were claimed in sorted
+/// order: `microsoft.graph.callRecords.endpoint` sorts before `microsoft.graph.endpoint`).
+/// A prefixed name that still collides (`microsoft.graph.securityAlert` next to
+/// `microsoft.graph.security.alert`) is told apart by the [`Scope`].
+pub fn type_name_in(qualified: &str, home: &str) -> String {
+    let Some((namespace, simple)) = qualified.rsplit_once('.') else {
+        return type_name(qualified);
+    };
+    if namespace == home {
+        return type_name(simple);
+    }
+    let rest = namespace
+        .strip_prefix(home)
+        .and_then(|r| r.strip_prefix('.'))
+        .filter(|_| !home.is_empty())
+        .unwrap_or(namespace);
+    unkeyword(pascal(&format!("{rest}.{simple}")))
+}
+
+/// The home namespace of a set of qualified type names: the longest namespace (whole
+/// dot-separated segments) that holds or encloses every one of them. One namespace: that
+/// namespace; Graph's `microsoft.graph` and its `microsoft.graph.security`,
+/// `microsoft.graph.callRecords`...: `microsoft.graph`; nothing in common: empty.
+pub fn home_namespace<'a>(qualified: impl IntoIterator<Item = &'a str>) -> String {
+    let mut common: Option<Vec<&str>> = None;
+    for name in qualified {
+        let namespace: Vec<&str> = match name.rsplit_once('.') {
+            Some((namespace, _)) => namespace.split('.').collect(),
+            None => Vec::new(),
+        };
+        common = Some(match common {
+            None => namespace,
+            Some(mut c) => {
+                let same = c.iter().zip(&namespace).take_while(|(a, b)| a == b).count();
+                c.truncate(same);
+                c
+            }
+        });
+    }
+    common.unwrap_or_default().join(".")
+}
+
 /// The Rust field name for a property's wire name.
 pub fn field_name(wire_name: &str) -> String {
     let mut out = words(wire_name)
@@ -230,6 +280,48 @@ mod tests {
         assert_eq!(type_name("graph.self"), "Self_");
         assert_eq!(type_name("x509Certificate"), "X509Certificate");
         assert_eq!(type_name("3dThing"), "N3dThing");
+    }
+
+    #[test]
+    fn types_of_other_namespaces_carry_their_namespace() {
+        let home = "microsoft.graph";
+        assert_eq!(type_name_in("microsoft.graph.session", home), "Session");
+        assert_eq!(
+            type_name_in("microsoft.graph.callRecords.session", home),
+            "CallRecordsSession"
+        );
+        assert_eq!(
+            type_name_in("microsoft.graph.partners.billing.operation", home),
+            "PartnersBillingOperation"
+        );
+        // A namespace that merely starts with the same letters is not inside `home`.
+        assert_eq!(
+            type_name_in("microsoft.graphx.thing", home),
+            "MicrosoftGraphxThing"
+        );
+        assert_eq!(type_name_in("other.thing", home), "OtherThing");
+        assert_eq!(type_name_in("thing", home), "Thing");
+        assert_eq!(type_name_in("a.b.thing", ""), "ABThing");
+        assert_eq!(type_name_in("microsoft.graph.self", home), "Self_");
+
+        assert_eq!(
+            home_namespace([
+                "microsoft.graph.user",
+                "microsoft.graph.security.alert",
+                "microsoft.graph.callRecords.session",
+            ]),
+            home
+        );
+        assert_eq!(
+            home_namespace(["microsoft.graph.security.alert"]),
+            "microsoft.graph.security"
+        );
+        assert_eq!(home_namespace(["a.x", "b.y"]), "");
+        assert_eq!(
+            home_namespace(["microsoft.graph.a", "microsoft.graphx.b"]),
+            "microsoft"
+        );
+        assert_eq!(home_namespace(std::iter::empty()), "");
     }
 
     #[test]

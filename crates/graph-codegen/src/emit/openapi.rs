@@ -893,10 +893,20 @@ impl<'a> Builder<'a> {
 
         // Rust names, claimed as `emit::rust` claims them: types and enums in sorted order,
         // then flags member enums, then payloads.
+        let home = naming::home_namespace(
+            self.model
+                .types
+                .keys()
+                .chain(self.model.enums.keys())
+                .map(String::as_str),
+        );
         let mut scope = Scope::for_types();
         let mut type_names = BTreeMap::new();
         for name in &reached {
-            type_names.insert(name.clone(), scope.claim(&naming::type_name(name)));
+            type_names.insert(
+                name.clone(),
+                scope.claim(&naming::type_name_in(name, &home)),
+            );
         }
         for def in self.model.enums.values().filter(|e| e.is_flags) {
             if let Some(n) = type_names.get(&def.name) {

@@ -17,7 +17,8 @@
 //! | `Edm.TimeOfDay` | `::jiff::civil::Time` | `10:00:00.1234567` |
 //! | `Edm.Duration` | `support::IsoDuration` | validated ISO 8601 text kept as read (`jiff::Span` would turn `P0D` into `PT0S`) |
 //! | `Edm.Binary` | `support::Base64` | standard base64 text; schema `format: byte` |
-//! | `Edm.Stream`, `Edm.Untyped`, geo types | `::serde_json::Value` | |
+//! | `Edm.Stream` | `Option<::serde_json::Value>` | always optional and never in create or update payloads, whatever its `Nullable`: Graph serves a stream's content at its own `$value` URL, not in the JSON object |
+//! | `Edm.Untyped`, geo types | `::serde_json::Value` | |
 //! | enum type | generated evolvable enum (flags: `support::Flags<XFlag>`) | |
 //! | complex / entity type | generated struct; abstract base with subtypes: generated enum | |
 //! | `Collection(X)` | `Vec<X>` | missing or `null` reads as empty |
@@ -241,10 +242,20 @@ impl<'a> Plan<'a> {
         order.extend(model.enums.keys().cloned());
         order.sort();
 
+        let home = naming::home_namespace(
+            model
+                .types
+                .keys()
+                .chain(model.enums.keys())
+                .map(String::as_str),
+        );
         let mut scope = Scope::for_types();
         let mut names = BTreeMap::new();
         for name in &order {
-            names.insert(name.clone(), scope.claim(&naming::type_name(name)));
+            names.insert(
+                name.clone(),
+                scope.claim(&naming::type_name_in(name, &home)),
+            );
         }
         let mut flag_names = BTreeMap::new();
         for def in model.enums.values().filter(|e| e.is_flags) {
@@ -517,7 +528,9 @@ impl<'a> Plan<'a> {
             debug.push(quote!(.field("odata_type", &self.odata_type)));
         }
         for prop in &def.properties {
-            if prop.read_only || self.overlay.is_read_only(def, &prop.name) {
+            // A stream's content is written at its own URL (`PUT .../$value`), never in a
+            // JSON body.
+            if prop.read_only || self.overlay.is_read_only(def, &prop.name) || is_stream(prop) {
                 continue;
             }
             let mut field = Field::new(self, def, prop, &mut scope)?;
@@ -861,6 +874,29 @@ impl<'a> Plan<'a> {
              kept exactly as read.",
         );
         let schema_name = name.to_string();
+        // An enum type without members (Graph has some) has nothing to match: every value
+        // is `Unrecognized`, without a match that only has a catch-all.
+        let (from_str_body, from_string_body) = if def.members.is_empty() {
+            (
+                quote!(Self::#other(value.to_owned())),
+                quote!(Self::#other(value)),
+            )
+        } else {
+            (
+                quote! {
+                    match value {
+                        #(#from_str)*
+                        _ => Self::#other(value.to_owned()),
+                    }
+                },
+                quote! {
+                    match Self::from(value.as_str()) {
+                        Self::#other(_) => Self::#other(value),
+                        known => known,
+                    }
+                },
+            )
+        };
         quote! {
             #flags_alias
 
@@ -895,19 +931,13 @@ impl<'a> Plan<'a> {
 
             impl From<&str> for #name {
                 fn from(value: &str) -> Self {
-                    match value {
-                        #(#from_str)*
-                        _ => Self::#other(value.to_owned()),
-                    }
+                    #from_str_body
                 }
             }
 
             impl From<String> for #name {
                 fn from(value: String) -> Self {
-                    match Self::from(value.as_str()) {
-                        Self::#other(_) => Self::#other(value),
-                        known => known,
-                    }
+                    #from_string_body
                 }
             }
 
@@ -976,7 +1006,11 @@ impl Field {
     ) -> Result<Field, Error> {
         let ty = plan.value_type(owner, prop)?;
         let collection = prop.ty.collection;
-        let nullable = prop.nullable && !collection;
+        // Graph never puts a stream's content in the JSON object (it is read at its own
+        // `$value` URL), so a stream is absent even where the metadata says it is not
+        // nullable (`application.logo`): required, it would fail every read.
+        let stream = is_stream(prop);
+        let nullable = (prop.nullable || stream) && !collection;
         let defaultable = collection
             || nullable
             || matches!(
@@ -1005,6 +1039,13 @@ impl Field {
         if let Some(long) = &prop.doc.long_description {
             text.push_str("\n\n");
             text.push_str(long);
+        }
+        if stream {
+            text.push_str(&format!(
+                "\n\nA stream: Graph serves its content at its own URL (`{}/$value`), not in \
+                 the JSON object, so this is `None` in what Graph returns.",
+                prop.name
+            ));
         }
         Ok(Field {
             ident: ident(&scope.claim(&naming::field_name(&prop.name))),
@@ -1186,6 +1227,11 @@ fn primitive_type(p: Primitive) -> TokenStream {
         Primitive::Binary => quote!(crate::support::Base64),
         Primitive::Stream | Primitive::Untyped => quote!(::serde_json::Value),
     }
+}
+
+/// True for a single `Edm.Stream` property (a media resource, never inline JSON).
+fn is_stream(prop: &PropertyDef) -> bool {
+    !prop.ty.collection && prop.ty.target == TypeTarget::Primitive(Primitive::Stream)
 }
 
 /// `#microsoft.graph.x` for `microsoft.graph.x`.
@@ -1567,6 +1613,66 @@ path_containers = ["g.user", "g.authentication"]
             .unwrap()];
         let update_derive = &update_derive[update_derive.rfind("#[derive(").unwrap()..];
         assert!(update_derive.contains("Default,"), "{update_derive}");
+    }
+
+    /// Graph's `application.logo` is an `Edm.Stream` with `Nullable="false"`, yet no
+    /// application object Graph returns carries it: a required field would fail every read,
+    /// and a create payload would demand it in `new`.
+    #[test]
+    fn streams_are_optional_and_not_in_payloads() {
+        let mut model = Model::default();
+        let id = prop(
+            "id",
+            TypeTarget::Primitive(Primitive::String),
+            false,
+            "g.app",
+        );
+        let name = prop(
+            "displayName",
+            TypeTarget::Primitive(Primitive::String),
+            true,
+            "g.app",
+        );
+        let logo = prop(
+            "logo",
+            TypeTarget::Primitive(Primitive::Stream),
+            false,
+            "g.app",
+        );
+        let app = TypeDef {
+            name: "g.app".into(),
+            kind: TypeKind::Entity,
+            key: vec!["id".into()],
+            own_properties: vec![id.clone(), name.clone(), logo.clone()],
+            properties: vec![id, name, logo],
+            ..Default::default()
+        };
+        model.types.insert(app.name.clone(), app);
+        model.paths.insert(
+            "apps".into(),
+            NavPath {
+                template: "apps".into(),
+                root: "apps".into(),
+                target: "g.app".into(),
+                collection: true,
+                ..Default::default()
+            },
+        );
+        let out = emit_types_source(&model, &Overlay::default()).unwrap();
+        assert!(
+            out.contains(
+                "#[serde(rename = \"logo\", default, skip_serializing_if = \"Option::is_none\")]\n    pub logo: Option<::serde_json::Value>,"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("(`logo/$value`)"), "{out}");
+        for payload in ["pub struct AppCreate {", "pub struct AppUpdate {"] {
+            let body = &out[out.find(payload).unwrap_or_else(|| panic!("{payload}"))..];
+            let body = &body[..body.find("\n}\n").unwrap()];
+            assert!(body.contains("display_name"), "{body}");
+            assert!(!body.contains("logo"), "{body}");
+        }
+        assert!(!out.contains("pub fn new("), "nothing is required: {out}");
     }
 
     #[test]
