@@ -27,9 +27,9 @@ use crate::{
 /// its own table (availability per national cloud, idempotency, path templates).
 pub trait GeneratedClient: Sized {
     /// The operation table of the client's slice (its generated `OPERATIONS`).
-    const OPERATIONS: &'static [OperationSpec];
+    fn operations() -> &'static [OperationSpec];
 
-    /// The client around `runtime`, which was built with [`Self::OPERATIONS`].
+    /// The client around `runtime`, which was built with [`Self::operations`].
     fn from_runtime(runtime: TabledRuntime) -> Self;
 }
 
@@ -150,10 +150,10 @@ impl<C: GeneratedClient> ClientBuilder<C> {
     }
 
     /// Validates the configuration and builds the client, with its operation table
-    /// ([`GeneratedClient::OPERATIONS`]). Fails with [`Error::InvalidInput`] naming the
+    /// ([`GeneratedClient::operations`]). Fails with [`Error::InvalidInput`] naming the
     /// setting (no token provider, a zero timeout or cap, a bad base URL).
     pub fn build(self) -> Result<C, Error> {
-        let runtime = self.runtime.operations(C::OPERATIONS).build()?;
+        let runtime = self.runtime.operations(C::operations()).build()?;
         Ok(C::from_runtime(TabledRuntime(runtime)))
     }
 
