@@ -257,8 +257,7 @@ impl Lists {
         &self,
         id: impl ::std::convert::Into<::std::string::String>,
     ) -> ListsItem {
-        let mut keys = ::std::vec::Vec::new();
-        keys.push(id.into());
+        let keys = ::std::vec![id.into()];
         ListsItem {
             client: self.client.clone(),
             owner: self.owner.clone(),
