@@ -1,7 +1,7 @@
 //! JSON batching and the bulk path of the client: [`GraphClient::send_batch`],
 //! [`GraphClient::bulk`], and the helper the generated `*_item` constructors call.
 
-use graph_phone_runtime::{BatchItem, BatchResponse, Bulk, Error};
+use graph_phone_runtime::{BatchItem, BatchResponse, Bulk, Error, GraphRuntime};
 use serde::de::DeserializeOwned;
 
 use crate::GraphClient;
