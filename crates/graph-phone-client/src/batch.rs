@@ -1,7 +1,7 @@
 //! JSON batching and the bulk path of the client: [`GraphClient::send_batch`],
 //! [`GraphClient::bulk`], and the helper the generated `*_item` constructors call.
 
-use graph_phone_runtime::{BatchItem, BatchResponse, Bulk, Error, GraphRuntime};
+use graph_phone_runtime::{BatchItem, BatchResponse, Bulk, Error};
 use serde::de::DeserializeOwned;
 
 use crate::GraphClient;
@@ -12,7 +12,7 @@ impl GraphClient {
     /// each item's status, headers and typed result, in the order given.
     ///
     /// Items answered 429, 503 or 504 are not retried here; [`GraphClient::bulk`] retries
-    /// them. See [`GraphRuntime::send_batch`] for what fails the whole batch.
+    /// them. See [`GraphRuntime::send_batch`](graph_phone_runtime::GraphRuntime::send_batch) for what fails the whole batch.
     pub async fn send_batch<T>(
         &self,
         items: Vec<BatchItem<T>>,

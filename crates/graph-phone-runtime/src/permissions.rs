@@ -61,7 +61,8 @@ pub struct OperationPermissions {
     pub roles_for_others: &'static [&'static str],
     /// The national clouds the documentation marks available (`global`, `usgov-l4`,
     /// `usgov-l5-dod`, `china`); `None` where the page has no such row. What each cloud's
-    /// metadata has is [`crate::OPERATIONS`], which the client enforces.
+    /// metadata has is the client's operation table ([`OperationSpec`](crate::OperationSpec)
+    /// `clouds`), which the runtime enforces.
     pub documented_clouds: Option<&'static [&'static str]>,
     /// The documentation page the entry was taken from.
     pub source: &'static str,
