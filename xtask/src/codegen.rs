@@ -51,7 +51,8 @@ pub fn run(args: CodegenArgs) -> anyhow::Result<()> {
 }
 
 /// Generates one slice: the project's (`spec/slice.toml`, [`generate_in`]) or one with an
-/// `[output]` table, whose outputs are its OpenAPI document and its types crate.
+/// `[output]` table, whose outputs are its OpenAPI document, its types crate and, with
+/// `[output] client`, its client crate.
 pub fn generate_slice_in(
     root: &std::path::Path,
     slice_path: &str,
@@ -94,8 +95,12 @@ pub fn generate_slice_in(
             contents: f.contents,
         })
         .collect();
-    let owned = format!("{}/src/generated", output.types_dir);
-    files::ensure_files(root, &outputs, &[owned.as_str()], mode, COMMAND)
+    let mut owned = vec![format!("{}/src/generated", output.types_dir)];
+    if let Some(client) = &output.client {
+        owned.push(format!("{}/src/generated", client.dir));
+    }
+    let owned: Vec<&str> = owned.iter().map(String::as_str).collect();
+    files::ensure_files(root, &outputs, &owned, mode, COMMAND)
 }
 
 /// Generates the project's slice (`spec/slice.toml`: the project's crates) in the workspace

@@ -179,8 +179,9 @@ fn client_files(
 /// other than the project's own, such as `examples/slices/todo/slice.toml`): its OpenAPI
 /// document (`<output_dir>/openapi.json`) and its whole types crate (`Cargo.toml`,
 /// `src/lib.rs`, `src/generated/mod.rs`), which reuses the support module of
-/// graph-phone-types. No overlay and no permission file are needed. Rust files are checked
-/// as [`generate`] checks them.
+/// graph-phone-types; with `[output] client`, its whole client crate too
+/// ([`crate::emit::client_crate`]), over the shared runtime graph-phone-runtime. No overlay
+/// and no permission file are needed. Rust files are checked as [`generate`] checks them.
 pub fn generate_slice(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> {
     let (slice, model) = load_model(inputs)?;
     let Some(output) = &slice.output else {
@@ -280,7 +281,35 @@ pub fn generate_slice(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> 
         paths = paths.join(", "),
         csdl = inputs.csdl_path,
     );
-    let mut files = vec![
+    let mut files = Vec::new();
+    if let Some(client) = &output.client {
+        // Without a permission file every operation's docs say that none is recorded.
+        let permissions = if inputs.permissions.is_empty() {
+            Permissions {
+                file: inputs.permissions_path.clone(),
+                operations: Default::default(),
+            }
+        } else {
+            Permissions::parse(&inputs.permissions_path, &inputs.permissions)?
+        };
+        let openapi_path = slice.openapi_path();
+        files.extend(crate::emit::client_crate::client_crate_files(
+            &slice,
+            client,
+            &output.types_dir,
+            &output.types_package,
+            crate::emit::client_crate::ClientCrateSources {
+                slice_path: &inputs.slice_path,
+                csdl_path: &inputs.csdl_path,
+                openapi_path: &openapi_path,
+            },
+            &model,
+            &overlay,
+            &clouds,
+            &permissions,
+        )?);
+    }
+    files.extend([
         GeneratedFile {
             path: slice.openapi_path(),
             contents: openapi,
@@ -297,7 +326,7 @@ pub fn generate_slice(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> 
             path: format!("{dir}/src/generated/mod.rs"),
             contents: types,
         },
-    ];
+    ]);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     for file in &mut files {
         let written = crate::written::normalize_newlines(&file.contents);

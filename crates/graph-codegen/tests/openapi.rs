@@ -1035,7 +1035,7 @@ fn the_client_walks_nested_collections_with_item_handles() {
     let out = client::api_source(&api, &permissions).unwrap_or_else(|e| panic!("{e}"));
     for needle in [
         "impl Lists {",
-        "    ) -> ListsItem {\n        let mut keys = ::std::vec::Vec::new();\n        keys.push(id.into());",
+        "    ) -> ListsItem {\n        let keys = ::std::vec![id.into()];",
         "impl ListsItem {",
         "pub fn tasks(&self) -> Tasks {",
         "keys: self.keys.clone(),",

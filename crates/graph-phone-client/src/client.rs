@@ -183,11 +183,8 @@ impl GraphClient {
         &self.inner.inner
     }
 
-    /// Runs one progenitor call through the runtime and unwraps its value.
-    ///
-    /// Not an `async fn`: the progenitor future (kilobytes) is boxed before any future
-    /// holds it, so the futures above it stay small and moving them copies a pointer, not
-    /// the whole call (an `async fn` would keep its argument inline, a copy per layer).
+    /// Runs one progenitor call through the runtime and unwraps its value
+    /// ([`graph_phone_runtime::call`]).
     pub(crate) fn call<T, E, F>(
         &self,
         fut: F,
@@ -195,9 +192,7 @@ impl GraphClient {
     where
         F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
     {
-        let fut = Box::pin(fut);
-        let runtime = self.runtime();
-        async move { runtime.call(fut).await.map(ResponseValue::into_inner) }
+        graph_phone_runtime::call(self.runtime(), fut)
     }
 }
 

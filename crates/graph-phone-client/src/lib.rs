@@ -170,19 +170,23 @@ mod batch;
 mod client;
 #[rustfmt::skip]
 mod generated;
-mod input;
 mod key;
-mod paging;
 pub mod permissions;
-mod query;
 pub mod reconcile;
 pub mod wire;
 
 pub use client::{GraphClient, GraphClientBuilder};
 pub use generated::api::{self, OPERATIONS};
 pub use generated::progenitor;
-pub use key::Key;
-pub use query::Query;
+/// The generic parts every generated client shares, from the runtime: the names the
+/// generated code uses (`crate::paging::stream`, `crate::input::check_phone_numbers`).
+mod paging {
+    pub(crate) use graph_phone_runtime::list_stream as stream;
+}
+mod input {
+    pub(crate) use graph_phone_runtime::check_phone_numbers;
+}
+pub use graph_phone_runtime::{Key, Query};
 
 /// The generated models (`graph-phone-types`), also re-exported at the crate root.
 pub use graph_phone_types as types;

@@ -191,15 +191,20 @@
 mod azure;
 mod batch;
 mod bulk;
+mod client;
 mod cloud;
 mod error;
 mod input;
+mod key;
 mod lro;
 mod paging;
+pub mod permissions;
+mod query;
 mod retry;
 mod runtime;
 mod tls;
 mod token;
+pub mod wire;
 
 #[cfg(feature = "azure-identity")]
 pub use azure::AzureCredential;
@@ -208,17 +213,23 @@ pub use bulk::{
     Bulk, BulkProgress, DEFAULT_BULK_MAX_ATTEMPTS, DEFAULT_INITIAL_CONCURRENCY,
     DEFAULT_MAX_CONCURRENCY,
 };
+pub use client::{
+    ClientBuilder, GeneratedClient, TabledRuntime, batch_item, call, check_phone_numbers,
+    list_stream,
+};
 pub use cloud::{Cloud, CloudSet, Idempotency, OperationSpec, ensure_available};
 pub use error::{Error, GraphError, ItemError, redact_pii};
 pub use input::{
     PhoneMethodId, PhoneNumber, PhoneNumberError, UserRef, check_path_segment, encode_path_segment,
 };
+pub use key::{Key, checked_key};
 pub use lro::{
     Accepted, Completed, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_MAX_POLL_WAIT,
     DEFAULT_MIN_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, OperationIds, OperationState, PollClock,
     PollOptions, TokioClock,
 };
 pub use paging::{DEFAULT_MAX_PAGES, Page};
+pub use query::Query;
 pub use retry::{RetryPolicy, Timeouts, is_retryable_status, parse_retry_after};
 #[doc(hidden)]
 pub use runtime::same_origin;

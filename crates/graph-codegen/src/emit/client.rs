@@ -816,10 +816,12 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
                  it. The id is checked (not empty, not `.` or `..`, no backslash) when an \
                  operation is called, and sent percent-encoded as one path segment."
             ));
-            let start = if keys == 0 {
-                quote!(::std::vec::Vec::new())
+            // The first key starts the list (`vec!`: clippy's `vec_init_then_push` holds the
+            // generated crates too); a deeper one extends the keys above it.
+            let keys_expr = if keys == 0 {
+                quote!(let keys = ::std::vec![id.into()];)
             } else {
-                quote!(self.keys.clone())
+                quote!(let mut keys = self.keys.clone(); keys.push(id.into());)
             };
             let item_doc = doc_attrs(&format!(
                 "Operations below one item of `{nav}`; get one from [`{}::item`].",
@@ -829,8 +831,7 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
                 impl #hident {
                     #doc
                     pub fn item(&self, id: impl ::std::convert::Into<::std::string::String>) -> #iident {
-                        let mut keys = #start;
-                        keys.push(id.into());
+                        #keys_expr
                         #iident { client: self.client.clone(), owner: self.owner.clone(), keys }
                     }
                 }

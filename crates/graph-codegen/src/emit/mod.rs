@@ -8,6 +8,7 @@
 //!   `spec/permissions.toml` ([`permissions::permission_table`], [`emit_emulator`]).
 
 pub mod client;
+pub mod client_crate;
 pub mod openapi;
 pub mod overlay;
 pub mod permissions;

@@ -41,6 +41,19 @@ pub struct SliceOutput {
     pub types_dir: String,
     /// Its package name.
     pub types_package: String,
+    /// The client crate (`client` and `client_package`, both or neither): its directory,
+    /// relative to the repository root, and its package name. The crate depends on the
+    /// types crate and on the shared runtime (`graph-phone-runtime`).
+    pub client: Option<CrateOutput>,
+}
+
+/// One generated crate of a slice: where it is written and its package name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrateOutput {
+    /// The crate's directory, relative to the repository root.
+    pub dir: String,
+    /// Its package name.
+    pub package: String,
 }
 
 /// A national cloud's metadata, trimmed with the same slice into `spec/clouds/<name>.csdl`.
@@ -123,6 +136,8 @@ struct RawSlice {
 struct RawOutput {
     types: Spanned<String>,
     types_package: Spanned<String>,
+    client: Option<Spanned<String>>,
+    client_package: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -269,18 +284,50 @@ impl Slice {
         }
         if let Some(o) = &raw.output {
             checked_path("output.types", &o.types)?;
-            let package = o.types_package.get_ref();
-            if package.is_empty()
-                || !package
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            {
-                return Err(err(format!(
-                    "{}output.types_package `{}` must be a package name of lowercase letters, \
-                     digits and `-`, for example `graph-example-todo-types`",
-                    position(text, o.types_package.span().start),
-                    package.escape_debug()
-                )));
+            let check_package = |field: &str, package: &Spanned<String>, example: &str| {
+                let name = package.get_ref();
+                if name.is_empty()
+                    || !name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                {
+                    return Err(err(format!(
+                        "{}output.{field} `{}` must be a package name of lowercase letters, \
+                         digits and `-`, for example `{example}`",
+                        position(text, package.span().start),
+                        name.escape_debug()
+                    )));
+                }
+                Ok(())
+            };
+            check_package(
+                "types_package",
+                &o.types_package,
+                "graph-example-todo-types",
+            )?;
+            match (&o.client, &o.client_package) {
+                (Some(dir), Some(package)) => {
+                    checked_path("output.client", dir)?;
+                    check_package("client_package", package, "graph-example-todo-client")?;
+                    if dir.get_ref().trim_end_matches('/')
+                        == o.types.get_ref().trim_end_matches('/')
+                        || package.get_ref() == o.types_package.get_ref()
+                    {
+                        return Err(err(format!(
+                            "{}output.client must name another directory and package than \
+                             output.types: the two crates are written side by side",
+                            position(text, dir.span().start)
+                        )));
+                    }
+                }
+                (Some(one), None) | (None, Some(one)) => {
+                    return Err(err(format!(
+                        "{}output.client and output.client_package go together: name the \
+                         client crate's directory and its package, or neither",
+                        position(text, one.span().start)
+                    )));
+                }
+                (None, None) => {}
             }
         }
         let mut seen = std::collections::HashSet::new();
@@ -413,6 +460,13 @@ impl Slice {
             output: raw.output.map(|o| SliceOutput {
                 types_dir: o.types.into_inner().trim_end_matches('/').to_string(),
                 types_package: o.types_package.into_inner(),
+                client: o
+                    .client
+                    .zip(o.client_package)
+                    .map(|(dir, package)| CrateOutput {
+                        dir: dir.into_inner().trim_end_matches('/').to_string(),
+                        package: package.into_inner(),
+                    }),
             }),
         })
     }
@@ -608,5 +662,54 @@ reason = "not in v1.0"
             "{e}"
         );
         assert!(Slice::parse("slice.toml", OK).unwrap().output.is_none());
+        assert!(output.client.is_none());
+    }
+
+    #[test]
+    fn output_may_name_a_client_crate_with_its_package() {
+        let with = |client: &str| {
+            format!(
+                "{OK}[output]\ntypes = \"examples/slices/x/types\"\ntypes_package = \"graph-example-x-types\"\n{client}"
+            )
+        };
+        let s = Slice::parse(
+            "slice.toml",
+            &with("client = \"examples/slices/x/client/\"\nclient_package = \"graph-example-x-client\"\n"),
+        )
+        .unwrap();
+        assert_eq!(
+            s.output.unwrap().client,
+            Some(CrateOutput {
+                dir: "examples/slices/x/client".into(),
+                package: "graph-example-x-client".into(),
+            })
+        );
+        let e = Slice::parse(
+            "slice.toml",
+            &with("client = \"examples/slices/x/client\"\n"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("output.client and output.client_package go together"),
+            "{e}"
+        );
+        let e = Slice::parse(
+            "slice.toml",
+            &with("client = \"examples/slices/x/c\"\nclient_package = \"X\"\n"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("output.client_package `X` must be a package name"),
+            "{e}"
+        );
+        let e = Slice::parse(
+            "slice.toml",
+            &with("client = \"examples/slices/x/types\"\nclient_package = \"graph-example-x-c\"\n"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("must name another directory and package"), "{e}");
     }
 }

@@ -1,19 +1,19 @@
-//! Query options of read operations.
+//! Query options of the generated clients' read operations.
 
 use crate::Error;
 
 /// OData query options for reads: `$select` (lists and gets), `$top` (lists) and `$expand`
-/// (the gets that offer it: Microsoft Authenticator, Windows Hello for Business and platform
-/// credential methods offer `device`).
+/// (the gets whose metadata offers it; in the authentication methods slice, Microsoft
+/// Authenticator, Windows Hello for Business and platform credential methods offer `device`).
 ///
 /// `$select` and `$expand` are sent once, comma-separated (`$select=id,phoneNumber`), as
 /// Graph expects. An operation that does not offer an `$expand` asked for fails with
 /// [`Error::InvalidInput`] before sending, rather than ignore it.
 ///
 /// ```
-/// let query = graph_phone_client::Query::new().select(["id", "phoneType"]).top(2);
+/// let query = graph_phone_runtime::Query::new().select(["id", "phoneType"]).top(2);
 /// assert_eq!(query.select_param().as_deref(), Some("id,phoneType"));
-/// let query = graph_phone_client::Query::new().expand(["device"]);
+/// let query = graph_phone_runtime::Query::new().expand(["device"]);
 /// assert_eq!(query.expand_param().as_deref(), Some("device"));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
