@@ -897,4 +897,125 @@ mod tests {
             "{e}"
         );
     }
+
+    fn at(line: u32, column: u32) -> Pos {
+        Pos { line, column }
+    }
+
+    /// `doc()` with a navigation property `methods` on `entity` aimed at `target`, and a
+    /// container holding the entity set `things` of `set_type`.
+    fn doc_with(target: &str, set_type: &str) -> Document {
+        let mut d = doc();
+        d.schemas[0].entity_types[0]
+            .navigation_properties
+            .push(NavigationProperty {
+                name: "methods".into(),
+                type_ref: TypeRef {
+                    collection: true,
+                    name: target.into(),
+                },
+                pos: at(12, 5),
+                ..NavigationProperty::default()
+            });
+        d.schemas[0].entity_container = Some(EntityContainer {
+            name: "GraphService".into(),
+            entity_sets: vec![EntitySet {
+                name: "things".into(),
+                entity_type: set_type.into(),
+                pos: at(20, 5),
+                ..EntitySet::default()
+            }],
+            ..EntityContainer::default()
+        });
+        d
+    }
+
+    #[test]
+    fn navigation_to_a_complex_or_unknown_type_names_the_property() {
+        let mut d = doc_with("graph.authenticationPhoneType", "graph.entity");
+        assert_eq!(
+            lower(&d, &[]).unwrap_err().to_string(),
+            "t.xml:12:5: navigation property methods of microsoft.graph.entity refers to graph.authenticationPhoneType, which is not an entity type"
+        );
+        d.schemas[0].entity_types[0].navigation_properties[0]
+            .type_ref
+            .name = "graph.nothing".into();
+        assert_eq!(
+            lower(&d, &[]).unwrap_err().to_string(),
+            "t.xml:12:5: navigation property methods of microsoft.graph.entity refers to unknown type graph.nothing"
+        );
+    }
+
+    #[test]
+    fn root_of_an_unknown_entity_type_names_the_set() {
+        let d = doc_with(
+            "graph.authenticationMethod",
+            "graph.authenticationPhoneType",
+        );
+        assert_eq!(
+            lower(&d, &[]).unwrap_err().to_string(),
+            "t.xml:20:5: entity set things of microsoft.graph.GraphService refers to unknown entity type graph.authenticationPhoneType"
+        );
+    }
+
+    #[test]
+    fn requested_paths_walk_navigation_and_name_what_is_missing() {
+        let d = doc_with("graph.authenticationMethod", "graph.entity");
+        // `methods` leads to a type deriving from `entity`, which has `methods` again.
+        let m = lower(&d, &[PathRequest::parse("things/methods/methods")]).unwrap();
+        let templates: Vec<_> = m.paths.keys().map(String::as_str).collect();
+        assert_eq!(
+            templates,
+            [
+                "things/{entity-id}/methods",
+                "things/{entity-id}/methods/{authenticationMethod-id}/methods"
+            ],
+            "every navigation prefix of the request"
+        );
+        let e = lower(&d, &[PathRequest::parse("thingz/methods")]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.xml:0:0: requested path thingz/methods starts at thingz, which is no entity set or singleton; close matches: things"
+        );
+    }
+
+    #[test]
+    fn bound_operation_errors_name_the_operation() {
+        let op = |parameters: Vec<Parameter>| Operation {
+            kind: OperationKind::Action,
+            name: "resetPassword".into(),
+            is_bound: true,
+            parameters,
+            pos: at(30, 3),
+            ..Operation::default()
+        };
+        let param = |name: &str, ty: &str| Parameter {
+            name: name.into(),
+            type_ref: TypeRef {
+                collection: false,
+                name: ty.into(),
+            },
+            pos: at(31, 5),
+            ..Parameter::default()
+        };
+        let mut d = doc();
+        d.schemas[0].actions = vec![op(vec![])];
+        assert_eq!(
+            lower(&d, &[]).unwrap_err().to_string(),
+            "t.xml:30:3: bound operation microsoft.graph.resetPassword has no binding parameter"
+        );
+        d.schemas[0].actions = vec![op(vec![
+            param("bindingParameter", "graph.authenticationMethod"),
+            param("newPassword", "Edm.Strin"),
+        ])];
+        assert_eq!(
+            lower(&d, &[]).unwrap_err().to_string(),
+            "t.xml:31:5: parameter newPassword of microsoft.graph.resetPassword refers to unknown type Edm.Strin"
+        );
+        d.schemas[0].actions[0].parameters.pop();
+        let m = lower(&d, &[]).unwrap();
+        let ops = &m.bound_operations["microsoft.graph.authenticationMethod"];
+        assert_eq!(ops.len(), 1);
+        assert_eq!(ops[0].qualified_name, "microsoft.graph.resetPassword");
+    }
 }
