@@ -1,5 +1,5 @@
 //! Types: type definitions and enums lowered as declared; structured types lowered with
-//! their own members first ([`Declared`]), then [`inherit`] flattens inheritance once every
+//! their own members first ([`Declared`]), then [`Declared::inherit`] flattens inheritance once every
 //! type is known (ancestors, derived types, inherited members and keys).
 
 use crate::csdl::{EnumType, StructuredKind, StructuredType, TypeDefinition};
@@ -166,95 +166,97 @@ impl<'d> Declared<'d> {
         Ok(())
     }
 
-    /// Flatten inheritance into `model.types`: ancestors (nearest first; a repeated name is
-    /// a cycle), derived types, inherited members (furthest ancestor first), inherited key
-    /// and open-ness; own members and docs are moved, not copied.
+    /// Flatten inheritance into `model.types`, every type after its base: ancestors
+    /// (nearest first), the base's members then its own, the base's key unless it declares
+    /// one, open if the base is; then every type's derived types, sorted. A base that leads
+    /// back to the type is an inheritance cycle.
     pub(super) fn inherit(mut self, names: &Names, model: &mut Model) -> Result<(), Error> {
-        let own = &self.own;
-        let mut ancestors: FastMap<&str, Vec<String>> = FastMap::default();
-        let mut derived: FastMap<&str, Vec<String>> = FastMap::default();
-        for name in &self.order {
-            let mut chain: Vec<String> = Vec::new();
-            let mut cur = own[name].base.as_deref();
-            while let Some(b) = cur {
-                if b == name || chain.iter().any(|c| c == b) {
-                    let mut cycle = vec![name.clone()];
-                    cycle.extend(chain.iter().cloned());
-                    cycle.push(b.to_string());
+        for name in std::mem::take(&mut self.order) {
+            // `name` and its ancestors not lowered yet, nearest first.
+            let Some(own) = self.own.get(&name) else {
+                continue; // lowered as the ancestor of an earlier type
+            };
+            let mut base = own.base.clone();
+            let mut pending = vec![name];
+            while let Some(b) = base {
+                if model.types.contains_key(&b) {
+                    break;
+                }
+                if pending.contains(&b) {
+                    pending.push(b);
                     return Err(names.error(
-                        own[name].ty.pos,
-                        format!("inheritance cycle: {}", cycle.join(" -> ")),
+                        self.own[&pending[0]].ty.pos,
+                        format!("inheritance cycle: {}", pending.join(" -> ")),
                     ));
                 }
-                chain.push(b.to_string());
-                cur = own.get(b).and_then(|o| o.base.as_deref());
+                base = self.own[&b].base.clone();
+                pending.push(b);
             }
-            ancestors.insert(name, chain);
-        }
-        for name in &self.order {
-            for a in &ancestors[name.as_str()] {
-                derived.entry(a.as_str()).or_default().push(name.clone());
-            }
-        }
-
-        let mut built: Vec<TypeDef> = Vec::with_capacity(self.order.len());
-        for name in &self.order {
-            let o = &own[name];
-            let chain = &ancestors[name.as_str()];
-            let mut properties = Vec::new();
-            let mut navigation = Vec::new();
-            let mut key = o.ty.key.clone();
-            let mut open_type = o.ty.open_type;
-            for a in chain.iter().rev() {
-                let ao = &own[a];
-                properties.extend(ao.properties.iter().cloned());
-                navigation.extend(ao.navigation.iter().cloned());
-                open_type |= ao.ty.open_type;
-            }
-            if key.is_empty() {
-                key = chain
-                    .iter()
-                    .map(|a| &own[a].ty.key)
-                    .find(|k| !k.is_empty())
-                    .cloned()
-                    .unwrap_or_default();
-            }
-            properties.extend(o.properties.iter().cloned());
-            navigation.extend(o.navigation.iter().cloned());
-            for p in &mut properties {
-                if key.contains(&p.name) {
-                    p.read_only = true;
+            for n in pending.into_iter().rev() {
+                if let Some(o) = self.own.remove(&n) {
+                    let t = flatten(n.clone(), o, model);
+                    model.types.insert(n, t);
                 }
             }
-            let mut der = derived.remove(name.as_str()).unwrap_or_default();
-            der.sort();
-            built.push(TypeDef {
-                name: name.clone(),
-                kind: match o.ty.kind {
-                    StructuredKind::Entity => TypeKind::Entity,
-                    StructuredKind::Complex => TypeKind::Complex,
-                },
-                is_abstract: o.ty.is_abstract,
-                open_type,
-                base: o.base.clone(),
-                ancestors: chain.clone(),
-                derived: der,
-                key,
-                own_properties: Vec::new(),
-                properties,
-                navigation,
-                doc: Doc::default(),
-                pos: o.ty.pos,
-            });
         }
-        // Own members and docs are no longer needed by descendants: move them.
-        for mut t in built {
-            if let Some(o) = self.own.remove(&t.name) {
-                t.own_properties = o.properties;
-                t.doc = o.doc;
+        let mut derived: FastMap<String, Vec<String>> = FastMap::default();
+        for t in model.types.values() {
+            for a in &t.ancestors {
+                derived.entry(a.clone()).or_default().push(t.name.clone());
             }
-            model.types.insert(t.name.clone(), t);
+        }
+        for (a, mut d) in derived {
+            d.sort();
+            if let Some(t) = model.types.get_mut(&a) {
+                t.derived = d;
+            }
         }
         Ok(())
+    }
+}
+
+/// The type `name` as `o` declares it, on top of its base's flattened one (already in
+/// `model`).
+fn flatten(name: String, o: Own, model: &Model) -> TypeDef {
+    let base = o.base.as_ref().map(|b| &model.types[b]);
+    let mut ancestors = Vec::new();
+    let mut properties = Vec::new();
+    let mut navigation = Vec::new();
+    let mut key = o.ty.key.clone();
+    let mut open_type = o.ty.open_type;
+    if let Some(b) = base {
+        ancestors.push(b.name.clone());
+        ancestors.extend(b.ancestors.iter().cloned());
+        properties.extend(b.properties.iter().cloned());
+        navigation.extend(b.navigation.iter().cloned());
+        open_type |= b.open_type;
+        if key.is_empty() {
+            key.clone_from(&b.key);
+        }
+    }
+    properties.extend(o.properties.iter().cloned());
+    navigation.extend(o.navigation);
+    for p in &mut properties {
+        if key.contains(&p.name) {
+            p.read_only = true;
+        }
+    }
+    TypeDef {
+        name,
+        kind: match o.ty.kind {
+            StructuredKind::Entity => TypeKind::Entity,
+            StructuredKind::Complex => TypeKind::Complex,
+        },
+        is_abstract: o.ty.is_abstract,
+        open_type,
+        base: o.base,
+        ancestors,
+        derived: Vec::new(),
+        key,
+        own_properties: o.properties,
+        properties,
+        navigation,
+        doc: o.doc,
+        pos: o.ty.pos,
     }
 }
