@@ -3,9 +3,10 @@
 //! 1. **Names, once** ([`names`]): the document's name table (namespaces and aliases, every
 //!    named element by full name) and its out-of-line annotations by canonical target
 //!    ([`annotations`]).
-//! 2. **Each element, once**, in document order, reading only that table: type definitions
-//!    and enums, structured types with their own members ([`types`]), bound operations
-//!    ([`operations`]), the container's roots ([`paths`]).
+//! 2. **Each element, once**, in one walk over the schemas, reading only that table: type
+//!    definitions and enums, structured types with their own members ([`types`]), bound
+//!    operations ([`operations`]), the container's roots ([`paths`]). The first error found
+//!    stops the walk.
 //! 3. **Inheritance** ([`types`]): ancestors, derived types, inherited members and keys,
 //!    once every structured type is known.
 //! 4. **Paths** ([`paths`]): the requested navigation paths and their prefixes only (Graph's

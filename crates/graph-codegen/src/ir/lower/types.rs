@@ -189,7 +189,7 @@ impl<'d> Declared<'d> {
                         format!("inheritance cycle: {}", pending.join(" -> ")),
                     ));
                 }
-                base = self.own[&b].base.clone();
+                base = self.own.get(&b).and_then(|o| o.base.clone());
                 pending.push(b);
             }
             for n in pending.into_iter().rev() {
