@@ -218,7 +218,8 @@ impl<'d> Declared<'d> {
 /// The type `name` as `o` declares it, on top of its base's flattened one (already in
 /// `model`).
 fn flatten(name: String, o: Own, model: &Model) -> TypeDef {
-    let base = o.base.as_ref().map(|b| &model.types[b]);
+    // Every base is a declared structured type (`Names::base_type`), lowered before `o`.
+    let base = o.base.as_ref().and_then(|b| model.types.get(b));
     let mut ancestors = Vec::new();
     let mut properties = Vec::new();
     let mut navigation = Vec::new();
