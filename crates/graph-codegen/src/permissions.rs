@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 use crate::error::Error;
 use crate::ir::Model;
-use crate::ir::resolve::{close_matches, suggestion};
+use crate::ir::names::{close_matches, suggestion};
 
 /// The national clouds a `documented_clouds` list may name, in the documentation's order:
 /// the global service, US Government L4 (GCC High), US Government L5 (DOD), China operated

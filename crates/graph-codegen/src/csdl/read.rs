@@ -21,7 +21,7 @@ use std::hash::BuildHasherDefault;
 
 use super::model::*;
 use crate::Error;
-use crate::ir::resolve::FxHasher;
+use crate::ir::names::FxHasher;
 
 /// Read an EDMX/CSDL 4.0 document.
 ///

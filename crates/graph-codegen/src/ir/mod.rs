@@ -2,7 +2,7 @@
 
 mod lower;
 mod model;
-pub(crate) mod resolve;
 
-pub use lower::*;
+pub(crate) use lower::names;
+pub use lower::{PathRequest, key_placeholder, lower};
 pub use model::*;

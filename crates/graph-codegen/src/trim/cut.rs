@@ -9,7 +9,7 @@ use crate::csdl::{
     StructuredKind, StructuredType, TypeRef, Value,
 };
 use crate::error::Error;
-use crate::ir::resolve::{Item, Names, close_matches, suggestion};
+use crate::ir::names::{Item, Names, close_matches, suggestion};
 use crate::trim::Slice;
 
 const DESCRIPTION: &str = "Org.OData.Core.V1.Description";

@@ -1,15 +1,17 @@
-//! Name resolution shared by the lowering and the trimmer: namespaces and aliases, the index of
-//! every named schema element, annotation targets, and close-match suggestions.
+//! Step 1 of the lowering, shared with the trimmer: the name table of a document (namespaces
+//! and aliases, every named schema element by full name, canonical annotation targets), the
+//! resolution of a written name or type reference against it, and close-match suggestions.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::csdl::{
-    Annotation, Document, EntityContainer, EnumType, Operation, Pos, Schema, StructuredType,
-    TypeDefinition, TypeRef,
+    Annotation, Document, EntityContainer, EnumType, Operation, Pos, StructuredKind,
+    StructuredType, TypeDefinition, TypeRef,
 };
 use crate::error::Error;
+use crate::ir::model::{Primitive, TypeTarget, TypeUse};
 
 /// The Fx hash (as in rustc): fast for short string keys, which is all the lowering hashes.
 #[derive(Default, Clone, Copy)]
@@ -45,10 +47,6 @@ impl Hasher for FxHasher {
 
 /// A `HashMap` with [`FxHasher`].
 pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-
-/// Out-of-line annotations by target head (a type, an operation overload `ns.op(p1,p2)`, a
-/// container) and member (`""` for the head itself).
-pub(crate) type OutOfLine<'d> = FastMap<String, FastMap<String, Vec<&'d Annotation>>>;
 
 /// A named schema element.
 #[derive(Debug, Clone, Copy)]
@@ -100,9 +98,11 @@ impl<'d> Names<'d> {
                 }
             }
         }
+        let mut alias_of = FastMap::default();
         for s in &doc.schemas {
             if let Some(a) = &s.alias {
                 aliases.insert(a.as_str(), s.namespace.as_str());
+                alias_of.insert(s.namespace.as_str(), a.as_str());
             }
         }
         let mut names = Names {
@@ -110,11 +110,7 @@ impl<'d> Names<'d> {
             aliases,
             items: FastMap::default(),
             aliased: FastMap::default(),
-            alias_of: doc
-                .schemas
-                .iter()
-                .filter_map(|s| Some((s.namespace.as_str(), s.alias.as_deref()?)))
-                .collect(),
+            alias_of,
         };
         for s in &doc.schemas {
             let ns = &s.namespace;
@@ -188,6 +184,82 @@ impl<'d> Names<'d> {
         self.items.get(full).map(|i| (full.clone(), *i))
     }
 
+    /// The full name of the entity type `name` refers to, or `None` if it names nothing or
+    /// something else.
+    pub(crate) fn entity_type(&self, name: &str) -> Option<String> {
+        match self.get(name)? {
+            (q, Item::Structured(st)) if st.kind == StructuredKind::Entity => Some(q),
+            _ => None,
+        }
+    }
+
+    /// What a property, parameter or return type refers to; `None` if it names no Edm
+    /// primitive, enum, type definition or structured type.
+    pub(crate) fn type_use(&self, t: &TypeRef) -> Option<TypeUse> {
+        let target = if let Some(p) = t.name.strip_prefix("Edm.") {
+            TypeTarget::Primitive(Primitive::from_edm_name(p)?)
+        } else {
+            match self.get(&t.name)? {
+                (q, Item::Enum(_)) => TypeTarget::Enum(q),
+                (_, Item::TypeDef(td)) => TypeTarget::Primitive(Primitive::from_edm_name(
+                    td.underlying_type.strip_prefix("Edm.")?,
+                )?),
+                (q, Item::Structured(st)) => match st.kind {
+                    StructuredKind::Entity => TypeTarget::Entity(q),
+                    StructuredKind::Complex => TypeTarget::Complex(q),
+                },
+                (_, Item::Container(_)) => return None,
+            }
+        };
+        Some(TypeUse {
+            collection: t.collection,
+            target,
+        })
+    }
+
+    /// The full name of the base type `base` of the structured type `full` (`t`), which
+    /// must be a structured type of the same kind.
+    pub(crate) fn base_type(
+        &self,
+        full: &str,
+        t: &StructuredType,
+        base: &str,
+    ) -> Result<String, Error> {
+        let kind = |k: StructuredKind| match k {
+            StructuredKind::Entity => "entity type",
+            StructuredKind::Complex => "complex type",
+        };
+        match self.get(base) {
+            Some((q, Item::Structured(b))) if b.kind == t.kind => Ok(q),
+            Some((q, other)) => {
+                let what = match other {
+                    Item::Structured(b) => match b.kind {
+                        StructuredKind::Entity => "an entity type",
+                        StructuredKind::Complex => "a complex type",
+                    },
+                    Item::Enum(_) => "an enum type",
+                    Item::TypeDef(_) => "a type definition",
+                    Item::Container(_) => "an entity container",
+                };
+                let expected = match t.kind {
+                    StructuredKind::Entity => "an entity type",
+                    StructuredKind::Complex => "a complex type",
+                };
+                Err(self.error(
+                    t.pos,
+                    format!(
+                        "{} {full} has base type {q}, which is {what}; expected {expected}",
+                        kind(t.kind)
+                    ),
+                ))
+            }
+            None => Err(self.error(
+                t.pos,
+                format!("{} {full} refers to unknown base type {base}", kind(t.kind)),
+            )),
+        }
+    }
+
     /// A type reference written in canonical form: aliases resolved, `Collection(...)` kept.
     pub(crate) fn type_ref_name(&self, t: &TypeRef) -> String {
         let q = self.qualify(&t.name);
@@ -234,31 +306,6 @@ impl<'d> Names<'d> {
         format!("{ns}.{}({})", op.name, params.join(","))
     }
 
-    /// Out-of-line annotations of the document by canonical target, split into head and
-    /// member. Blocks with a qualifier are skipped: they apply only under that qualifier.
-    pub(crate) fn out_of_line(&self, doc: &'d Document) -> OutOfLine<'d> {
-        let mut map: OutOfLine<'d> = FastMap::default();
-        for s in &doc.schemas {
-            for b in &s.annotations {
-                if b.qualifier.is_some() {
-                    continue;
-                }
-                let t = self.target(&b.target);
-                let split = match t.find('(') {
-                    Some(_) => t.rfind(')').map_or(t.len(), |c| c + 1),
-                    None => t.find('/').unwrap_or(t.len()),
-                };
-                let (head, member) = t.split_at(split);
-                map.entry(head.to_string())
-                    .or_default()
-                    .entry(member.trim_start_matches('/').to_string())
-                    .or_default()
-                    .extend(b.annotations.iter());
-            }
-        }
-        map
-    }
-
     /// The term of an annotation, alias resolved.
     pub(crate) fn term<'a>(&self, a: &'a Annotation) -> Cow<'a, str> {
         if a.term.starts_with("Org.OData.") {
@@ -266,12 +313,6 @@ impl<'d> Names<'d> {
         }
         self.qualify(&a.term)
     }
-}
-
-/// The schema of a document with namespace `ns`, first one if several.
-#[allow(dead_code)]
-pub(crate) fn schema<'d>(doc: &'d Document, ns: &str) -> Option<&'d Schema> {
-    doc.schemas.iter().find(|s| s.namespace == ns)
 }
 
 /// Levenshtein distance, in characters.
