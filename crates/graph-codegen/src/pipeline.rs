@@ -25,9 +25,10 @@ pub struct SpecInputs {
     pub overlay_path: String,
     /// The overlay.
     pub overlay: String,
-    /// Path of the permission data, `spec/permissions.toml`.
+    /// Path of the permission data, `spec/permissions.toml`: the `file` of the slice's
+    /// `permissions = { file = "..." }`, empty for a slice without one.
     pub permissions_path: String,
-    /// The permission data.
+    /// The permission data (empty for a slice without a permission file).
     pub permissions: String,
     /// The trimmed specs of the national clouds (`spec/clouds/<name>.csdl`) as
     /// `(path, text)`, matched to the slice's `[[cloud]]` entries by file stem.
@@ -82,6 +83,48 @@ fn cloud_models(inputs: &SpecInputs, slice: &Slice) -> Result<Vec<(Vec<String>, 
     Ok(out)
 }
 
+/// The slice's permission data, checked against `model`: the file its `permissions = { file
+/// = "...", required = ... }` names (every operation must have an entry when `required`;
+/// otherwise a missing one is documented as "permissions not recorded"), or none for a
+/// slice without a permission file. Inputs that carry a permission file the slice does not
+/// declare (or another one than it declares) are an error, never silently ignored.
+pub fn load_permissions(
+    inputs: &SpecInputs,
+    slice: &Slice,
+    model: &Model,
+) -> Result<Permissions, Error> {
+    let Some(declared) = &slice.permissions else {
+        if !inputs.permissions_path.is_empty() {
+            return Err(Error::Slice {
+                file: inputs.slice_path.clone(),
+                message: format!(
+                    "declares no permission file, but {} was given; add `permissions = {{ file \
+                     = \"{}\" }}` to the slice (before its first table) or leave it out",
+                    inputs.permissions_path, inputs.permissions_path
+                ),
+            });
+        }
+        return Ok(Permissions::none());
+    };
+    if declared.file != inputs.permissions_path {
+        return Err(Error::Slice {
+            file: inputs.slice_path.clone(),
+            message: format!(
+                "declares the permission file {}, but {} was read; read the declared file",
+                declared.file,
+                if inputs.permissions_path.is_empty() {
+                    "none"
+                } else {
+                    inputs.permissions_path.as_str()
+                }
+            ),
+        });
+    }
+    let permissions = Permissions::parse(&inputs.permissions_path, &inputs.permissions)?;
+    permissions.validate_entries(model, declared.required)?;
+    Ok(permissions)
+}
+
 /// Everything `cargo xtask codegen` writes, in a stable order (the types crate, the client
 /// with `spec/openapi.json`, the emulator's permission table), exactly as written
 /// ([`crate::written::normalize_newlines`]). Every Rust file is parsed as emitted and as
@@ -116,8 +159,7 @@ pub struct Generated {
 pub fn build(inputs: &SpecInputs) -> Result<Generated, Error> {
     let (slice, model) = load_model(inputs)?;
     let overlay = Overlay::parse(&inputs.overlay, &inputs.overlay_path)?;
-    let permissions = Permissions::parse(&inputs.permissions_path, &inputs.permissions)?;
-    permissions.validate(&model)?;
+    let permissions = load_permissions(inputs, &slice, &model)?;
     // The model types and the client are independent: emit the types on a second thread
     // while this one builds the client. Errors are reported in the sequential order (types,
     // then clouds, then client), so the result is the same as one after the other.
@@ -179,7 +221,8 @@ fn client_files(
 /// other than the project's own, such as `examples/slices/todo/slice.toml`): its OpenAPI
 /// document (`<output_dir>/openapi.json`) and its whole types crate (`Cargo.toml`,
 /// `src/lib.rs`, `src/generated/mod.rs`), which reuses the support module of
-/// graph-phone-types. No overlay and no permission file are needed. Rust files are checked
+/// graph-phone-types. No overlay and no permission file are needed (a declared permission
+/// file is checked against the slice's operations). Rust files are checked
 /// as [`generate`] checks them.
 pub fn generate_slice(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> {
     let (slice, model) = load_model(inputs)?;
@@ -192,6 +235,9 @@ pub fn generate_slice(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> 
         });
     };
     let overlay = Overlay::parse(&inputs.overlay, &inputs.overlay_path)?;
+    // Checked although no client is generated here yet: an entry naming no operation of
+    // the slice, or a missing one of a required file, is an error as for the project.
+    load_permissions(inputs, &slice, &model)?;
     let cloud_models = cloud_models(inputs, &slice)?;
     let clouds: Vec<CloudModel<'_>> = cloud_models
         .iter()

@@ -12,7 +12,9 @@ mod slice;
 
 pub use cut::{Note, NoteKind, Report, TrimOptions, Trimmed, trim, trim_with};
 pub use lock::{Counts, FileStamp, GENERATOR, Lock};
-pub use slice::{CloudSource, Decision, PathEntry, Slice, SliceOutput, cloud_spec_path};
+pub use slice::{
+    CloudSource, Decision, PathEntry, PermissionsFile, Slice, SliceOutput, cloud_spec_path,
+};
 
 use crate::GeneratedFile;
 use crate::error::Error;
