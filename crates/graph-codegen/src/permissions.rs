@@ -600,6 +600,27 @@ pub fn key_navigations<'a>(
 /// - `delete` for a deletable path;
 /// - one key per bound action or function of the path.
 pub fn operation_keys(model: &Model) -> Vec<OperationKey> {
+    let offered = offered_operations(model);
+    let names = key_navigations(offered.iter().map(|(p, _)| *p));
+    let mut out = BTreeSet::new();
+    for (path, ops) in &offered {
+        let navigation = &names[*path];
+        for op in ops {
+            out.insert(OperationKey::new(navigation, op));
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// The navigation part of the keys of `model`'s paths that offer an operation, by the
+/// paths' segments ([`key_navigations`] over the paths [`operation_keys`] counts).
+pub fn operation_key_navigations(model: &Model) -> BTreeMap<Vec<String>, String> {
+    key_navigations(offered_operations(model).iter().map(|(p, _)| *p))
+}
+
+/// The paths of `model` that offer operations (by the rules of [`operation_keys`]), with
+/// their operations.
+fn offered_operations(model: &Model) -> Vec<(&[String], Vec<&str>)> {
     let mut offered: Vec<(&[String], Vec<&str>)> = Vec::new();
     for path in model.paths.values() {
         // A hop of a restricted model (`authentication`, `todo`) offers nothing
@@ -634,15 +655,7 @@ pub fn operation_keys(model: &Model) -> Vec<OperationKey> {
             offered.push((path.segments.as_slice(), ops));
         }
     }
-    let names = key_navigations(offered.iter().map(|(p, _)| *p));
-    let mut out = BTreeSet::new();
-    for (path, ops) in &offered {
-        let navigation = &names[*path];
-        for op in ops {
-            out.insert(OperationKey::new(navigation, op));
-        }
-    }
-    out.into_iter().collect()
+    offered
 }
 
 /// The operation whose `[operations."..."]` table encloses the end of `before`, if any.
