@@ -81,8 +81,8 @@ pub fn generate_slice_in(
         csdl_path,
         slice_path: slice_path.to_owned(),
         slice: slice_text,
+        overlay: files::read_optional(root, &format!("{dir}/overlay.toml"))?.unwrap_or_default(),
         overlay_path: format!("{dir}/overlay.toml"),
-        overlay: String::new(),
         permissions_path: slice
             .permissions
             .as_ref()
@@ -93,6 +93,7 @@ pub fn generate_slice_in(
         },
         clouds,
     };
+    print_warnings(&inputs)?;
     let outputs: Vec<Output> = graph_codegen::generate_slice(&inputs)?
         .into_iter()
         .map(|f| Output {
@@ -127,6 +128,7 @@ pub fn generate_in(root: &std::path::Path, mode: Mode) -> anyhow::Result<Vec<Str
         permissions_path: declared.unwrap_or_default(),
         clouds: cloud_specs(root)?,
     };
+    print_warnings(&inputs)?;
     let outputs: Vec<Output> = graph_codegen::generate(&inputs)?
         .into_iter()
         .map(|f| Output {
@@ -135,6 +137,15 @@ pub fn generate_in(root: &std::path::Path, mode: Mode) -> anyhow::Result<Vec<Str
         })
         .collect();
     files::ensure_files(root, &outputs, OWNED_DIRS, mode, COMMAND)
+}
+
+/// Prints what the slice's author should decide (`warning: ...` lines on stderr); they do
+/// not fail the command.
+fn print_warnings(inputs: &graph_codegen::SpecInputs) -> anyhow::Result<()> {
+    for warning in graph_codegen::warnings(inputs)? {
+        eprintln!("warning: {warning}");
+    }
+    Ok(())
 }
 
 /// `spec/clouds/*.csdl` as `(path, text)`, sorted by path.

@@ -41,8 +41,26 @@ pub fn load_model(inputs: &SpecInputs) -> Result<(Slice, Model), Error> {
     let slice = Slice::parse(&inputs.slice_path, &inputs.slice)?;
     let doc = csdl::read(&inputs.csdl_path, &inputs.csdl)?;
     let mut model = ir::lower(&doc, &slice.path_requests())?;
+    // `Core.Permissions` (Read) makes a property read-only, as `Core.Computed` does.
+    let read = crate::emit::overlay::permissions_read_only(&doc);
+    for def in model.types.values_mut() {
+        for p in &mut def.properties {
+            if read.contains(&(p.declared_in.clone(), p.name.clone())) {
+                p.read_only = true;
+            }
+        }
+    }
     slice.restrict(&mut model);
     Ok((slice, model))
+}
+
+/// What `cargo xtask codegen` prints for a slice without failing: the overlay's redundant
+/// `read_only` entries and the undecided properties that look server-set
+/// ([`Overlay::warnings`]).
+pub fn warnings(inputs: &SpecInputs) -> Result<Vec<String>, Error> {
+    let (_, model) = load_model(inputs)?;
+    let overlay = Overlay::parse(&inputs.overlay, &inputs.overlay_path)?;
+    Ok(overlay.warnings(&model, &inputs.overlay_path))
 }
 
 /// Each national cloud's model with the clouds it serves: its trimmed spec lowered with the
