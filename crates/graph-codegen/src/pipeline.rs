@@ -253,9 +253,9 @@ pub fn generate_slice(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> 
         });
     };
     let overlay = Overlay::parse(&inputs.overlay, &inputs.overlay_path)?;
-    // Checked although no client is generated here yet: an entry naming no operation of
-    // the slice, or a missing one of a required file, is an error as for the project.
-    load_permissions(inputs, &slice, &model)?;
+    // An entry naming no operation of the slice, or a missing one of a required file, is
+    // an error as for the project.
+    let permissions = load_permissions(inputs, &slice, &model)?;
     let cloud_models = cloud_models(inputs, &slice)?;
     let clouds: Vec<CloudModel<'_>> = cloud_models
         .iter()
@@ -266,7 +266,11 @@ pub fn generate_slice(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> 
             })
         })
         .collect();
-    let openapi = crate::emit::emit_openapi(&model, &overlay, &clouds)?;
+    // With the OAuth2 scheme and each operation's permissions, or "not recorded".
+    let mut api = crate::emit::openapi::Api::new(&model, &overlay, &clouds)?;
+    api.add_security(&permissions)?;
+    let openapi = api.to_text();
+    api.validate(&openapi)?;
     // The document's title and description name this slice, not the project's.
     let mut document: serde_json::Value =
         serde_json::from_str(&openapi).map_err(|e| Error::Emit {

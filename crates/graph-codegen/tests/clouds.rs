@@ -207,8 +207,34 @@ metadata = "notodo.xml"
     }
     // A slice with no [[cloud]] at all: every national cloud is unknown.
     let bare = slice("");
-    for (op, clouds, unknown) in availability(&generate_slice(&inputs(&bare, vec![])).unwrap()) {
+    let files = generate_slice(&inputs(&bare, vec![])).unwrap();
+    for (op, clouds, unknown) in availability(&files) {
         assert_eq!(clouds, ["global"], "{op}");
         assert_eq!(unknown, ["usGovL4", "usGovL5Dod", "china"], "{op}");
     }
+    // Without a permission file every operation needs a token, names no permission, and
+    // says its permissions are not recorded.
+    let doc: Value = serde_json::from_str(
+        &files
+            .iter()
+            .find(|f| f.path == "out/spec/openapi.json")
+            .unwrap()
+            .contents,
+    )
+    .unwrap();
+    let mut seen = 0;
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            seen += 1;
+            assert_eq!(op["security"], serde_json::json!([{ "azureaadv2": [] }]));
+            assert!(
+                op["description"]
+                    .as_str()
+                    .unwrap()
+                    .contains(graph_codegen::emit::openapi::NOT_RECORDED),
+                "{op}"
+            );
+        }
+    }
+    assert!(seen > 0);
 }

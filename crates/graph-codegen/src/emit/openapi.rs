@@ -122,8 +122,9 @@ pub const UNKNOWN_FUTURE_VALUE: &str = "unknownFutureValue";
 
 /// What an operation's description says when the slice's permission file has no entry
 /// for it (see [`crate::permissions::Permissions::validate`]).
-pub const NOT_RECORDED: &str = "Permissions not recorded: the slice's permission file has no \
-     entry for this operation; see the operation's Microsoft Graph documentation page.";
+pub const NOT_RECORDED: &str = "Permissions not recorded: the slice records none for this \
+     operation (it has no permission file, or no entry in it); see the operation's Microsoft \
+     Graph documentation page.";
 
 /// The OAuth 2.0 security scheme of every operation (`components/securitySchemes`).
 pub const SECURITY_SCHEME: &str = "azureaadv2";
