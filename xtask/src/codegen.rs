@@ -82,12 +82,19 @@ pub fn generate_slice_in(
         csdl_path,
         slice_path: slice_path.to_owned(),
         slice: slice_text,
+        overlay: files::read_optional(root, &format!("{dir}/overlay.toml"))?.unwrap_or_default(),
         overlay_path: format!("{dir}/overlay.toml"),
-        overlay: String::new(),
-        permissions_path: String::new(),
-        permissions: String::new(),
+        permissions_path: slice
+            .permissions
+            .as_ref()
+            .map_or_else(String::new, |p| p.file.clone()),
+        permissions: match &slice.permissions {
+            Some(p) => read(&p.file)?,
+            None => String::new(),
+        },
         clouds,
     };
+    print_warnings(&inputs)?;
     let outputs: Vec<Output> = graph_codegen::generate_slice(&inputs)?
         .into_iter()
         .map(|f| Output {
@@ -107,17 +114,26 @@ pub fn generate_slice_in(
 /// at `root`.
 pub fn generate_in(root: &std::path::Path, mode: Mode) -> anyhow::Result<Vec<String>> {
     let read = |rel: &str| files::read(root, rel);
+    let slice_text = read("spec/slice.toml")?;
+    // The permission file the slice declares (`permissions = { file = ... }`), if any.
+    let declared = graph_codegen::Slice::parse("spec/slice.toml", &slice_text)?
+        .permissions
+        .map(|p| p.file);
     let inputs = graph_codegen::SpecInputs {
         csdl_path: "spec/graph-phone.csdl".into(),
         csdl: read("spec/graph-phone.csdl")?,
         slice_path: "spec/slice.toml".into(),
-        slice: read("spec/slice.toml")?,
+        slice: slice_text,
         overlay_path: "spec/overlay.toml".into(),
         overlay: read("spec/overlay.toml")?,
-        permissions_path: "spec/permissions.toml".into(),
-        permissions: read("spec/permissions.toml")?,
+        permissions: match &declared {
+            Some(file) => read(file)?,
+            None => String::new(),
+        },
+        permissions_path: declared.unwrap_or_default(),
         clouds: cloud_specs(root)?,
     };
+    print_warnings(&inputs)?;
     let outputs: Vec<Output> = graph_codegen::generate(&inputs)?
         .into_iter()
         .map(|f| Output {
@@ -126,6 +142,15 @@ pub fn generate_in(root: &std::path::Path, mode: Mode) -> anyhow::Result<Vec<Str
         })
         .collect();
     files::ensure_files(root, &outputs, OWNED_DIRS, mode, COMMAND)
+}
+
+/// Prints what the slice's author should decide (`warning: ...` lines on stderr); they do
+/// not fail the command.
+fn print_warnings(inputs: &graph_codegen::SpecInputs) -> anyhow::Result<()> {
+    for warning in graph_codegen::warnings(inputs)? {
+        eprintln!("warning: {warning}");
+    }
+    Ok(())
 }
 
 /// `spec/clouds/*.csdl` as `(path, text)`, sorted by path.

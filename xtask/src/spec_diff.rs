@@ -440,8 +440,16 @@ impl SpecSource<'_> {
     /// (`spec/slice.toml`, `spec/clouds/usgov.csdl`), so that errors and the clouds' specs
     /// are named as in the repository.
     pub fn inputs(&self) -> anyhow::Result<graph_codegen::SpecInputs> {
-        let slice = self.read("slice.toml")?;
-        let name = Slice::parse(SLICE, &slice)?.name;
+        let mut slice = self.read("slice.toml")?;
+        let mut parsed = Slice::parse(SLICE, &slice)?;
+        if parsed.permissions.is_none() {
+            // Revisions from before the slice declared its permission file had this one,
+            // required: compare them as they were generated.
+            slice =
+                format!("permissions = {{ file = \"{PERMISSIONS}\", required = true }}\n{slice}");
+            parsed = Slice::parse(SLICE, &slice)?;
+        }
+        let name = parsed.name.clone();
         Ok(graph_codegen::SpecInputs {
             csdl_path: format!("{SPEC_DIR}/{name}.csdl"),
             csdl: self.read(&format!("{name}.csdl"))?,
@@ -454,7 +462,7 @@ impl SpecSource<'_> {
             clouds: self
                 .clouds()?
                 .into_iter()
-                .map(|(name, text)| (graph_codegen::trim::cloud_spec_path(&name), text))
+                .map(|(name, text)| (parsed.cloud_spec(&name), text))
                 .collect(),
         })
     }
@@ -580,6 +588,7 @@ pub fn compare(old: &Side, new: &Side, overlay: Option<&Overlay>) -> anyhow::Res
                 .collect::<anyhow::Result<BTreeMap<_, _>>>()
         };
         report.extend(diff::availability(
+            new_slice,
             &models(old_clouds, old_slice)?,
             &models(new_clouds, new_slice)?,
         ));

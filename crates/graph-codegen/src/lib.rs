@@ -23,7 +23,7 @@ pub mod written;
 
 pub use error::Error;
 pub use ir::{PathRequest, lower};
-pub use pipeline::{Generated, SpecInputs, build, generate, generate_slice, load_model};
+pub use pipeline::{Generated, SpecInputs, build, generate, generate_slice, load_model, warnings};
 pub use trim::{Slice, trim};
 
 /// One file produced by the generator.

@@ -13,8 +13,10 @@
 //!
 //! # Operation keys
 //!
-//! `<navigation>.<operation>`: `navigation` is the navigation property of the slice
-//! (`phoneMethods`), `operation` one of `list`, `get`, `create`, `update`, `delete` or the name
+//! `<navigation>.<operation>`: `navigation` is the last navigation property of the slice's
+//! path (`phoneMethods`), or its whole path after the root where two paths of the slice end
+//! in the same navigation property (`settings` under `groups` and `sharepoint/settings` under
+//! `admin`; see [`key_navigations`]), `operation` one of `list`, `get`, `create`, `update`, `delete` or the name
 //! of a bound action or function (`enableSmsSignIn`). One key covers both `/me/...` and
 //! `/users/{id}/...`; the principal kinds tell self-service from acting on others.
 
@@ -35,7 +37,8 @@ pub const CLOUDS: [&str; 4] = ["global", "usgov-l4", "usgov-l5-dod", "china"];
 /// An operation of the slice: `phoneMethods.get`, `phoneMethods.enableSmsSignIn`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct OperationKey {
-    /// The navigation property of the slice, for example `phoneMethods`.
+    /// The navigation property of the slice, for example `phoneMethods`, or a path
+    /// (`sharepoint/settings`) where the last navigation property is not unique.
     pub navigation: String,
     /// `list`, `get`, `create`, `update`, `delete`, or a bound action or function name.
     pub operation: String,
@@ -447,10 +450,28 @@ impl Permissions {
         })
     }
 
+    /// No permissions recorded: what a slice without a permission file has (`file` empty).
+    pub fn none() -> Permissions {
+        Permissions {
+            file: String::new(),
+            operations: BTreeMap::new(),
+        }
+    }
+
     /// Checks the file against the operations `model` allows (see [`operation_keys`]): every
     /// operation has an entry and every entry names an operation. Reports all problems at
-    /// once, missing entries first.
+    /// once, missing entries first. [`Permissions::validate_entries`] with `required`.
     pub fn validate(&self, model: &Model) -> Result<(), Error> {
+        self.validate_entries(model, true)
+    }
+
+    /// Checks the file against the operations `model` allows (see [`operation_keys`]):
+    /// every entry names an operation and, when `required` (the slice's
+    /// `permissions = { file = "...", required = true }`), every operation has an entry. A
+    /// missing entry of an optional file is not an error: the generated docs say the
+    /// operation's permissions are not recorded. Reports all problems at once, missing
+    /// entries first.
+    pub fn validate_entries(&self, model: &Model, required: bool) -> Result<(), Error> {
         let keys: BTreeSet<OperationKey> = operation_keys(model).into_iter().collect();
         let mut problems = Vec::new();
         let missing: Vec<String> = keys
@@ -458,10 +479,11 @@ impl Permissions {
             .filter(|k| !self.operations.contains_key(k))
             .map(ToString::to_string)
             .collect();
-        if !missing.is_empty() {
+        if required && !missing.is_empty() {
             problems.push(format!(
                 "no entry for operation{} {} of the slice; add `[operations.\"<key>\"]` tables \
-                 with the permissions from the operation's documentation page",
+                 with the permissions from the operation's documentation page (the slice \
+                 declares this file `required`)",
                 if missing.len() == 1 { "" } else { "s" },
                 missing
                     .iter()
@@ -531,55 +553,109 @@ impl Permissions {
     }
 }
 
+/// The navigation part of the permission keys of the slice's navigation paths, by the
+/// paths' segments (`["authentication", "phoneMethods"]`): the last navigation property
+/// (`phoneMethods`) when no other path of `paths` ends in the same one, otherwise the whole
+/// path after the root (`settings` under `groups`, `sharepoint/settings` under `admin`).
+/// Keys are therefore unique for any slice, and short wherever the last navigation says
+/// enough. One key covers every root that has the same path (`/me/...` and
+/// `/users/{id}/...`).
+///
+/// Two distinct paths never get one name: a short name is used only when it is unique
+/// among the last navigations, and two whole paths differ.
+pub fn key_navigations<'a>(
+    paths: impl IntoIterator<Item = &'a [String]>,
+) -> BTreeMap<Vec<String>, String> {
+    let distinct: BTreeSet<&[String]> = paths.into_iter().filter(|p| !p.is_empty()).collect();
+    let mut last_count: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in &distinct {
+        if let Some(last) = p.last() {
+            *last_count.entry(last.as_str()).or_default() += 1;
+        }
+    }
+    distinct
+        .into_iter()
+        .map(|p| {
+            let last = p.last().map(String::as_str).unwrap_or_default();
+            let name = if last_count.get(last) == Some(&1) {
+                last.to_string()
+            } else {
+                p.join("/")
+            };
+            (p.to_vec(), name)
+        })
+        .collect()
+}
+
 /// The operations `model`'s navigation paths allow, sorted and without duplicates (the
 /// `users` and `me` roots share keys). The rules are those of the OpenAPI emitter
 /// (`emit::openapi`):
 ///
 /// - `model` is restricted ([`crate::Slice::restrict`]): a hop the slice does not list
 ///   (`.../authentication`) offers nothing and has no key; the navigation name is the last
-///   segment of a path;
+///   segment of a path, or the whole path where two paths end alike ([`key_navigations`]);
 /// - `list` for a readable collection, `get` for a readable path;
 /// - `create` for an insertable collection, `update` for an updatable path, both only when
 ///   the target is a concrete (non-abstract) entity type, which has a payload;
 /// - `delete` for a deletable path;
 /// - one key per bound action or function of the path.
 pub fn operation_keys(model: &Model) -> Vec<OperationKey> {
+    let offered = offered_operations(model);
+    let names = key_navigations(offered.iter().map(|(p, _)| *p));
     let mut out = BTreeSet::new();
+    for (path, ops) in &offered {
+        let navigation = &names[*path];
+        for op in ops {
+            out.insert(OperationKey::new(navigation, op));
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// The navigation part of the keys of `model`'s paths that offer an operation, by the
+/// paths' segments ([`key_navigations`] over the paths [`operation_keys`] counts).
+pub fn operation_key_navigations(model: &Model) -> BTreeMap<Vec<String>, String> {
+    key_navigations(offered_operations(model).iter().map(|(p, _)| *p))
+}
+
+/// The paths of `model` that offer operations (by the rules of [`operation_keys`]), with
+/// their operations.
+fn offered_operations(model: &Model) -> Vec<(&[String], Vec<&str>)> {
+    let mut offered: Vec<(&[String], Vec<&str>)> = Vec::new();
     for path in model.paths.values() {
         // A hop of a restricted model (`authentication`, `todo`) offers nothing
         // ([`crate::Slice::restrict`]), so it adds no key; a listed path that is also the
         // prefix of another (`todo/lists` under `todo/lists/tasks`) keeps its own.
-        let Some(navigation) = path.segments.last() else {
+        if path.segments.is_empty() {
             continue;
-        };
+        }
         let caps = path.capabilities;
         let payload = model
             .types
             .get(&path.target)
             .is_some_and(|t| !t.is_abstract && t.kind == crate::ir::TypeKind::Entity);
-        let mut add = |op: &str| {
-            out.insert(OperationKey::new(navigation, op));
-        };
+        let mut ops = Vec::new();
         if path.collection && caps.readable {
-            add("list");
+            ops.push("list");
         }
         if caps.readable {
-            add("get");
+            ops.push("get");
         }
         if path.collection && caps.insertable && payload {
-            add("create");
+            ops.push("create");
         }
         if caps.updatable && payload {
-            add("update");
+            ops.push("update");
         }
         if caps.deletable {
-            add("delete");
+            ops.push("delete");
         }
-        for op in &path.operations {
-            add(&op.name);
+        ops.extend(path.operations.iter().map(|op| op.name.as_str()));
+        if !ops.is_empty() {
+            offered.push((path.segments.as_slice(), ops));
         }
     }
-    out.into_iter().collect()
+    offered
 }
 
 /// The operation whose `[operations."..."]` table encloses the end of `before`, if any.

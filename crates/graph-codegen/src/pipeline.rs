@@ -25,9 +25,10 @@ pub struct SpecInputs {
     pub overlay_path: String,
     /// The overlay.
     pub overlay: String,
-    /// Path of the permission data, `spec/permissions.toml`.
+    /// Path of the permission data, `spec/permissions.toml`: the `file` of the slice's
+    /// `permissions = { file = "..." }`, empty for a slice without one.
     pub permissions_path: String,
-    /// The permission data.
+    /// The permission data (empty for a slice without a permission file).
     pub permissions: String,
     /// The trimmed specs of the national clouds (`spec/clouds/<name>.csdl`) as
     /// `(path, text)`, matched to the slice's `[[cloud]]` entries by file stem.
@@ -40,8 +41,26 @@ pub fn load_model(inputs: &SpecInputs) -> Result<(Slice, Model), Error> {
     let slice = Slice::parse(&inputs.slice_path, &inputs.slice)?;
     let doc = csdl::read(&inputs.csdl_path, &inputs.csdl)?;
     let mut model = ir::lower(&doc, &slice.path_requests())?;
+    // `Core.Permissions` (Read) makes a property read-only, as `Core.Computed` does.
+    let read = crate::emit::overlay::permissions_read_only(&doc);
+    for def in model.types.values_mut() {
+        for p in &mut def.properties {
+            if read.contains(&(p.declared_in.clone(), p.name.clone())) {
+                p.read_only = true;
+            }
+        }
+    }
     slice.restrict(&mut model);
     Ok((slice, model))
+}
+
+/// What `cargo xtask codegen` prints for a slice without failing: the overlay's redundant
+/// `read_only` entries and the undecided properties that look server-set
+/// ([`Overlay::warnings`]).
+pub fn warnings(inputs: &SpecInputs) -> Result<Vec<String>, Error> {
+    let (_, model) = load_model(inputs)?;
+    let overlay = Overlay::parse(&inputs.overlay, &inputs.overlay_path)?;
+    Ok(overlay.warnings(&model, &inputs.overlay_path))
 }
 
 /// Each national cloud's model with the clouds it serves: its trimmed spec lowered with the
@@ -82,6 +101,48 @@ fn cloud_models(inputs: &SpecInputs, slice: &Slice) -> Result<Vec<(Vec<String>, 
     Ok(out)
 }
 
+/// The slice's permission data, checked against `model`: the file its `permissions = { file
+/// = "...", required = ... }` names (every operation must have an entry when `required`;
+/// otherwise a missing one is documented as "permissions not recorded"), or none for a
+/// slice without a permission file. Inputs that carry a permission file the slice does not
+/// declare (or another one than it declares) are an error, never silently ignored.
+pub fn load_permissions(
+    inputs: &SpecInputs,
+    slice: &Slice,
+    model: &Model,
+) -> Result<Permissions, Error> {
+    let Some(declared) = &slice.permissions else {
+        if !inputs.permissions_path.is_empty() {
+            return Err(Error::Slice {
+                file: inputs.slice_path.clone(),
+                message: format!(
+                    "declares no permission file, but {} was given; add `permissions = {{ file \
+                     = \"{}\" }}` to the slice (before its first table) or leave it out",
+                    inputs.permissions_path, inputs.permissions_path
+                ),
+            });
+        }
+        return Ok(Permissions::none());
+    };
+    if declared.file != inputs.permissions_path {
+        return Err(Error::Slice {
+            file: inputs.slice_path.clone(),
+            message: format!(
+                "declares the permission file {}, but {} was read; read the declared file",
+                declared.file,
+                if inputs.permissions_path.is_empty() {
+                    "none"
+                } else {
+                    inputs.permissions_path.as_str()
+                }
+            ),
+        });
+    }
+    let permissions = Permissions::parse(&inputs.permissions_path, &inputs.permissions)?;
+    permissions.validate_entries(model, declared.required)?;
+    Ok(permissions)
+}
+
 /// Everything `cargo xtask codegen` writes, in a stable order (the types crate, the client
 /// with `spec/openapi.json`, the emulator's permission table), exactly as written
 /// ([`crate::written::normalize_newlines`]). Every Rust file is parsed as emitted and as
@@ -116,8 +177,7 @@ pub struct Generated {
 pub fn build(inputs: &SpecInputs) -> Result<Generated, Error> {
     let (slice, model) = load_model(inputs)?;
     let overlay = Overlay::parse(&inputs.overlay, &inputs.overlay_path)?;
-    let permissions = Permissions::parse(&inputs.permissions_path, &inputs.permissions)?;
-    permissions.validate(&model)?;
+    let permissions = load_permissions(inputs, &slice, &model)?;
     // The model types and the client are independent: emit the types on a second thread
     // while this one builds the client. Errors are reported in the sequential order (types,
     // then clouds, then client), so the result is the same as one after the other.
@@ -181,7 +241,8 @@ fn client_files(
 /// `src/lib.rs`, `src/generated/mod.rs`), which reuses the support module of
 /// graph-phone-types; with `[output] client`, its whole client crate too
 /// ([`crate::emit::client_crate`]), over the shared runtime graph-phone-runtime. No overlay
-/// and no permission file are needed. Rust files are checked as [`generate`] checks them.
+/// and no permission file are needed (a declared permission file is checked against the
+/// slice's operations). Rust files are checked as [`generate`] checks them.
 pub fn generate_slice(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> {
     let (slice, model) = load_model(inputs)?;
     let Some(output) = &slice.output else {
@@ -193,6 +254,9 @@ pub fn generate_slice(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> 
         });
     };
     let overlay = Overlay::parse(&inputs.overlay, &inputs.overlay_path)?;
+    // An entry naming no operation of the slice, or a missing one of a required file, is
+    // an error as for the project.
+    let permissions = load_permissions(inputs, &slice, &model)?;
     let cloud_models = cloud_models(inputs, &slice)?;
     let clouds: Vec<CloudModel<'_>> = cloud_models
         .iter()
@@ -203,7 +267,11 @@ pub fn generate_slice(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> 
             })
         })
         .collect();
-    let openapi = crate::emit::emit_openapi(&model, &overlay, &clouds)?;
+    // With the OAuth2 scheme and each operation's permissions, or "not recorded".
+    let mut api = crate::emit::openapi::Api::new(&model, &overlay, &clouds)?;
+    api.add_security(&permissions)?;
+    let openapi = api.to_text();
+    api.validate(&openapi)?;
     // The document's title and description name this slice, not the project's.
     let mut document: serde_json::Value =
         serde_json::from_str(&openapi).map_err(|e| Error::Emit {
@@ -283,15 +351,8 @@ pub fn generate_slice(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> 
     );
     let mut files = Vec::new();
     if let Some(client) = &output.client {
-        // Without a permission file every operation's docs say that none is recorded.
-        let permissions = if inputs.permissions.is_empty() {
-            Permissions {
-                file: inputs.permissions_path.clone(),
-                operations: Default::default(),
-            }
-        } else {
-            Permissions::parse(&inputs.permissions_path, &inputs.permissions)?
-        };
+        // Without a permission file every operation's docs say that none is recorded
+        // (`load_permissions` above).
         let openapi_path = slice.openapi_path();
         files.extend(crate::emit::client_crate::client_crate_files(
             &slice,

@@ -78,8 +78,8 @@ fn availability_between_the_real_clouds() {
     let china = clouds(&[("china", "china")]);
     let china_as_usgov = clouds(&[("china", "usgov")]);
 
-    let gained = availability(&china, &china_as_usgov);
-    let lost = availability(&china_as_usgov, &china);
+    let gained = availability(&slice(), &china, &china_as_usgov);
+    let lost = availability(&slice(), &china_as_usgov, &china);
     assert!(!gained.is_empty());
     assert_eq!(gained.len(), lost.len());
     for c in &gained {
@@ -118,8 +118,8 @@ fn availability_between_the_real_clouds() {
 
     // The same clouds on both sides: nothing. A cloud on one side only: all its operations.
     let both = clouds(&[("usgov", "usgov"), ("china", "china")]);
-    assert!(availability(&both, &both).is_empty());
-    let added_cloud = availability(&clouds(&[("usgov", "usgov")]), &both);
+    assert!(availability(&slice(), &both, &both).is_empty());
+    let added_cloud = availability(&slice(), &clouds(&[("usgov", "usgov")]), &both);
     assert!(!added_cloud.is_empty());
     assert!(
         added_cloud
@@ -127,6 +127,24 @@ fn availability_between_the_real_clouds() {
             .all(|c| c.aspect.as_deref() == Some("china") && c.class == Class::Additive)
     );
     find(&added_cloud, "phoneMethods.list", "china");
+
+    // Another slice's clouds are grouped under its own trimmed specs, not the project's.
+    let elsewhere = Slice::parse(
+        "examples/slices/x/slice.toml",
+        &read(&repo_root().join("spec/slice.toml")).replace(
+            "output_dir = \"spec\"",
+            "output_dir = \"examples/slices/x/spec\"",
+        ),
+    )
+    .unwrap();
+    let moved = availability(&elsewhere, &clouds(&[("usgov", "usgov")]), &both);
+    assert_eq!(moved.len(), added_cloud.len());
+    assert!(
+        moved
+            .iter()
+            .all(|c| c.group == "examples/slices/x/spec/clouds/china.csdl"),
+        "{moved:#?}"
+    );
 }
 
 fn permissions_file(path: &Path) -> Permissions {

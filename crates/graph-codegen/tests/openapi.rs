@@ -880,8 +880,8 @@ fn rustdoc_shows_permissions_and_availability_disagreements() {
     assert!(checked_in.contains("Operation key `phoneMethods.enableSmsSignIn`"));
     assert!(!checked_in.contains("Availability disagreement"));
 
-    // The documentation says China lacks `phoneMethods.get`; with no national cloud models
-    // every cloud's metadata "has" it, so the rustdoc must show the disagreement.
+    // The documentation says China lacks `phoneMethods.get`; without national cloud models
+    // whether China has it is unknown: nothing to disagree with, and the rustdoc says so.
     let text = std::fs::read_to_string(root().join("spec/permissions.toml")).unwrap();
     let start = text.find("[operations.\"phoneMethods.get\"]").unwrap();
     let end = start + text[start..].find("\n\n").unwrap();
@@ -892,6 +892,25 @@ fn rustdoc_shows_permissions_and_availability_disagreements() {
     assert_ne!(entry, &text[start..end], "the entry lists china");
     let changed = format!("{}{entry}{}", &text[..start], &text[end..]);
     let changed = Permissions::parse("spec/permissions.toml", &changed).unwrap();
+    let unknown = api_rs(&changed);
+    assert!(!unknown.contains("Availability disagreement"));
+    assert!(unknown.contains(
+        "clouds: global; unknown (the slice has no metadata of usGovL4, usGovL5Dod, china: \
+         sent, the service decides)"
+    ));
+    // With a China model that has it, the rustdoc shows the disagreement.
+    let china = [CloudModel {
+        cloud: "china",
+        model: &model,
+    }];
+    let api_rs = |permissions: &Permissions| {
+        emit_client(&model, &overlay, &china, permissions)
+            .unwrap()
+            .into_iter()
+            .find(|f| f.path.ends_with("/api.rs"))
+            .unwrap()
+            .contents
+    };
     assert!(api_rs(&changed).contains(
         "**Availability disagreement.** china: the documentation says unavailable, the \
          cloud's metadata has it. The client follows the metadata."
@@ -1068,19 +1087,131 @@ fn permission_keys_of_nested_paths() {
     assert!(!keys.iter().any(|k| k.starts_with("todo.")), "{keys:?}");
 }
 
-/// Two paths whose permission keys coincide (`groups/settings`, `admin/sharepoint/settings`:
-/// both `settings.get`) are an error naming both, not one shared permission entry.
+/// Two paths ending in the same navigation property (`groups/settings`,
+/// `admin/sharepoint/settings`) get keys of their whole path, the same in the client, the
+/// OpenAPI document and the permission file's check; paths whose last navigation is unique
+/// keep the short key.
 #[test]
-fn a_permission_key_of_two_paths_is_an_error() {
+fn permission_keys_of_paths_ending_alike_are_their_whole_paths() {
     let model = roots_model(&["groups", "admin"]);
     let overlay = Overlay::parse("", "overlay.toml").unwrap();
-    let mut api = Api::new(&model, &overlay, &[]).unwrap();
-    let permissions = Permissions::parse("permissions.toml", "[operations]\n").unwrap();
-    let err = api.add_security(&permissions).unwrap_err().to_string();
+    let api = Api::new(&model, &overlay, &[]).unwrap();
+    let key_of = |path: &str, method: &str| -> String {
+        api.operations
+            .iter()
+            .find(|o| o.path == path && o.kind.method() == method)
+            .unwrap_or_else(|| panic!("{method} {path}"))
+            .permission_key
+            .clone()
+    };
+    assert_eq!(
+        key_of("/groups/{group-id}/settings", "GET"),
+        "settings.list"
+    );
+    assert_eq!(
+        key_of("/admin/sharepoint/settings", "GET"),
+        "sharepoint/settings.get"
+    );
+    let from_model: Vec<String> = graph_codegen::permissions::operation_keys(&model)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let from_api: std::collections::BTreeSet<String> = api
+        .operations
+        .iter()
+        .map(|o| o.permission_key.clone())
+        .collect();
+    assert_eq!(
+        from_model
+            .iter()
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>(),
+        from_api
+    );
+    // An entry under the whole-path key is found; the ambiguous short key names nothing.
+    let file = "[operations.\"sharepoint/settings.get\"]\n\
+                delegated_self = [\"SharePointTenantSettings.Read.All\"]\n\
+                not_supported = [\"delegated_others\"]\n\
+                application = [\"SharePointTenantSettings.Read.All\"]\n\
+                personal_accounts = false\n\
+                source = \"Get settings, https://learn.microsoft.com/graph/api/sharepointsettings-get\"\n";
+    let permissions = Permissions::parse("permissions.toml", file).unwrap();
+    permissions.validate_entries(&model, false).unwrap();
+    let err = permissions
+        .validate_entries(&model, true)
+        .unwrap_err()
+        .to_string();
     assert!(
-        err.contains("its permission key settings.get also names GET"),
+        err.contains("no entry for operations `settings.create`"),
         "{err}"
     );
-    assert!(err.contains("/admin/sharepoint/settings"), "{err}");
-    assert!(err.contains("/groups/{group-id}/settings"), "{err}");
+    assert!(!err.contains("`sharepoint/settings.get`"), "{err}");
+    let wrong = Permissions::parse(
+        "permissions.toml",
+        &file.replace("sharepoint/settings.get", "admin/settings.get"),
+    )
+    .unwrap();
+    let err = wrong
+        .validate_entries(&model, false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("operation `admin/settings.get` does not exist"),
+        "{err}"
+    );
+}
+
+/// An operation whose permissions are not recorded (an optional permission file without its
+/// entry) still requires a token of the scheme, names no permission, and its description
+/// says the permissions are not recorded; the client's rustdoc says so too. Recorded
+/// operations are unchanged.
+#[test]
+fn unrecorded_permissions_are_documented_not_invented() {
+    let (model, overlay) = spec();
+    let text = std::fs::read_to_string(root().join("spec/permissions.toml")).unwrap();
+    let start = text.find("[operations.\"phoneMethods.get\"]").unwrap();
+    let end = start + text[start..].find("\n\n").unwrap();
+    let without = format!("{}{}", &text[..start], &text[end..]);
+    let partial = Permissions::parse("spec/permissions.toml", &without).unwrap();
+    let mut api = Api::new(&model, &overlay, &[]).unwrap();
+    api.add_security(&partial).unwrap();
+    let doc = api.document();
+    let get = op(
+        doc,
+        "/me/authentication/phoneMethods/{phoneAuthenticationMethod-id}",
+        "get",
+    );
+    assert_eq!(
+        get["security"],
+        serde_json::json!([{ openapi::SECURITY_SCHEME: [] }])
+    );
+    let description = get["description"].as_str().unwrap();
+    assert!(
+        description.ends_with(&format!(
+            "{} (Permission key `phoneMethods.get`.)",
+            openapi::NOT_RECORDED
+        )),
+        "{description}"
+    );
+    let list = op(doc, "/me/authentication/phoneMethods", "get");
+    assert!(
+        !list["description"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not recorded")
+    );
+    assert_ne!(
+        list["security"],
+        serde_json::json!([{ openapi::SECURITY_SCHEME: [] }])
+    );
+    let api_rs = emit_client(&model, &overlay, &[], &Permissions::none())
+        .unwrap()
+        .into_iter()
+        .find(|f| f.path.ends_with("/api.rs"))
+        .unwrap()
+        .contents;
+    assert!(api_rs.contains(
+        "Not recorded: the slice has no permission file; see the operation's Microsoft Graph \
+         documentation page."
+    ));
 }

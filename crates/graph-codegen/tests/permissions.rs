@@ -276,7 +276,7 @@ fn a_missing_operation_names_the_key_and_the_file() {
         problem(&without),
         "spec/permissions.toml: no entry for operation `phoneMethods.disableSmsSignIn` of the \
          slice; add `[operations.\"<key>\"]` tables with the permissions from the operation's \
-         documentation page"
+         documentation page (the slice declares this file `required`)"
     );
 }
 
@@ -287,7 +287,7 @@ fn a_stale_operation_is_an_error_with_close_matches() {
         problem(&renamed),
         "spec/permissions.toml: no entry for operation `phoneMethods.get` of the slice; add \
          `[operations.\"<key>\"]` tables with the permissions from the operation's \
-         documentation page; operation `phoneMethods.gett` does not exist (the slice's \
+         documentation page (the slice declares this file `required`); operation `phoneMethods.gett` does not exist (the slice's \
          phoneMethods has no operation gett); remove or rename the entry; close matches: \
          phoneMethods.get"
     );
@@ -437,4 +437,123 @@ fn the_emulator_table_carries_every_operation_and_its_not_supported_kinds() {
     assert_eq!(client.matches("key: \"").count(), keys.len());
     assert!(client.contains("documented_clouds") && !client.contains("not_supported"));
     assert!(client.contains("use crate::permissions::OperationPermissions;"));
+}
+
+/// The project's inputs, as `cargo xtask codegen` reads them, with `slice` and
+/// `permissions` in place of the checked-in texts.
+fn project_inputs(slice: &str, permissions: &str) -> SpecInputs {
+    let clouds = ["china", "usgov"]
+        .iter()
+        .map(|c| {
+            let path = format!("spec/clouds/{c}.csdl");
+            let text = read(&path);
+            (path, text)
+        })
+        .collect();
+    SpecInputs {
+        csdl_path: "spec/graph-phone.csdl".into(),
+        csdl: read("spec/graph-phone.csdl"),
+        slice_path: "spec/slice.toml".into(),
+        slice: slice.into(),
+        overlay_path: "spec/overlay.toml".into(),
+        overlay: read("spec/overlay.toml"),
+        permissions_path: FILE.into(),
+        permissions: permissions.into(),
+        clouds,
+    }
+}
+
+/// The file without the entry of `key`.
+fn without_entry(key: &str) -> String {
+    let text = read(FILE);
+    let start = text.find(&format!("[operations.\"{key}\"]")).unwrap();
+    let end = text[start..].find("\n\n").map_or(text.len(), |i| start + i);
+    format!("{}{}", &text[..start], &text[end..])
+}
+
+/// The project's slice declares its permission file required: a missing entry stops code
+/// generation, naming the key. Declared optional, the same file gets as far as the
+/// emulator, which authorizes every request by its entry and refuses to be generated
+/// without one (naming the key), rather than guess a policy.
+#[test]
+fn a_required_file_needs_every_entry_and_the_emulator_needs_them_all() {
+    let slice = read("spec/slice.toml");
+    assert!(slice.contains("permissions = { file = \"spec/permissions.toml\", required = true }"));
+    let without = without_entry("phoneMethods.disableSmsSignIn");
+    let err = graph_codegen::generate(&project_inputs(&slice, &without))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no entry for operation `phoneMethods.disableSmsSignIn`")
+            && err.contains("`required`"),
+        "{err}"
+    );
+    let optional = slice.replace(", required = true }", " }");
+    assert_ne!(optional, slice);
+    let err = graph_codegen::generate(&project_inputs(&optional, &without))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the emulator authorizes every operation by its permission entry")
+            && err.contains("phoneMethods.disableSmsSignIn"),
+        "{err}"
+    );
+    // The checked-in file is complete: optional or required, the output is the same.
+    let full = read(FILE);
+    let required = graph_codegen::generate(&project_inputs(&slice, &full)).unwrap();
+    let relaxed = graph_codegen::generate(&project_inputs(&optional, &full)).unwrap();
+    assert_eq!(required, relaxed);
+}
+
+/// A slice that declares no permission file but is handed one, or declares another file
+/// than the one read, is an error, never a silently ignored file.
+#[test]
+fn the_permission_file_read_is_the_one_the_slice_declares() {
+    let slice = read("spec/slice.toml");
+    let undeclared = slice.replace(
+        "permissions = { file = \"spec/permissions.toml\", required = true }",
+        "",
+    );
+    let err = graph_codegen::generate(&project_inputs(&undeclared, &read(FILE)))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("declares no permission file, but spec/permissions.toml was given"),
+        "{err}"
+    );
+    let other = slice.replace(
+        "file = \"spec/permissions.toml\"",
+        "file = \"spec/other.toml\"",
+    );
+    let err = graph_codegen::generate(&project_inputs(&other, &read(FILE)))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "declares the permission file spec/other.toml, but spec/permissions.toml was read"
+        ),
+        "{err}"
+    );
+}
+
+/// An optional file: a missing entry is no error, an entry naming no operation still is.
+#[test]
+fn an_optional_file_allows_missing_entries_but_not_stale_ones() {
+    let without = Permissions::parse(FILE, &without_entry("phoneMethods.get")).unwrap();
+    without.validate_entries(&model(), false).unwrap();
+    assert!(without.validate_entries(&model(), true).is_err());
+    let stale = Permissions::parse(
+        FILE,
+        &read(FILE).replace("\"phoneMethods.get\"", "\"phoneMethods.gett\""),
+    )
+    .unwrap();
+    let err = stale
+        .validate_entries(&model(), false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("operation `phoneMethods.gett` does not exist"),
+        "{err}"
+    );
+    assert!(!err.contains("no entry for"), "{err}");
 }

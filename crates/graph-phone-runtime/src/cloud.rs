@@ -201,7 +201,10 @@ pub struct OperationSpec {
     pub path_template: &'static str,
     /// Retry classification.
     pub idempotency: Idempotency,
-    /// Clouds where the operation exists.
+    /// Clouds the operation may be sent to: those whose metadata has it, and those whose
+    /// availability is unknown (the slice has no trimmed metadata for them; the service
+    /// decides there). The generated rustdoc of each operation tells the two apart; a
+    /// cloud whose metadata lacks the operation is never in the set.
     pub clouds: CloudSet,
     /// The success status of the OpenAPI document (200, 201 or 204): the one the
     /// generated client decodes. The runtime hands it every other 2xx under this status
@@ -219,7 +222,10 @@ impl OperationSpec {
 /// Fails with [`Error::UnsupportedInCloud`] when `op` does not exist in `cloud`.
 ///
 /// The runtime calls this before sending anything (in the `pre` hook and in
-/// [`crate::GraphRuntime::send`]).
+/// [`crate::GraphRuntime::send`]). A cloud whose availability is unknown to the generator
+/// (no trimmed metadata of it) is in [`OperationSpec::clouds`] and passes: refusing it would
+/// make a slice without national-cloud metadata unusable there, and the service answers
+/// for itself.
 pub fn ensure_available(op: &OperationSpec, cloud: &Cloud) -> Result<(), Error> {
     if op.clouds.contains(cloud) {
         Ok(())

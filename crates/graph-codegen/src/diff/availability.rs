@@ -7,8 +7,8 @@ use crate::csdl::Document;
 use crate::diff::{Change, ChangeKind, Class, ElementKind, lower_available};
 use crate::error::Error;
 use crate::ir::Model;
-use crate::permissions::{OperationKey, operation_keys};
-use crate::trim::{Slice, cloud_spec_path};
+use crate::permissions::{OperationKey, operation_key_navigations, operation_keys};
+use crate::trim::Slice;
 
 const AVAILABLE: &str = "available";
 const NOT_AVAILABLE: &str = "not available";
@@ -24,11 +24,17 @@ pub fn lower_offered(doc: &Document, slice: &Slice) -> Result<Model, Error> {
 
 /// The availability changes between two versions of the national clouds' models, keyed by
 /// cloud name (`usgov`, `china`: the slice's `[[cloud]]` names). A cloud on one side only
-/// counts as having no operation on the other.
+/// counts as having no operation on the other. Each change is grouped under the cloud's
+/// trimmed spec in `slice`'s layout ([`Slice::cloud_spec`]: `spec/clouds/china.csdl` for
+/// the project, `<output_dir>/clouds/china.csdl` for any slice).
 ///
 /// An operation lost in a cloud is [`Class::Breaking`]: the generated client refuses it
 /// there before sending. One gained is [`Class::Additive`].
-pub fn availability(old: &BTreeMap<String, Model>, new: &BTreeMap<String, Model>) -> Vec<Change> {
+pub fn availability(
+    slice: &Slice,
+    old: &BTreeMap<String, Model>,
+    new: &BTreeMap<String, Model>,
+) -> Vec<Change> {
     let clouds: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
     let mut out = Vec::new();
     for cloud in clouds {
@@ -66,7 +72,7 @@ pub fn availability(old: &BTreeMap<String, Model>, new: &BTreeMap<String, Model>
             out.push(Change {
                 class,
                 clouds: Vec::new(),
-                group: cloud_spec_path(cloud),
+                group: slice.cloud_spec(cloud),
                 element: ElementKind::Endpoint,
                 name: key.to_string(),
                 change: ChangeKind::AvailabilityChanged,
@@ -82,13 +88,15 @@ pub fn availability(old: &BTreeMap<String, Model>, new: &BTreeMap<String, Model>
     out
 }
 
-/// The request paths of an operation key: its navigation's (one per root), with the action
+/// The request paths of an operation key: its navigation path's (one per root; the key's
+/// navigation as [`operation_key_navigations`] names it), with the action
 /// for a bound operation (`.../phoneMethods/{id}/enableSmsSignIn`), sorted.
 pub(super) fn endpoint_paths(model: &Model, key: &OperationKey) -> Vec<String> {
+    let names = operation_key_navigations(model);
     let mut paths: Vec<String> = model
         .paths
         .values()
-        .filter(|p| p.segments.last() == Some(&key.navigation))
+        .filter(|p| names.get(&p.segments) == Some(&key.navigation))
         .map(
             |p| match p.operations.iter().find(|o| o.name == key.operation) {
                 Some(op) if p.collection && !op.binding_collection => {

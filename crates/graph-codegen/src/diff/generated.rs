@@ -624,7 +624,7 @@ fn operation_changes(
                     .clouds
                     .iter()
                     .filter(|c| c.serves.iter().any(|s| clouds.contains(s)))
-                    .map(|c| crate::trim::cloud_spec_path(&c.name))
+                    .map(|c| side.generated.slice.cloud_spec(&c.name))
                     .collect::<Vec<_>>()
                     .join(", ")
             };

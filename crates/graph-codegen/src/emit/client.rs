@@ -379,22 +379,10 @@ fn doc_attrs(text: &str) -> TokenStream {
 }
 
 /// The permission key of an operation: `<navigation>.<verb>` (see
-/// [`crate::permissions::OperationKey`]), shared by `/me` and `/users`.
+/// [`crate::permissions::OperationKey`] and [`crate::permissions::key_navigations`]),
+/// shared by every root of its navigation path (`/me` and `/users`).
 pub fn permission_key(op: &Operation) -> String {
-    let navigation = op.handle.last().cloned().unwrap_or_default();
-    let verb = match op.kind {
-        OperationKind::List => "list",
-        OperationKind::Get => "get",
-        OperationKind::Create => "create",
-        OperationKind::Update => "update",
-        OperationKind::Delete => "delete",
-        OperationKind::Action | OperationKind::Function => op
-            .bound
-            .as_ref()
-            .map(|b| b.name.as_str())
-            .unwrap_or_default(),
-    };
-    format!("{navigation}.{verb}")
+    op.permission_key.clone()
 }
 
 /// The documentation's name of a cloud of [`openapi::CLOUDS`] (as `spec/permissions.toml`
@@ -412,9 +400,20 @@ fn documented_cloud_name(cloud: &str) -> &str {
 fn permissions_doc(permissions: &Permissions, ops: &[&Operation]) -> String {
     let key = permission_key(ops[0]);
     let Some(entry) = permissions.get(&key) else {
-        // `Permissions::validate` makes every operation have an entry; keep the docs honest
-        // if a caller skipped it.
-        return format!("# Permissions\n\nNo entry for `{key}` in `spec/permissions.toml`.");
+        // An optional permission file without this entry (`Permissions::validate` requires
+        // one only where the slice says `required = true`).
+        let missing = if permissions.file.is_empty() {
+            "the slice has no permission file".to_string()
+        } else {
+            format!(
+                "{} has no entry for the operation key `{key}`",
+                permissions.file
+            )
+        };
+        return format!(
+            "# Permissions\n\nNot recorded: {missing}; see the operation's Microsoft Graph \
+             documentation page."
+        );
     };
     let mut text = format!(
         "# Permissions\n\nOperation key `{key}` (see [`crate::permissions`]).\n\n{}",
@@ -428,6 +427,10 @@ fn permissions_doc(permissions: &Permissions, ops: &[&Operation]) -> String {
             .collect();
         let mut disagree = Vec::new();
         for cloud in openapi::CLOUDS {
+            // Without the cloud's metadata there is nothing to disagree with.
+            if ops[0].unknown_clouds.iter().any(|c| c == cloud) {
+                continue;
+            }
             let name = documented_cloud_name(cloud);
             let in_docs = documented.iter().any(|c| c == name);
             let in_metadata = metadata.contains(&name);
@@ -884,7 +887,15 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
             } else {
                 quote!(::graph_phone_runtime::Idempotency::NonIdempotent)
             };
-            let clouds = clouds_expr(&op.clouds);
+            // A cloud whose availability is unknown (no trimmed metadata) is let through:
+            // the service decides there; the rustdoc and the OpenAPI document say it is
+            // unknown, never available.
+            let sendable: Vec<String> = openapi::CLOUDS
+                .iter()
+                .filter(|c| op.clouds.iter().chain(&op.unknown_clouds).any(|x| x == *c))
+                .map(|c| (*c).to_owned())
+                .collect();
+            let clouds = clouds_expr(&sendable);
             let success_status = op.success_status();
             quote! {
                 ::graph_phone_runtime::OperationSpec {
@@ -989,6 +1000,12 @@ fn op_doc(api: &Api, permissions: &Permissions, ops: &[&Operation], extra: &str)
                 op.clouds.join(", ")
             }
         ));
+        if !op.unknown_clouds.is_empty() {
+            text.push_str(&format!(
+                "; unknown (the slice has no metadata of {}: sent, the service decides)",
+                op.unknown_clouds.join(", ")
+            ));
+        }
     }
     if let Some(d) = &first.deprecated {
         text.push_str(&format!("\n\nDeprecated: {d}"));

@@ -65,8 +65,11 @@
 //!
 //! # Availability
 //!
-//! Each operation carries `x-graph-phone-clouds`, the national clouds whose metadata has
-//! it (the path, its capability and, for actions, the bound action): see [`CloudModel`].
+//! Each operation carries `x-graph-phone-clouds`, the clouds whose metadata has it (the
+//! path, its capability and, for actions, the bound action): see [`CloudModel`]. A cloud
+//! the slice has no trimmed metadata for (no `[[cloud]]` serves it) is never listed there:
+//! it is in `x-graph-phone-clouds-unknown` instead. A cloud whose metadata lacks part of a
+//! path (an entity, a navigation, a base segment) simply lacks its operations.
 //!
 //! # Output
 //!
@@ -99,6 +102,10 @@ pub const ODATA_ERROR: &str = "microsoft.graph.ODataErrors.ODataError";
 /// The extension holding an operation's clouds.
 pub const CLOUDS_EXTENSION: &str = "x-graph-phone-clouds";
 
+/// The extension holding the clouds whose availability of an operation is unknown (the
+/// slice has no trimmed metadata for them); absent when there are none.
+pub const UNKNOWN_CLOUDS_EXTENSION: &str = "x-graph-phone-clouds-unknown";
+
 /// Properties of payloads that hold a phone number (`+{country code} {number}x{ext}`); the
 /// generated client validates them before sending.
 pub const PHONE_NUMBER_PROPERTIES: &[&str] = &["phoneNumber"];
@@ -113,6 +120,12 @@ pub const PHONE_NUMBER_PATTERN: &str = r"^\+[0-9]{1,3} [0-9]{1,15}(x[0-9]{1,10})
 /// clients asking for them, and clients never send it.
 pub const UNKNOWN_FUTURE_VALUE: &str = "unknownFutureValue";
 
+/// What an operation's description says when the slice's permission file has no entry
+/// for it (see [`crate::permissions::Permissions::validate`]).
+pub const NOT_RECORDED: &str = "Permissions not recorded: the slice records none for this \
+     operation (it has no permission file, or no entry in it); see the operation's Microsoft \
+     Graph documentation page.";
+
 /// The OAuth 2.0 security scheme of every operation (`components/securitySchemes`).
 pub const SECURITY_SCHEME: &str = "azureaadv2";
 
@@ -120,8 +133,9 @@ pub const SECURITY_SCHEME: &str = "azureaadv2";
 ///
 /// An operation is available in a cloud when that cloud's model has the navigation path,
 /// the capability the operation needs and, for a bound operation, the operation itself. A
-/// cloud of [`CLOUDS`] without a model here is assumed to have every operation (the server
-/// decides); `global` is the model being emitted unless given here.
+/// national cloud of [`CLOUDS`] without a model here is *unknown*
+/// ([`Operation::unknown_clouds`]), never assumed to have the operation; `global` is the
+/// model being emitted unless given here.
 #[derive(Debug, Clone, Copy)]
 pub struct CloudModel<'a> {
     /// One of [`CLOUDS`].
@@ -257,8 +271,14 @@ pub struct Operation {
     pub description: Option<String>,
     /// Deprecation notice of the navigation property or bound operation, if any.
     pub deprecated: Option<String>,
-    /// The clouds of [`CLOUDS`] that have it.
+    /// The clouds of [`CLOUDS`] whose trimmed metadata has it (see [`CloudModel`]).
     pub clouds: Vec<String>,
+    /// The clouds of [`CLOUDS`] the slice has no trimmed metadata for: whether they have
+    /// it is unknown (never assumed).
+    pub unknown_clouds: Vec<String>,
+    /// The key of its entry in the slice's permission file (`phoneMethods.get`; see
+    /// [`crate::permissions::key_navigations`]), unique to its navigation path and verb.
+    pub permission_key: String,
     /// The navigation properties a get may `$expand` (`device`): the target type's
     /// non-containment navigation properties the trimmed spec keeps (a slice entry's
     /// `expand`). Empty for every other operation.
@@ -266,6 +286,23 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// The operation part of its permission key: `list`, `get`, `create`, `update`,
+    /// `delete`, or the bound action's or function's name.
+    pub fn kind_key(&self) -> &str {
+        match self.kind {
+            OperationKind::List => "list",
+            OperationKind::Get => "get",
+            OperationKind::Create => "create",
+            OperationKind::Update => "update",
+            OperationKind::Delete => "delete",
+            OperationKind::Action | OperationKind::Function => self
+                .bound
+                .as_ref()
+                .map(|b| b.name.as_str())
+                .unwrap_or_default(),
+        }
+    }
+
     /// The one success status of the OpenAPI document: 201 for a create, 200 for any
     /// other operation with a response body, 204 without one. The client's operation
     /// table carries it too, so the runtime can hand the generated client any other 2xx
@@ -323,9 +360,10 @@ impl Api {
     /// (delegated permissions as its scopes) and client credentials flow (application
     /// permissions), and on every operation one security requirement per accepted
     /// permission (any one of them suffices): delegated ones on `/me`, delegated and
-    /// application ones on `/users/{user-id}`. An operation without an entry gets no
-    /// requirement (`generate` checks first, with `Permissions::validate`, that every
-    /// operation has one).
+    /// application ones on `/users/{user-id}`. An operation without an entry (a slice whose
+    /// permission file is optional) requires a token of the scheme without naming a
+    /// permission, and its description says the permissions are not recorded
+    /// ([`NOT_RECORDED`]).
     pub fn add_security(
         &mut self,
         permissions: &crate::permissions::Permissions,
@@ -334,31 +372,18 @@ impl Api {
         let mut delegated: BTreeSet<String> = BTreeSet::new();
         let mut application: BTreeSet<String> = BTreeSet::new();
         let mut requirements: BTreeMap<(String, &'static str), Vec<Value>> = BTreeMap::new();
-        // One key names one navigation path's operation (under every root that has it): two
-        // paths ending in the same navigation property would share one entry, silently.
-        let mut named: BTreeMap<String, &Operation> = BTreeMap::new();
+        let mut unrecorded: BTreeMap<(String, &'static str), String> = BTreeMap::new();
         for op in &self.operations {
-            let key = crate::emit::client::permission_key(op);
-            match named.get(&key) {
-                Some(other) if other.segments != op.segments => {
-                    return Err(Error::Emit {
-                        element: op.path.clone(),
-                        message: format!(
-                            "its permission key {key} also names {} {}; keys are \
-                             `<navigation>.<operation>` by the last navigation property, so \
-                             these two paths cannot have permissions of their own: keep one of \
-                             them in the slice",
-                            other.kind.method(),
-                            other.path
-                        ),
-                    });
-                }
-                Some(_) => {}
-                None => {
-                    named.insert(key.clone(), op);
-                }
-            }
-            let Some(entry) = permissions.get(&key) else {
+            let key = &op.permission_key;
+            let Some(entry) = permissions.get(key) else {
+                // Permissions not recorded (an optional permission file without this entry):
+                // the operation still needs a token of the scheme; which permission suffices
+                // is not said ([`NOT_RECORDED`] in its description).
+                requirements.insert(
+                    (op.path.clone(), op.kind.method()),
+                    vec![json!({ SECURITY_SCHEME: [] })],
+                );
+                unrecorded.insert((op.path.clone(), op.kind.method()), key.clone());
                 continue;
             };
             let kinds: &[PrincipalKind] = if op.root == "me" {
@@ -433,6 +458,14 @@ impl Api {
                 });
             };
             op.insert("security".into(), Value::Array(list));
+            if let Some(key) = unrecorded.get(&(path.clone(), method)) {
+                let note = format!("{NOT_RECORDED} (Permission key `{key}`.)");
+                let description = match op.get("description").and_then(Value::as_str) {
+                    Some(d) if !d.is_empty() => format!("{d}\n\n{note}"),
+                    _ => note,
+                };
+                op.insert("description".into(), Value::String(description));
+            }
         }
         self.document = sorted(std::mem::take(&mut self.document));
         Ok(())
@@ -835,8 +868,12 @@ impl<'a> Builder<'a> {
                 });
             }
         }
+        let navigations =
+            crate::permissions::key_navigations(operations.iter().map(|op| op.segments.as_slice()));
         for op in &mut operations {
             op.clouds = self.clouds_of(op);
+            op.unknown_clouds = self.unknown_clouds();
+            op.permission_key = format!("{}.{}", navigations[&op.segments], op.kind_key());
         }
 
         // Schemas: the closure of what the operations reach.
@@ -1231,6 +1268,8 @@ impl<'a> Builder<'a> {
             description,
             deprecated,
             clouds: Vec::new(),
+            unknown_clouds: Vec::new(),
+            permission_key: String::new(),
             expand: Vec::new(),
         };
         let keyed_item = path.collection;
@@ -1392,7 +1431,8 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    /// The clouds of [`CLOUDS`] where `op` exists.
+    /// The clouds of [`CLOUDS`] whose model has `op` (`global`: the model being emitted,
+    /// unless given); a cloud without a model is not among them ([`Builder::unknown_clouds`]).
     fn clouds_of(&self, op: &Operation) -> Vec<String> {
         CLOUDS
             .iter()
@@ -1400,10 +1440,20 @@ impl<'a> Builder<'a> {
                 let model = match self.clouds.iter().find(|c| c.cloud == **cloud) {
                     Some(c) => c.model,
                     None if **cloud == "global" => self.model,
-                    None => return true,
+                    None => return false,
                 };
                 exists_in(model, op)
             })
+            .map(|c| (*c).to_owned())
+            .collect()
+    }
+
+    /// The national clouds of [`CLOUDS`] without a model: the slice has no trimmed
+    /// metadata for them, so whether they have an operation is unknown.
+    fn unknown_clouds(&self) -> Vec<String> {
+        CLOUDS
+            .iter()
+            .filter(|cloud| **cloud != "global" && !self.clouds.iter().any(|c| c.cloud == **cloud))
             .map(|c| (*c).to_owned())
             .collect()
     }
@@ -1790,5 +1840,17 @@ fn operation_json(op: &Operation, select: Option<&str>) -> Value {
         CLOUDS_EXTENSION.into(),
         Value::Array(op.clouds.iter().cloned().map(Value::String).collect()),
     );
+    if !op.unknown_clouds.is_empty() {
+        obj.insert(
+            UNKNOWN_CLOUDS_EXTENSION.into(),
+            Value::Array(
+                op.unknown_clouds
+                    .iter()
+                    .cloned()
+                    .map(Value::String)
+                    .collect(),
+            ),
+        );
+    }
     Value::Object(obj)
 }

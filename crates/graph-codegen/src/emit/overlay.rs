@@ -4,7 +4,12 @@
 //! - `path_containers`: entity types that only serve as navigation hops (`user`,
 //!   `authentication`): no struct is emitted for them.
 //! - `read_only`: properties that the service sets, for metadata that lacks
-//!   `Core.Computed`; they are left out of create and update payloads.
+//!   `Core.Computed` / `Core.Immutable` / `Core.Permissions` (`Read`); they are left out of
+//!   create and update payloads. An entry the metadata already makes read-only is
+//!   redundant: [`Overlay::warnings`] reports it.
+//! - `writable`: properties that look server-set ([`looks_server_set`]) but that the
+//!   service lets a client write, as decided from the documentation; without a decision
+//!   either way such a property is a warning ([`Overlay::warnings`]), never silence.
 //! - `sensitive`: personal data and secrets, redacted in `Debug` (CSDL has no such term).
 //! - `create_required`: writable properties a create body must carry, from the
 //!   documentation's create pages (the metadata cannot say it), with that page
@@ -34,6 +39,9 @@ pub struct Overlay {
     /// Read-only property wire names by type.
     #[serde(default)]
     pub read_only: BTreeMap<QName, BTreeSet<String>>,
+    /// Property wire names by type that look server-set but are writable (a decision).
+    #[serde(default)]
+    pub writable: BTreeMap<QName, BTreeSet<String>>,
     /// Sensitive property wire names by type.
     #[serde(default)]
     pub sensitive: BTreeMap<QName, BTreeSet<String>>,
@@ -84,6 +92,7 @@ impl Overlay {
             .collect();
         let tables = [
             ("read_only", self.read_only.iter().collect()),
+            ("writable", self.writable.iter().collect()),
             ("sensitive", self.sensitive.iter().collect()),
             ("create_required", create_required),
         ];
@@ -96,6 +105,15 @@ impl Overlay {
                     let Some(p) = def.properties.iter().find(|p| &p.name == prop) else {
                         return Err(stale(table, ty, Some(prop)));
                     };
+                    if table == "writable" && (p.read_only || self.is_read_only(def, prop)) {
+                        return Err(Error::Emit {
+                            element: format!("{ty}/{prop}"),
+                            message: "overlay entry in `writable` names a property that is \
+                                      read-only (by the metadata or the overlay's `read_only`); \
+                                      keep it in one list only"
+                                .into(),
+                        });
+                    }
                     if table == "create_required" && (p.read_only || self.is_read_only(def, prop)) {
                         return Err(Error::Emit {
                             element: format!("{ty}/{prop}"),
@@ -119,6 +137,71 @@ impl Overlay {
     /// True if `property` of `ty` is listed as read-only on `ty` or an ancestor.
     pub fn is_read_only(&self, ty: &TypeDef, property: &str) -> bool {
         listed(&self.read_only, ty, property)
+    }
+
+    /// True if `property` of `ty` is listed as writable on `ty` or an ancestor.
+    pub fn is_writable(&self, ty: &TypeDef, property: &str) -> bool {
+        listed(&self.writable, ty, property)
+    }
+
+    /// What code generation should tell the slice's author, without failing (`file` names
+    /// the overlay): `read_only` entries the metadata already makes read-only (redundant),
+    /// and properties of payload types (a path's target that it may create or update, and
+    /// its subtypes, where [`super::can_have_payloads`]) that look server-set
+    /// ([`looks_server_set`]) but are writable in the metadata and decided in neither
+    /// `read_only` nor `writable`. Each names the file, the type and the property, and what
+    /// to do. Sorted, each once.
+    pub fn warnings(&self, model: &Model, file: &str) -> Vec<String> {
+        let mut out = BTreeSet::new();
+        for (ty, props) in &self.read_only {
+            let Some(def) = model.types.get(ty) else {
+                continue;
+            };
+            for prop in props {
+                if def
+                    .properties
+                    .iter()
+                    .any(|p| &p.name == prop && p.read_only)
+                {
+                    out.insert(format!(
+                        "{file}: `read_only` entry {ty}/{prop} is redundant: the metadata makes \
+                         it read-only (Core.Computed, Core.Immutable or Core.Permissions Read, or \
+                         a key); remove it from the overlay"
+                    ));
+                }
+            }
+        }
+        // The types some path creates or updates, and their subtypes: those have payloads.
+        let written: BTreeSet<&QName> = model
+            .paths
+            .values()
+            .filter(|p| (p.collection && p.capabilities.insertable) || p.capabilities.updatable)
+            .map(|p| &p.target)
+            .collect();
+        for def in model.types.values() {
+            let has_payload =
+                written.contains(&def.name) || def.ancestors.iter().any(|a| written.contains(a));
+            if !has_payload || !super::can_have_payloads(self, def) {
+                continue;
+            }
+            for p in &def.properties {
+                if p.read_only
+                    || !looks_server_set(&p.name)
+                    || self.is_read_only(def, &p.name)
+                    || self.is_writable(def, &p.name)
+                {
+                    continue;
+                }
+                out.insert(format!(
+                    "{file}: {}/{} looks server-set but is writable in the metadata, so it is \
+                     in the create and update payloads of {}; decide from the type's \
+                     documentation page and list it under `[read_only]` or `[writable]` of the \
+                     overlay",
+                    p.declared_in, p.name, def.name
+                ));
+            }
+        }
+        out.into_iter().collect()
     }
 
     /// True if a create body of `ty` must carry `property` (listed on `ty` or an ancestor).
@@ -194,6 +277,95 @@ fn check_page(ty: &str, entry: &CreateRequired) -> Result<(), Error> {
             ),
         }),
     }
+}
+
+/// True if a property's name says the service sets it: `id`, `eTag`, `changeKey`, and
+/// the audit properties Graph names by a `created`, `lastModified`, `modified` or `deleted`
+/// prefix (`createdDateTime`, `createdBy`, `lastModifiedDateTime`, `lastModifiedBy`,
+/// `deletedDateTime`). The rule only raises a warning ([`Overlay::warnings`]); the metadata
+/// and the overlay decide.
+pub fn looks_server_set(name: &str) -> bool {
+    let audit = ["created", "lastModified", "modified", "deleted"]
+        .iter()
+        .any(|prefix| {
+            name.strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+        });
+    audit || matches!(name, "id" | "eTag" | "changeKey")
+}
+
+/// The properties the metadata's `Org.OData.Core.V1.Permissions` annotation makes
+/// read-only (`Permission/Read` without `Write` or `ReadWrite`), as `(type, property)` by
+/// full type name: inline on the property, or in an `Annotations` block targeting
+/// `Type/property` (aliases resolved). Graph's v1.0 metadata has such annotations on
+/// properties without `Core.Computed` (`community/groupId`).
+pub fn permissions_read_only(doc: &crate::csdl::Document) -> BTreeSet<(QName, String)> {
+    let mut aliases: BTreeMap<&str, &str> = BTreeMap::new();
+    for s in &doc.schemas {
+        if let Some(a) = &s.alias {
+            aliases.insert(a, &s.namespace);
+        }
+    }
+    for r in &doc.references {
+        for (ns, alias) in &r.includes {
+            if let Some(a) = alias {
+                aliases.insert(a, ns);
+            }
+        }
+    }
+    let full = |name: &str| -> String {
+        match name.rsplit_once('.') {
+            Some((ns, local)) => match aliases.get(ns) {
+                Some(real) => format!("{real}.{local}"),
+                None => name.to_string(),
+            },
+            None => name.to_string(),
+        }
+    };
+    let read_only = |a: &crate::csdl::Annotation| -> bool {
+        if a.qualifier.is_some() || full(&a.term) != "Org.OData.Core.V1.Permissions" {
+            return false;
+        }
+        let mut members: Vec<String> = Vec::new();
+        let mut collect = |v: &crate::csdl::Value| {
+            if let crate::csdl::Value::Scalar { text, .. } = v {
+                members.extend(text.split_whitespace().map(|m| {
+                    m.rsplit_once('/')
+                        .map_or(m, |(_, member)| member)
+                        .to_string()
+                }));
+            }
+        };
+        match &a.value {
+            crate::csdl::Value::Collection(items) => items.iter().for_each(&mut collect),
+            v => collect(v),
+        }
+        members.iter().any(|m| m == "Read")
+            && !members.iter().any(|m| m == "Write" || m == "ReadWrite")
+    };
+    let mut out = BTreeSet::new();
+    for s in &doc.schemas {
+        for t in s.entity_types.iter().chain(&s.complex_types) {
+            let ty = format!("{}.{}", s.namespace, t.name);
+            for p in &t.properties {
+                if p.annotations.iter().any(read_only) {
+                    out.insert((ty.clone(), p.name.clone()));
+                }
+            }
+        }
+        for block in &s.annotations {
+            if block.qualifier.is_some() {
+                continue;
+            }
+            let Some((ty, prop)) = block.target.split_once('/') else {
+                continue;
+            };
+            if block.annotations.iter().any(read_only) {
+                out.insert((full(ty), prop.to_string()));
+            }
+        }
+    }
+    out
 }
 
 fn stale(table: &str, ty: &str, prop: Option<&str>) -> Error {

@@ -122,6 +122,13 @@ pub fn permission_table(
 
 /// The emulator's generated files: `mod.rs` and the permission table of every operation of
 /// `model` ([`operation_keys`]), sorted by path.
+///
+/// The emulator authorizes every request it serves by this table, so every operation needs
+/// an entry: the emulator does not invent a policy for an operation whose permissions are
+/// not recorded (allowing it would hide a missing check from every test; it would answer
+/// 500 `generalException` naming the key). Only a slice whose permission file is
+/// `required` (the project's own) can have an emulator table; an operation without an
+/// entry is an error here, naming the keys.
 pub fn emit_emulator(
     model: &Model,
     permissions: &Permissions,
@@ -130,6 +137,26 @@ pub fn emit_emulator(
         .iter()
         .map(ToString::to_string)
         .collect();
+    let unrecorded: Vec<&str> = keys
+        .iter()
+        .filter(|k| permissions.get(k).is_none())
+        .map(String::as_str)
+        .collect();
+    if !unrecorded.is_empty() {
+        return Err(Error::Emit {
+            element: EMULATOR_GENERATED_DIR.into(),
+            message: format!(
+                "the emulator authorizes every operation by its permission entry, and {} has \
+                 none for {}; record them (and declare the file `required = true` in the slice)",
+                if permissions.file.is_empty() {
+                    "the slice (no permission file)"
+                } else {
+                    permissions.file.as_str()
+                },
+                unrecorded.join(", ")
+            ),
+        });
+    }
     let table = permission_table(&keys, permissions, TableFor::Emulator)?;
     Ok(vec![
         GeneratedFile {

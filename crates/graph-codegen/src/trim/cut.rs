@@ -308,17 +308,42 @@ pub fn trim_with(
     let mut reached: Vec<String> = Vec::new();
     let mut kept_ops: Vec<Bound> = Vec::new();
     let mut root_types: BTreeSet<String> = BTreeSet::new();
+    // The roots from which some path entry was found: the container keeps only these (a
+    // root whose every path is missing, as in a national cloud without them, would refer
+    // to a type the trimmed document does not keep).
+    let mut walked_roots: BTreeSet<String> = BTreeSet::new();
     for entry in &slice.paths {
         let path = entry.path();
-        let mut starts: Vec<String> = Vec::new();
+        // (type, the entry's roots holding it)
+        let mut starts: Vec<(String, Vec<&str>)> = Vec::new();
         for root in &entry.roots {
-            let t = root_type(root)?;
-            if !starts.contains(&t) {
-                starts.push(t);
+            let t = match root_type(root) {
+                Ok(t) => t,
+                // A document without the root (a national cloud without `groups`) lacks
+                // the entry from it, like a missing navigation property.
+                Err(_)
+                    if container.entity_sets.iter().all(|e| &e.name != root)
+                        && container.singletons.iter().all(|e| &e.name != root)
+                        && (options.allow_missing || slice.decision(&path).is_some()) =>
+                {
+                    let m = close_matches(root, root_names.iter().copied());
+                    missing(
+                        path.clone(),
+                        format!("{source} has no entity set or singleton {root}"),
+                        m,
+                        &mut report,
+                    )?;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            match starts.iter_mut().find(|(ty, _)| *ty == t) {
+                Some((_, roots)) => roots.push(root),
+                None => starts.push((t, vec![root])),
             }
         }
-        root_types.extend(starts.iter().cloned());
-        for start in &starts {
+        root_types.extend(starts.iter().map(|(t, _)| t.clone()));
+        for (start, roots) in &starts {
             let w = match walk(start, &entry.segments)? {
                 Ok(w) => w,
                 Err((holder, seg)) => {
@@ -333,6 +358,7 @@ pub fn trim_with(
                     continue;
                 }
             };
+            walked_roots.extend(roots.iter().map(|r| r.to_string()));
             for (decl, name) in w.navs {
                 allowed.entry(decl).or_default().insert(name);
             }
@@ -547,7 +573,7 @@ pub fn trim_with(
     }
 
     // Build the trimmed schemas.
-    let kept_roots: HashSet<&str> = slice.roots().into_iter().collect();
+    let kept_roots: HashSet<&str> = walked_roots.iter().map(String::as_str).collect();
     let mut out: BTreeMap<String, Schema> = BTreeMap::new();
     let mut members: HashMap<String, HashSet<String>> = HashMap::new();
     for s in &full.schemas {

@@ -13,7 +13,8 @@ mod slice;
 pub use cut::{Note, NoteKind, Report, TrimOptions, Trimmed, trim, trim_with};
 pub use lock::{Counts, FileStamp, GENERATOR, Lock};
 pub use slice::{
-    CloudSource, CrateOutput, Decision, PathEntry, Slice, SliceOutput, cloud_spec_path,
+    CloudSource, CrateOutput, Decision, PathEntry, PermissionsFile, Slice, SliceOutput,
+    cloud_spec_path,
 };
 
 use crate::GeneratedFile;

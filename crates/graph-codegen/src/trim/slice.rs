@@ -30,6 +30,22 @@ pub struct Slice {
     /// The generated crates of a slice other than the project's own (`[output]`); `None`
     /// for the project's slice, whose outputs are the project's crates.
     pub output: Option<SliceOutput>,
+    /// The slice's permission file (`permissions = { file = "...", required = true }`);
+    /// `None` when the slice records no permissions (every operation's are then "not
+    /// recorded" in the generated docs).
+    pub permissions: Option<PermissionsFile>,
+}
+
+/// `permissions = { file = "...", required = ... }` of a slice: where the documented
+/// permissions of its operations are recorded (the format of `spec/permissions.toml`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionsFile {
+    /// The file, relative to the repository root.
+    pub file: String,
+    /// True when every operation of the slice must have an entry (code generation fails
+    /// otherwise, naming the missing keys); false when a missing entry is documented as
+    /// "permissions not recorded".
+    pub required: bool,
 }
 
 /// `[output]` of a slice: the crates code generation writes for it, each whole (its
@@ -129,6 +145,15 @@ struct RawSlice {
     #[serde(default)]
     cloud: Vec<RawCloud>,
     output: Option<RawOutput>,
+    permissions: Option<RawPermissions>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPermissions {
+    file: Spanned<String>,
+    #[serde(default)]
+    required: bool,
 }
 
 #[derive(Deserialize)]
@@ -281,6 +306,9 @@ impl Slice {
         }
         for c in &raw.cloud {
             checked_path("cloud.metadata", &c.metadata)?;
+        }
+        if let Some(p) = &raw.permissions {
+            checked_path("permissions.file", &p.file)?;
         }
         if let Some(o) = &raw.output {
             checked_path("output.types", &o.types)?;
@@ -467,6 +495,10 @@ impl Slice {
                         dir: dir.into_inner().trim_end_matches('/').to_string(),
                         package: package.into_inner(),
                     }),
+            }),
+            permissions: raw.permissions.map(|p| PermissionsFile {
+                file: p.file.into_inner(),
+                required: p.required,
             }),
         })
     }

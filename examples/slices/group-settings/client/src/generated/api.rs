@@ -126,11 +126,11 @@ impl Settings {
     ///
     /// # Operation
     ///
-    /// - `GET /groups/{group-id}/settings` (`groups_settings_list`), clouds: global, usGovL4, usGovL5Dod, china
+    /// - `GET /groups/{group-id}/settings` (`groups_settings_list`), clouds: global; unknown (the slice has no metadata of usGovL4, usGovL5Dod, china: sent, the service decides)
     ///
     /// # Permissions
     ///
-    /// No entry for `settings.list` in `spec/permissions.toml`.
+    /// Not recorded: the slice has no permission file; see the operation's Microsoft Graph documentation page.
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -252,11 +252,11 @@ impl Settings {
     ///
     /// # Operation
     ///
-    /// - `GET /groups/{group-id}/settings/{groupSetting-id}` (`groups_settings_get`), clouds: global, usGovL4, usGovL5Dod, china
+    /// - `GET /groups/{group-id}/settings/{groupSetting-id}` (`groups_settings_get`), clouds: global; unknown (the slice has no metadata of usGovL4, usGovL5Dod, china: sent, the service decides)
     ///
     /// # Permissions
     ///
-    /// No entry for `settings.get` in `spec/permissions.toml`.
+    /// Not recorded: the slice has no permission file; see the operation's Microsoft Graph documentation page.
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -324,11 +324,11 @@ impl Settings {
     ///
     /// # Operation
     ///
-    /// - `POST /groups/{group-id}/settings` (`groups_settings_create`), clouds: global, usGovL4, usGovL5Dod, china
+    /// - `POST /groups/{group-id}/settings` (`groups_settings_create`), clouds: global; unknown (the slice has no metadata of usGovL4, usGovL5Dod, china: sent, the service decides)
     ///
     /// # Permissions
     ///
-    /// No entry for `settings.create` in `spec/permissions.toml`.
+    /// Not recorded: the slice has no permission file; see the operation's Microsoft Graph documentation page.
     pub async fn create(
         &self,
         body: &::graph_phone_types::GroupSettingCreate,
@@ -382,11 +382,11 @@ impl Settings {
     ///
     /// # Operation
     ///
-    /// - `PATCH /groups/{group-id}/settings/{groupSetting-id}` (`groups_settings_update`), clouds: global, usGovL4, usGovL5Dod, china
+    /// - `PATCH /groups/{group-id}/settings/{groupSetting-id}` (`groups_settings_update`), clouds: global; unknown (the slice has no metadata of usGovL4, usGovL5Dod, china: sent, the service decides)
     ///
     /// # Permissions
     ///
-    /// No entry for `settings.update` in `spec/permissions.toml`.
+    /// Not recorded: the slice has no permission file; see the operation's Microsoft Graph documentation page.
     pub async fn update(
         &self,
         id: impl crate::Key,
@@ -441,11 +441,11 @@ impl Settings {
     ///
     /// # Operation
     ///
-    /// - `DELETE /groups/{group-id}/settings/{groupSetting-id}` (`groups_settings_delete`), clouds: global, usGovL4, usGovL5Dod, china
+    /// - `DELETE /groups/{group-id}/settings/{groupSetting-id}` (`groups_settings_delete`), clouds: global; unknown (the slice has no metadata of usGovL4, usGovL5Dod, china: sent, the service decides)
     ///
     /// # Permissions
     ///
-    /// No entry for `settings.delete` in `spec/permissions.toml`.
+    /// Not recorded: the slice has no permission file; see the operation's Microsoft Graph documentation page.
     pub async fn delete(
         &self,
         id: impl crate::Key,

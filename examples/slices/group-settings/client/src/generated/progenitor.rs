@@ -96,6 +96,8 @@ const _: () = {
 impl Client {
     /**List the settings of a group
 
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `settings.list`.)
+
 Sends a `GET` request to `/groups/{group-id}/settings`
 
 Arguments:
@@ -150,6 +152,8 @@ Arguments:
     }
     /**Create a groupSetting in the settings of a group
 
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `settings.create`.)
+
 Sends a `POST` request to `/groups/{group-id}/settings`
 
 Arguments:
@@ -198,6 +202,8 @@ Arguments:
         }
     }
     /**Get a groupSetting from the settings of a group
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `settings.get`.)
 
 Sends a `GET` request to `/groups/{group-id}/settings/{groupSetting-id}`
 
@@ -251,6 +257,8 @@ Arguments:
     }
     /**Delete a groupSetting from the settings of a group
 
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `settings.delete`.)
+
 Sends a `DELETE` request to `/groups/{group-id}/settings/{groupSetting-id}`
 
 Arguments:
@@ -296,6 +304,8 @@ Arguments:
         }
     }
     /**Update a groupSetting in the settings of a group
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `settings.update`.)
 
 Sends a `PATCH` request to `/groups/{group-id}/settings/{groupSetting-id}`
 

@@ -115,11 +115,11 @@ impl Settings {
     ///
     /// # Operation
     ///
-    /// - `GET /admin/sharepoint/settings` (`admin_sharepoint_settings_get`), clouds: global, usGovL4, usGovL5Dod, china
+    /// - `GET /admin/sharepoint/settings` (`admin_sharepoint_settings_get`), clouds: global; unknown (the slice has no metadata of usGovL4, usGovL5Dod, china: sent, the service decides)
     ///
     /// # Permissions
     ///
-    /// No entry for `settings.get` in `spec/permissions.toml`.
+    /// Not recorded: the slice has no permission file; see the operation's Microsoft Graph documentation page.
     pub async fn get(
         &self,
     ) -> ::std::result::Result<::graph_phone_types::SharepointSettings, crate::Error> {
@@ -167,11 +167,11 @@ impl Settings {
     ///
     /// # Operation
     ///
-    /// - `PATCH /admin/sharepoint/settings` (`admin_sharepoint_settings_update`), clouds: global, usGovL4, usGovL5Dod, china
+    /// - `PATCH /admin/sharepoint/settings` (`admin_sharepoint_settings_update`), clouds: global; unknown (the slice has no metadata of usGovL4, usGovL5Dod, china: sent, the service decides)
     ///
     /// # Permissions
     ///
-    /// No entry for `settings.update` in `spec/permissions.toml`.
+    /// Not recorded: the slice has no permission file; see the operation's Microsoft Graph documentation page.
     pub async fn update(
         &self,
         body: &::graph_phone_types::SharepointSettingsUpdate,

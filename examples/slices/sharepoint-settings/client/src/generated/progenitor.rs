@@ -96,6 +96,8 @@ const _: () = {
 impl Client {
     /**Get a sharepointSettings from the settings of /admin
 
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `settings.get`.)
+
 Sends a `GET` request to `/admin/sharepoint/settings`
 
 Arguments:
@@ -140,6 +142,8 @@ Arguments:
         }
     }
     /**Update a sharepointSettings in the settings of /admin
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `settings.update`.)
 
 Sends a `PATCH` request to `/admin/sharepoint/settings`
 

@@ -8,7 +8,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "POST",
         path_template: "/me/todo/lists",
         idempotency: ::graph_phone_runtime::Idempotency::NonIdempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 201u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -16,7 +18,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "DELETE",
         path_template: "/me/todo/lists/{todoTaskList-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 204u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -24,7 +28,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "GET",
         path_template: "/me/todo/lists/{todoTaskList-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -32,7 +38,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "GET",
         path_template: "/me/todo/lists",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -40,7 +48,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "POST",
         path_template: "/me/todo/lists/{todoTaskList-id}/tasks",
         idempotency: ::graph_phone_runtime::Idempotency::NonIdempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 201u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -48,7 +58,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "DELETE",
         path_template: "/me/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 204u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -56,7 +68,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "GET",
         path_template: "/me/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -64,7 +78,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "GET",
         path_template: "/me/todo/lists/{todoTaskList-id}/tasks",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -72,7 +88,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "PATCH",
         path_template: "/me/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 204u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -80,7 +98,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "PATCH",
         path_template: "/me/todo/lists/{todoTaskList-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 204u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -88,7 +108,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "POST",
         path_template: "/users/{user-id}/todo/lists",
         idempotency: ::graph_phone_runtime::Idempotency::NonIdempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 201u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -96,7 +118,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "DELETE",
         path_template: "/users/{user-id}/todo/lists/{todoTaskList-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 204u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -104,7 +128,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "GET",
         path_template: "/users/{user-id}/todo/lists/{todoTaskList-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -112,7 +138,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "GET",
         path_template: "/users/{user-id}/todo/lists",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -120,7 +148,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "POST",
         path_template: "/users/{user-id}/todo/lists/{todoTaskList-id}/tasks",
         idempotency: ::graph_phone_runtime::Idempotency::NonIdempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 201u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -128,7 +158,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "DELETE",
         path_template: "/users/{user-id}/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 204u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -136,7 +168,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "GET",
         path_template: "/users/{user-id}/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -144,7 +178,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "GET",
         path_template: "/users/{user-id}/todo/lists/{todoTaskList-id}/tasks",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 200u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -152,7 +188,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "PATCH",
         path_template: "/users/{user-id}/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 204u16,
     },
     ::graph_phone_runtime::OperationSpec {
@@ -160,7 +198,9 @@ pub static OPERATIONS: &[::graph_phone_runtime::OperationSpec] = &[
         method: "PATCH",
         path_template: "/users/{user-id}/todo/lists/{todoTaskList-id}",
         idempotency: ::graph_phone_runtime::Idempotency::Idempotent,
-        clouds: ::graph_phone_runtime::CloudSet::ALL,
+        clouds: ::graph_phone_runtime::CloudSet::GLOBAL
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L4)
+            .union(::graph_phone_runtime::CloudSet::US_GOV_L5_DOD),
         success_status: 204u16,
     },
 ];
@@ -310,12 +350,12 @@ impl Lists {
     ///
     /// # Operation
     ///
-    /// - `GET /me/todo/lists` (`me_todo_lists_list`), clouds: global, usGovL4, usGovL5Dod, china
-    /// - `GET /users/{user-id}/todo/lists` (`users_todo_lists_list`), clouds: global, usGovL4, usGovL5Dod, china
+    /// - `GET /me/todo/lists` (`me_todo_lists_list`), clouds: global, usGovL4, usGovL5Dod
+    /// - `GET /users/{user-id}/todo/lists` (`users_todo_lists_list`), clouds: global, usGovL4, usGovL5Dod
     ///
     /// # Permissions
     ///
-    /// No entry for `lists.list` in `spec/permissions.toml`.
+    /// Not recorded: the slice has no permission file; see the operation's Microsoft Graph documentation page.
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -445,12 +485,12 @@ impl Lists {
     ///
     /// # Operation
     ///
-    /// - `GET /me/todo/lists/{todoTaskList-id}` (`me_todo_lists_get`), clouds: global, usGovL4, usGovL5Dod, china
-    /// - `GET /users/{user-id}/todo/lists/{todoTaskList-id}` (`users_todo_lists_get`), clouds: global, usGovL4, usGovL5Dod, china
+    /// - `GET /me/todo/lists/{todoTaskList-id}` (`me_todo_lists_get`), clouds: global, usGovL4, usGovL5Dod
+    /// - `GET /users/{user-id}/todo/lists/{todoTaskList-id}` (`users_todo_lists_get`), clouds: global, usGovL4, usGovL5Dod
     ///
     /// # Permissions
     ///
-    /// No entry for `lists.get` in `spec/permissions.toml`.
+    /// Not recorded: the slice has no permission file; see the operation's Microsoft Graph documentation page.
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -520,12 +560,12 @@ impl Lists {
     ///
     /// # Operation
     ///
-    /// - `POST /me/todo/lists` (`me_todo_lists_create`), clouds: global, usGovL4, usGovL5Dod, china
-    /// - `POST /users/{user-id}/todo/lists` (`users_todo_lists_create`), clouds: global, usGovL4, usGovL5Dod, china
+    /// - `POST /me/todo/lists` (`me_todo_lists_create`), clouds: global, usGovL4, usGovL5Dod
+    /// - `POST /users/{user-id}/todo/lists` (`users_todo_lists_create`), clouds: global, usGovL4, usGovL5Dod
     ///
     /// # Permissions
     ///
-    /// No entry for `lists.create` in `spec/permissions.toml`.
+    /// Not recorded: the slice has no permission file; see the operation's Microsoft Graph documentation page.
     pub async fn create(
         &self,
         body: &::graph_phone_types::TodoTaskListCreate,
@@ -579,12 +619,12 @@ impl Lists {
     ///
     /// # Operation
     ///
-    /// - `PATCH /me/todo/lists/{todoTaskList-id}` (`me_todo_lists_update`), clouds: global, usGovL4, usGovL5Dod, china
-    /// - `PATCH /users/{user-id}/todo/lists/{todoTaskList-id}` (`users_todo_lists_update`), clouds: global, usGovL4, usGovL5Dod, china
+    /// - `PATCH /me/todo/lists/{todoTaskList-id}` (`me_todo_lists_update`), clouds: global, usGovL4, usGovL5Dod
+    /// - `PATCH /users/{user-id}/todo/lists/{todoTaskList-id}` (`users_todo_lists_update`), clouds: global, usGovL4, usGovL5Dod
     ///
     /// # Permissions
     ///
-    /// No entry for `lists.update` in `spec/permissions.toml`.
+    /// Not recorded: the slice has no permission file; see the operation's Microsoft Graph documentation page.
     pub async fn update(
         &self,
         id: impl crate::Key,
@@ -639,12 +679,12 @@ impl Lists {
     ///
     /// # Operation
     ///
-    /// - `DELETE /me/todo/lists/{todoTaskList-id}` (`me_todo_lists_delete`), clouds: global, usGovL4, usGovL5Dod, china
-    /// - `DELETE /users/{user-id}/todo/lists/{todoTaskList-id}` (`users_todo_lists_delete`), clouds: global, usGovL4, usGovL5Dod, china
+    /// - `DELETE /me/todo/lists/{todoTaskList-id}` (`me_todo_lists_delete`), clouds: global, usGovL4, usGovL5Dod
+    /// - `DELETE /users/{user-id}/todo/lists/{todoTaskList-id}` (`users_todo_lists_delete`), clouds: global, usGovL4, usGovL5Dod
     ///
     /// # Permissions
     ///
-    /// No entry for `lists.delete` in `spec/permissions.toml`.
+    /// Not recorded: the slice has no permission file; see the operation's Microsoft Graph documentation page.
     pub async fn delete(
         &self,
         id: impl crate::Key,
@@ -731,12 +771,12 @@ impl Tasks {
     ///
     /// # Operation
     ///
-    /// - `GET /me/todo/lists/{todoTaskList-id}/tasks` (`me_todo_lists_tasks_list`), clouds: global, usGovL4, usGovL5Dod, china
-    /// - `GET /users/{user-id}/todo/lists/{todoTaskList-id}/tasks` (`users_todo_lists_tasks_list`), clouds: global, usGovL4, usGovL5Dod, china
+    /// - `GET /me/todo/lists/{todoTaskList-id}/tasks` (`me_todo_lists_tasks_list`), clouds: global, usGovL4, usGovL5Dod
+    /// - `GET /users/{user-id}/todo/lists/{todoTaskList-id}/tasks` (`users_todo_lists_tasks_list`), clouds: global, usGovL4, usGovL5Dod
     ///
     /// # Permissions
     ///
-    /// No entry for `tasks.list` in `spec/permissions.toml`.
+    /// Not recorded: the slice has no permission file; see the operation's Microsoft Graph documentation page.
     pub fn list(
         &self,
     ) -> impl ::futures::Stream<
@@ -884,12 +924,12 @@ impl Tasks {
     ///
     /// # Operation
     ///
-    /// - `GET /me/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}` (`me_todo_lists_tasks_get`), clouds: global, usGovL4, usGovL5Dod, china
-    /// - `GET /users/{user-id}/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}` (`users_todo_lists_tasks_get`), clouds: global, usGovL4, usGovL5Dod, china
+    /// - `GET /me/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}` (`me_todo_lists_tasks_get`), clouds: global, usGovL4, usGovL5Dod
+    /// - `GET /users/{user-id}/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}` (`users_todo_lists_tasks_get`), clouds: global, usGovL4, usGovL5Dod
     ///
     /// # Permissions
     ///
-    /// No entry for `tasks.get` in `spec/permissions.toml`.
+    /// Not recorded: the slice has no permission file; see the operation's Microsoft Graph documentation page.
     pub async fn get(
         &self,
         id: impl crate::Key,
@@ -980,12 +1020,12 @@ impl Tasks {
     ///
     /// # Operation
     ///
-    /// - `POST /me/todo/lists/{todoTaskList-id}/tasks` (`me_todo_lists_tasks_create`), clouds: global, usGovL4, usGovL5Dod, china
-    /// - `POST /users/{user-id}/todo/lists/{todoTaskList-id}/tasks` (`users_todo_lists_tasks_create`), clouds: global, usGovL4, usGovL5Dod, china
+    /// - `POST /me/todo/lists/{todoTaskList-id}/tasks` (`me_todo_lists_tasks_create`), clouds: global, usGovL4, usGovL5Dod
+    /// - `POST /users/{user-id}/todo/lists/{todoTaskList-id}/tasks` (`users_todo_lists_tasks_create`), clouds: global, usGovL4, usGovL5Dod
     ///
     /// # Permissions
     ///
-    /// No entry for `tasks.create` in `spec/permissions.toml`.
+    /// Not recorded: the slice has no permission file; see the operation's Microsoft Graph documentation page.
     pub async fn create(
         &self,
         body: &::graph_phone_types::TodoTaskCreate,
@@ -1057,12 +1097,12 @@ impl Tasks {
     ///
     /// # Operation
     ///
-    /// - `PATCH /me/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}` (`me_todo_lists_tasks_update`), clouds: global, usGovL4, usGovL5Dod, china
-    /// - `PATCH /users/{user-id}/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}` (`users_todo_lists_tasks_update`), clouds: global, usGovL4, usGovL5Dod, china
+    /// - `PATCH /me/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}` (`me_todo_lists_tasks_update`), clouds: global, usGovL4, usGovL5Dod
+    /// - `PATCH /users/{user-id}/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}` (`users_todo_lists_tasks_update`), clouds: global, usGovL4, usGovL5Dod
     ///
     /// # Permissions
     ///
-    /// No entry for `tasks.update` in `spec/permissions.toml`.
+    /// Not recorded: the slice has no permission file; see the operation's Microsoft Graph documentation page.
     pub async fn update(
         &self,
         id: impl crate::Key,
@@ -1136,12 +1176,12 @@ impl Tasks {
     ///
     /// # Operation
     ///
-    /// - `DELETE /me/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}` (`me_todo_lists_tasks_delete`), clouds: global, usGovL4, usGovL5Dod, china
-    /// - `DELETE /users/{user-id}/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}` (`users_todo_lists_tasks_delete`), clouds: global, usGovL4, usGovL5Dod, china
+    /// - `DELETE /me/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}` (`me_todo_lists_tasks_delete`), clouds: global, usGovL4, usGovL5Dod
+    /// - `DELETE /users/{user-id}/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}` (`users_todo_lists_tasks_delete`), clouds: global, usGovL4, usGovL5Dod
     ///
     /// # Permissions
     ///
-    /// No entry for `tasks.delete` in `spec/permissions.toml`.
+    /// Not recorded: the slice has no permission file; see the operation's Microsoft Graph documentation page.
     pub async fn delete(
         &self,
         id: impl crate::Key,

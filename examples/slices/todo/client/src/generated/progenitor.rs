@@ -96,6 +96,8 @@ const _: () = {
 impl Client {
     /**List the lists of the signed-in user
 
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `lists.list`.)
+
 Sends a `GET` request to `/me/todo/lists`
 
 Arguments:
@@ -146,6 +148,8 @@ Arguments:
     }
     /**Create a todoTaskList in the lists of the signed-in user
 
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `lists.create`.)
+
 Sends a `POST` request to `/me/todo/lists`
 
 Arguments:
@@ -190,6 +194,8 @@ Arguments:
         }
     }
     /**Get a todoTaskList from the lists of the signed-in user
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `lists.get`.)
 
 Sends a `GET` request to `/me/todo/lists/{todoTaskList-id}`
 
@@ -241,6 +247,8 @@ Arguments:
     }
     /**Delete a todoTaskList from the lists of the signed-in user
 
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `lists.delete`.)
+
 Sends a `DELETE` request to `/me/todo/lists/{todoTaskList-id}`
 
 Arguments:
@@ -284,6 +292,8 @@ Arguments:
         }
     }
     /**Update a todoTaskList in the lists of the signed-in user
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `lists.update`.)
 
 Sends a `PATCH` request to `/me/todo/lists/{todoTaskList-id}`
 
@@ -331,6 +341,8 @@ Arguments:
         }
     }
     /**List the tasks of the signed-in user
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `tasks.list`.)
 
 Sends a `GET` request to `/me/todo/lists/{todoTaskList-id}/tasks`
 
@@ -385,6 +397,8 @@ Arguments:
     }
     /**Create a todoTask in the tasks of the signed-in user
 
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `tasks.create`.)
+
 Sends a `POST` request to `/me/todo/lists/{todoTaskList-id}/tasks`
 
 Arguments:
@@ -434,6 +448,8 @@ Arguments:
         }
     }
     /**Get a todoTask from the tasks of the signed-in user
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `tasks.get`.)
 
 Sends a `GET` request to `/me/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}`
 
@@ -487,6 +503,8 @@ Arguments:
     }
     /**Delete a todoTask from the tasks of the signed-in user
 
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `tasks.delete`.)
+
 Sends a `DELETE` request to `/me/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}`
 
 Arguments:
@@ -532,6 +550,8 @@ Arguments:
         }
     }
     /**Update a todoTask in the tasks of the signed-in user
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `tasks.update`.)
 
 Sends a `PATCH` request to `/me/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}`
 
@@ -581,6 +601,8 @@ Arguments:
         }
     }
     /**List the lists of a user
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `lists.list`.)
 
 Sends a `GET` request to `/users/{user-id}/todo/lists`
 
@@ -636,6 +658,8 @@ Arguments:
     }
     /**Create a todoTaskList in the lists of a user
 
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `lists.create`.)
+
 Sends a `POST` request to `/users/{user-id}/todo/lists`
 
 Arguments:
@@ -684,6 +708,8 @@ Arguments:
         }
     }
     /**Get a todoTaskList from the lists of a user
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `lists.get`.)
 
 Sends a `GET` request to `/users/{user-id}/todo/lists/{todoTaskList-id}`
 
@@ -737,6 +763,8 @@ Arguments:
     }
     /**Delete a todoTaskList from the lists of a user
 
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `lists.delete`.)
+
 Sends a `DELETE` request to `/users/{user-id}/todo/lists/{todoTaskList-id}`
 
 Arguments:
@@ -782,6 +810,8 @@ Arguments:
         }
     }
     /**Update a todoTaskList in the lists of a user
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `lists.update`.)
 
 Sends a `PATCH` request to `/users/{user-id}/todo/lists/{todoTaskList-id}`
 
@@ -831,6 +861,8 @@ Arguments:
         }
     }
     /**List the tasks of a user
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `tasks.list`.)
 
 Sends a `GET` request to `/users/{user-id}/todo/lists/{todoTaskList-id}/tasks`
 
@@ -887,6 +919,8 @@ Arguments:
     }
     /**Create a todoTask in the tasks of a user
 
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `tasks.create`.)
+
 Sends a `POST` request to `/users/{user-id}/todo/lists/{todoTaskList-id}/tasks`
 
 Arguments:
@@ -938,6 +972,8 @@ Arguments:
         }
     }
     /**Get a todoTask from the tasks of a user
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `tasks.get`.)
 
 Sends a `GET` request to `/users/{user-id}/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}`
 
@@ -994,6 +1030,8 @@ Arguments:
     }
     /**Delete a todoTask from the tasks of a user
 
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `tasks.delete`.)
+
 Sends a `DELETE` request to `/users/{user-id}/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}`
 
 Arguments:
@@ -1042,6 +1080,8 @@ Arguments:
         }
     }
     /**Update a todoTask in the tasks of a user
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `tasks.update`.)
 
 Sends a `PATCH` request to `/users/{user-id}/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}`
 
