@@ -263,14 +263,41 @@ pub struct Operation {
     /// non-containment navigation properties the trimmed spec keeps (a slice entry's
     /// `expand`). Empty for every other operation.
     pub expand: Vec<String>,
+    /// For an action the slice marks long-running: where its `Location` points.
+    pub long_running: Option<LongRunning>,
+}
+
+/// How a long-running action (`202 Accepted` with a `Location`) is polled: the slice's
+/// `long_running` entry, resolved to the get operation of the operations collection under
+/// the same root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LongRunning {
+    /// The navigation segments after the root of the operations collection
+    /// (`["authentication", "operations"]`).
+    pub poll: Vec<String>,
+    /// The operationId of the get on one item of it (`users_operations_get`).
+    pub poll_operation: String,
+    /// The entity type the poll answers (`microsoft.graph.longRunningOperation`).
+    pub poll_target: QName,
 }
 
 impl Operation {
+    /// True when sending it twice has the effect of sending it once: as its kind says
+    /// ([`OperationKind::idempotent`]), except a long-running action, each call of which
+    /// starts an operation (resetPassword without `newPassword` generates a password each
+    /// time).
+    pub fn idempotent(&self) -> bool {
+        self.kind.idempotent() && self.long_running.is_none()
+    }
+
     /// The one success status of the OpenAPI document: 201 for a create, 200 for any
     /// other operation with a response body, 204 without one. The client's operation
     /// table carries it too, so the runtime can hand the generated client any other 2xx
     /// under this status.
     pub fn success_status(&self) -> u16 {
+        if self.long_running.is_some() {
+            return 202;
+        }
         match (self.kind, &self.response) {
             (OperationKind::Create, Some(_)) => 201,
             (_, Some(_)) => 200,
@@ -309,7 +336,9 @@ impl Api {
     /// Derives the operations and schemas from `model`. `clouds` gives availability (see
     /// [`CloudModel`]).
     pub fn new(model: &Model, overlay: &Overlay, clouds: &[CloudModel<'_>]) -> Result<Api, Error> {
-        Builder::new(model, overlay, clouds)?.build()
+        // Actions with parameters get a request body type (see `emit::bodies`).
+        let model = super::bodies::with_request_bodies(model)?;
+        Builder::new(&model, overlay, clouds)?.build()
     }
 
     /// The OpenAPI document as a JSON value (keys sorted).
@@ -838,6 +867,66 @@ impl<'a> Builder<'a> {
         for op in &mut operations {
             op.clouds = self.clouds_of(op);
         }
+        // Long-running actions: the get of the operations collection under the same root.
+        let polls: Vec<(usize, LongRunning)> = operations
+            .iter()
+            .enumerate()
+            .filter_map(|(i, op)| op.long_running.as_ref().map(|lr| (i, op, lr)))
+            .map(|(i, op, lr)| {
+                let poll = operations
+                    .iter()
+                    .find(|p| {
+                        p.kind == OperationKind::Get
+                            && p.root == op.root
+                            && p.segments == lr.poll
+                            && p.key.is_some()
+                    })
+                    .ok_or_else(|| Error::Emit {
+                        element: op.path.clone(),
+                        message: format!(
+                            "long-running: polls `{}`, but the slice offers no get of one item \
+                             of it under /{}; list that path with `get`",
+                            lr.poll.join("/"),
+                            op.root
+                        ),
+                    })?;
+                // The generated poll classifies each answer by Graph's
+                // longRunningOperation `status` (an enum) and `statusDetail`.
+                let def = self.type_def(&poll.target, &poll.path)?;
+                let has = |name: &str, enumerated: bool| {
+                    def.properties.iter().any(|p| {
+                        p.name == name
+                            && !p.ty.collection
+                            && match &p.ty.target {
+                                TypeTarget::Enum(_) => enumerated,
+                                TypeTarget::Primitive(Primitive::String) => !enumerated,
+                                _ => false,
+                            }
+                    })
+                };
+                if !has("status", true) || !has("statusDetail", false) {
+                    return Err(Error::Emit {
+                        element: op.path.clone(),
+                        message: format!(
+                            "long-running: the poll answers {}, which lacks the `status` enum \
+                             and `statusDetail` string of a longRunningOperation",
+                            poll.target
+                        ),
+                    });
+                }
+                Ok((
+                    i,
+                    LongRunning {
+                        poll: lr.poll.clone(),
+                        poll_operation: poll.id.clone(),
+                        poll_target: poll.target.clone(),
+                    },
+                ))
+            })
+            .collect::<Result<_, Error>>()?;
+        for (i, lr) in polls {
+            operations[i].long_running = Some(lr);
+        }
 
         // Schemas: the closure of what the operations reach.
         let mut reached: BTreeSet<QName> = BTreeSet::new();
@@ -858,6 +947,9 @@ impl<'a> Builder<'a> {
                 _ => {}
             }
             todo.push(op.target.clone());
+            if let (OperationKind::Action, Some(body)) = (op.kind, &op.request) {
+                todo.push(body.clone());
+            }
             if let Some(b) = &op.bound {
                 for p in &b.parameters {
                     push_use(&p.ty, &mut todo);
@@ -1222,6 +1314,7 @@ impl<'a> Builder<'a> {
             deprecated,
             clouds: Vec::new(),
             expand: Vec::new(),
+            long_running: None,
         };
         let keyed_item = path.collection;
         if path.collection && caps.readable {
@@ -1303,11 +1396,28 @@ impl<'a> Builder<'a> {
         }
         for bound in &path.operations {
             let element = format!("{}/{}", path.template, bound.name);
-            if !bound.parameters.is_empty() {
+            if bound.kind == OperationKindDef::Function && !bound.parameters.is_empty() {
                 return Err(Error::Emit {
                     element,
-                    message: "bound operations with parameters are not supported yet; leave it \
-                              out of spec/slice.toml or extend emit::openapi"
+                    message: "bound functions with parameters are not supported yet; leave it \
+                              out of spec/slice.toml"
+                        .into(),
+                });
+            }
+            let long_running = self
+                .model
+                .long_running
+                .get(&element)
+                .map(|poll| LongRunning {
+                    poll: poll.clone(),
+                    poll_operation: String::new(),
+                    poll_target: QName::new(),
+                });
+            if long_running.is_some() && bound.kind != OperationKindDef::Action {
+                return Err(Error::Emit {
+                    element,
+                    message: "only an action can be long-running; remove it from the path's \
+                              `long_running` in the slice"
                         .into(),
                 });
             }
@@ -1366,18 +1476,20 @@ impl<'a> Builder<'a> {
                 .trim_end_matches('_')
                 .to_owned();
             let deprecated = deprecation_text(&bound.doc).or_else(|| deprecated.clone());
-            out.push(mk(
+            let mut op = mk(
                 kind,
                 &verb,
                 &op_path,
                 on_item,
                 summary,
                 bound.doc.description.clone(),
-                None,
+                super::bodies::request_body_name(bound),
                 response,
                 Some(bound.clone()),
                 deprecated,
-            ));
+            );
+            op.long_running = long_running;
+            out.push(op);
         }
         Ok(())
     }
@@ -1741,16 +1853,40 @@ fn operation_json(op: &Operation, select: Option<&str>) -> Value {
     }
     obj.insert("parameters".into(), Value::Array(params));
     if let Some(body) = &op.request {
+        let description = if op.kind == OperationKind::Action {
+            "The action's parameters"
+        } else {
+            "New property values"
+        };
         obj.insert(
             "requestBody".into(),
             json!({
-                "description": "New property values",
+                "description": description,
                 "required": true,
                 "content": { "application/json": { "schema": schema_ref(body) } },
             }),
         );
     }
     let success = match &op.response {
+        r if op.long_running.is_some() => {
+            let mut accepted = json!({
+                "description": "Accepted: a long-running operation; poll the `Location` header",
+                "headers": {
+                    "Location": {
+                        "description": "The URL of the operation to poll",
+                        "schema": { "type": "string" },
+                    },
+                    "Retry-After": {
+                        "description": "Seconds to wait before the first poll",
+                        "schema": { "type": "integer" },
+                    },
+                },
+            });
+            if let Some(r) = r {
+                accepted["content"] = json!({ "application/json": { "schema": schema_ref(r) } });
+            }
+            accepted
+        }
         Some(r) => {
             let description = if op.kind == OperationKind::Create {
                 "Created"
@@ -1774,6 +1910,12 @@ fn operation_json(op: &Operation, select: Option<&str>) -> Value {
         obj.insert(
             "x-ms-pageable".into(),
             json!({ "nextLinkName": "@odata.nextLink", "operationName": "listMore" }),
+        );
+    }
+    if let Some(lr) = &op.long_running {
+        obj.insert(
+            "x-ms-long-running-operation".into(),
+            json!({ "poll": lr.poll_operation }),
         );
     }
     obj.insert(
