@@ -36,6 +36,7 @@ pub struct Model {
     /// metadata cannot say so), keyed `{path template}/{action name}`: the navigation
     /// segments after the root of the operations collection to poll
     /// (`["authentication", "operations"]`). Filled by the slice's `restrict`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub long_running: BTreeMap<String, Vec<String>>,
 }
 
