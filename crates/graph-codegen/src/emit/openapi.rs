@@ -788,6 +788,9 @@ struct Builder<'a> {
     clouds: &'a [CloudModel<'a>],
     /// Polymorphic bases (abstract, with concrete subtypes) and their concrete subtypes.
     polymorphic: BTreeMap<QName, Vec<QName>>,
+    /// The request body types of actions (`emit::bodies`): their schemas list the
+    /// parameters declared `Nullable="false"` as `required`.
+    bodies: BTreeSet<QName>,
 }
 
 impl<'a> Builder<'a> {
@@ -814,11 +817,18 @@ impl<'a> Builder<'a> {
                 polymorphic.insert(def.name.clone(), concrete);
             }
         }
+        let bodies = model
+            .paths
+            .values()
+            .flat_map(|p| &p.operations)
+            .filter_map(super::bodies::request_body_name)
+            .collect();
         Ok(Builder {
             model,
             overlay,
             clouds,
             polymorphic,
+            bodies,
         })
     }
 
@@ -1534,6 +1544,17 @@ impl<'a> Builder<'a> {
             props.insert(p.name.clone(), self.property_schema(p, read_only)?);
         }
         obj.insert("properties".into(), Value::Object(props));
+        if self.bodies.contains(&def.name) {
+            let required: Vec<Value> = def
+                .properties
+                .iter()
+                .filter(|p| !p.nullable)
+                .map(|p| Value::String(p.name.clone()))
+                .collect();
+            if !required.is_empty() {
+                obj.insert("required".into(), Value::Array(required));
+            }
+        }
         if let Some(concrete) = polymorphic {
             let mapping: Map<String, Value> = concrete
                 .iter()
