@@ -49,17 +49,17 @@ pub fn with_request_bodies(model: &Model) -> Result<Cow<'_, Model>, Error> {
                 ),
             });
         }
-        if let Some(other) = bodies.insert(name.clone(), op) {
-            if other.parameters != op.parameters {
-                return Err(Error::Emit {
-                    element: op.qualified_name.clone(),
-                    message: format!(
-                        "two overloads (bound to {} and {}) take different parameters and \
-                         would share the request body `{name}`; keep one of them in the slice",
-                        other.binding, op.binding
-                    ),
-                });
-            }
+        if let Some(other) = bodies.insert(name.clone(), op)
+            && other.parameters != op.parameters
+        {
+            return Err(Error::Emit {
+                element: op.qualified_name.clone(),
+                message: format!(
+                    "two overloads (bound to {} and {}) take different parameters and \
+                     would share the request body `{name}`; keep one of them in the slice",
+                    other.binding, op.binding
+                ),
+            });
         }
     }
     if bodies.is_empty() {
@@ -86,7 +86,7 @@ pub fn with_request_bodies(model: &Model) -> Result<Cow<'_, Model>, Error> {
                     )),
                     ..Doc::default()
                 },
-                pos: op.pos.clone(),
+                pos: op.pos,
             })
             .collect();
         let mut description = format!(
@@ -108,7 +108,7 @@ pub fn with_request_bodies(model: &Model) -> Result<Cow<'_, Model>, Error> {
                     description: Some(description),
                     ..Doc::default()
                 },
-                pos: op.pos.clone(),
+                pos: op.pos,
                 ..TypeDef::default()
             },
         );
