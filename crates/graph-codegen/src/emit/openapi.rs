@@ -1545,6 +1545,9 @@ impl<'a> Builder<'a> {
         }
         obj.insert("properties".into(), Value::Object(props));
         if self.bodies.contains(&def.name) {
+            // Closed, as Graph answers a parameter the action does not declare with 400
+            // ("... is not a valid parameter for the operation").
+            obj.insert("additionalProperties".into(), Value::Bool(false));
             let required: Vec<Value> = def
                 .properties
                 .iter()
