@@ -8,9 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use graph_phone_client::{
-    Error, LongRunningOperationStatus, OperationState, PollClock, PollOptions, ResetPasswordRequest,
+    Error, LongRunningOperationStatus, OperationState, PasswordResetResponse, PollClock,
+    PollOptions, ResetPasswordRequest,
 };
 use graph_phone_emulator::{Emulator, FaultPlan, RunningEmulator, Tenant};
+use serde_json::json;
 
 mod common;
 
@@ -216,4 +218,36 @@ async fn a_reset_of_ones_own_password_and_of_another_method_are_refused() {
         .unwrap_err();
     assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
     assert_eq!(requests(&emu).len(), 1);
+}
+
+/// The page's two examples
+/// (microsoftgraph/microsoft-graph-docs-contrib, api-reference/v1.0/api/authenticationmethod-resetpassword.md):
+/// the request body of example 1 is what the generated body type writes, and both 202 bodies
+/// (`{}`, and the generated password with its `@odata.context`) read as
+/// `PasswordResetResponse`, the password redacted in `Debug`.
+#[test]
+fn the_documentation_examples_read_and_write_as_the_page_shows() {
+    assert_eq!(
+        serde_json::to_value(with_password("Cuyo5459")).unwrap(),
+        json!({"newPassword": "Cuyo5459"})
+    );
+    // Example 2 sends no parameter: an empty object (newPassword is optional).
+    assert_eq!(
+        serde_json::to_value(ResetPasswordRequest::default()).unwrap(),
+        json!({})
+    );
+    let empty: PasswordResetResponse = serde_json::from_str("{}").unwrap();
+    assert_eq!(empty.new_password, None);
+    let generated: PasswordResetResponse = serde_json::from_value(json!({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.passwordResetResponse",
+        "newPassword": "Cuyo5459"
+    }))
+    .unwrap();
+    assert_eq!(generated.new_password.as_deref(), Some("Cuyo5459"));
+    assert!(
+        generated
+            .additional_properties
+            .contains_key("@odata.context")
+    );
+    assert!(!format!("{generated:?}").contains("Cuyo5459"));
 }
