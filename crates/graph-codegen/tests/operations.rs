@@ -25,7 +25,7 @@ roots = ["users", "me"]
 [[path]]
 path = "authentication/methods"
 operations = ["list", "get"]
-actions = ["resetPassword", "markUsed", "usage"]
+actions = ["resetPassword", "markUsed", "usage", "activity"]
 long_running = { resetPassword = "authentication/operations" }
 [[path]]
 path = "authentication/operations"
@@ -112,7 +112,44 @@ fn actions_with_parameters_long_running_and_functions_in_the_document() {
         usage["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
         "#/components/schemas/microsoft.graph.usageDetails"
     );
-    graph_codegen::emit::openapi::validate(&out).unwrap();
+    // A function with parameters: OData's inline call syntax, a string quoted in the
+    // template, each parameter a typed path parameter.
+    let activity = op(
+        &doc,
+        "/me/authentication/methods/{authenticationMethod-id}/activity(period='{period}',top={top})",
+        "get",
+    );
+    let params: Vec<(&str, &str)> = activity["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["in"] == "path")
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap(),
+                p["schema"]["type"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        params,
+        [
+            ("authenticationMethod-id", "string"),
+            ("period", "string"),
+            ("top", "string")
+        ]
+    );
+    // progenitor takes the document, the function's parameters included.
+    let spec = graph_codegen::emit::openapi::validate(&out).unwrap();
+    let api = Api::new(&model, &overlay(), &[]).unwrap();
+    let spec = client::without_parameter_constraints(&spec).unwrap();
+    let progenitor = client::progenitor_source(&spec, &api).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        progenitor.contains("pub async fn me_methods_activity"),
+        "{progenitor}"
+    );
+    // Every function parameter is the literal's text, as the client passes it.
+    assert!(progenitor.contains("top: &'a str"), "{progenitor}");
     insta::assert_snapshot!("openapi_operations", out);
 }
 
@@ -149,6 +186,12 @@ fn the_operation_table_and_client_methods() {
         // The plain action and the function through progenitor.
         ".users_methods_mark_used(user.as_str(), id)",
         "pub async fn usage(",
+        // A function's parameters: typed, written as OData literals (a string's quote
+        // doubled), passed to progenitor after the keys.
+        "pub async fn activity(\n        &self,\n        id: impl crate::Key,\n        period: &str,\n        top: i32,\n    )",
+        "let period = period.replace('\\'', \"''\");",
+        ".me_methods_activity(id, period.as_str(), top.as_str())",
+        "segments.extend([period.as_str(), top.as_str()]);",
     ] {
         assert!(out.contains(needle), "{needle}\n{out}");
     }
@@ -184,8 +227,8 @@ fn the_body_type_redacts_what_the_overlay_lists() {
 fn long_running_mistakes_are_errors_that_say_what_to_do() {
     // Not among the path's actions.
     let err = model_of(&SLICE.replace(
-        "actions = [\"resetPassword\", \"markUsed\", \"usage\"]",
-        "actions = [\"markUsed\", \"usage\"]",
+        "actions = [\"resetPassword\", \"markUsed\", \"usage\", \"activity\"]",
+        "actions = [\"markUsed\", \"usage\", \"activity\"]",
     ))
     .unwrap_err();
     assert!(

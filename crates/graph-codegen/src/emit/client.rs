@@ -1447,21 +1447,43 @@ fn operation_methods(
                 None => (quote!(()), quote!()),
             };
             let doc = op_doc(api, permissions, ops, "");
-            let call = call_match(ops, roots, &quote!(#keys_args #key_arg), &convert);
+            let fp = function_parameters(first)?;
+            let FunctionParts {
+                params: fn_params,
+                literals: fn_literals,
+                args: fn_args,
+            } = &fp;
+            let call = call_match(
+                ops,
+                roots,
+                &quote!(#keys_args #key_arg #(#fn_args,)*),
+                &convert,
+            );
             let name_item = format_ident!("{}_item", name);
             let item_doc_plain = item_doc(verb);
             let segments = item_segments(ops, roots, keys, keyed);
+            let extend = if fn_args.is_empty() {
+                quote!()
+            } else {
+                quote! {
+                    let mut segments = segments;
+                    segments.extend([#(#fn_args),*]);
+                }
+            };
             quote! {
                 #item_doc_plain
-                pub fn #name_item(&self, #key_param) -> ::std::result::Result<crate::BatchItem<#ret>, crate::Error> {
+                pub fn #name_item(&self, #key_param #(#fn_params,)*) -> ::std::result::Result<crate::BatchItem<#ret>, crate::Error> {
                     #prologue
+                    #(#fn_literals)*
                     #segments
+                    #extend
                     crate::batch::item(&self.client, op, &segments, &[])
                 }
 
                 #doc
-                pub async fn #name(&self, #key_param) -> ::std::result::Result<#ret, crate::Error> {
+                pub async fn #name(&self, #key_param #(#fn_params,)*) -> ::std::result::Result<#ret, crate::Error> {
                     #prologue
+                    #(#fn_literals)*
                     #call
                 }
             }
@@ -1624,4 +1646,62 @@ fn long_running_methods(
                 .await
         }
     })
+}
+
+/// A bound function's parameters as the generated methods take and send them.
+struct FunctionParts {
+    /// `name: Type` of each parameter.
+    params: Vec<TokenStream>,
+    /// `let name = <its OData literal text>;` (a string's `'` doubled: the quotes around
+    /// it are in the path template).
+    literals: Vec<TokenStream>,
+    /// `name.as_str()`: the literal text, in template order.
+    args: Vec<TokenStream>,
+}
+
+fn function_parameters(op: &Operation) -> Result<FunctionParts, Error> {
+    let mut parts = FunctionParts {
+        params: Vec::new(),
+        literals: Vec::new(),
+        args: Vec::new(),
+    };
+    let mut scope = naming::Scope::new();
+    for reserved in ["id", "op", "segments", "query"] {
+        scope.claim(reserved);
+    }
+    for p in &op.function_parameters {
+        let ident = ident(&scope.claim(&naming::field_name(&p.name)));
+        let (ty, literal) = match p.ty {
+            crate::ir::Primitive::String => (
+                quote!(&str),
+                quote!(let #ident = #ident.replace('\'', "''");),
+            ),
+            crate::ir::Primitive::Guid => (quote!(&str), {
+                let name = p.name.as_str();
+                quote! {
+                    ::graph_phone_runtime::check_path_segment(#name, "a GUID", #ident)?;
+                    let #ident = #ident.to_owned();
+                }
+            }),
+            crate::ir::Primitive::Boolean => {
+                (quote!(bool), quote!(let #ident = #ident.to_string();))
+            }
+            crate::ir::Primitive::Int32 => (quote!(i32), quote!(let #ident = #ident.to_string();)),
+            crate::ir::Primitive::Int64 => (quote!(i64), quote!(let #ident = #ident.to_string();)),
+            crate::ir::Primitive::Double => (quote!(f64), quote!(let #ident = #ident.to_string();)),
+            other => {
+                return Err(Error::Emit {
+                    element: op.id.clone(),
+                    message: format!(
+                        "function parameter `{}` of type {other:?} has no literal form here",
+                        p.name
+                    ),
+                });
+            }
+        };
+        parts.params.push(quote!(#ident: #ty));
+        parts.literals.push(literal);
+        parts.args.push(quote!(#ident.as_str()));
+    }
+    Ok(parts)
 }

@@ -265,6 +265,34 @@ pub struct Operation {
     pub expand: Vec<String>,
     /// For an action the slice marks long-running: where its `Location` points.
     pub long_running: Option<LongRunning>,
+    /// A bound function's parameters, in declaration order: path parameters of the
+    /// function call `name(p='{p}',n={n})` (OData inline literal syntax; a string's quotes
+    /// are in the template, its `'` doubled by the client).
+    pub function_parameters: Vec<FunctionParameter>,
+}
+
+/// A parameter of a bound function, passed inline in the URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionParameter {
+    /// The parameter's name (also its path parameter's).
+    pub name: String,
+    /// Its type: one the client can write as an OData literal.
+    pub ty: Primitive,
+}
+
+/// The primitive types a function parameter may have: the quote around its literal in the
+/// URL (`'` for a string) and its Edm name. In the document each is a string path parameter
+/// holding the literal's text, which the client writes from a typed value.
+fn function_literal(p: Primitive) -> Option<(&'static str, &'static str)> {
+    match p {
+        Primitive::String => Some(("'", "Edm.String")),
+        Primitive::Boolean => Some(("", "Edm.Boolean")),
+        Primitive::Int32 => Some(("", "Edm.Int32")),
+        Primitive::Int64 => Some(("", "Edm.Int64")),
+        Primitive::Double => Some(("", "Edm.Double")),
+        Primitive::Guid => Some(("", "Edm.Guid")),
+        _ => None,
+    }
 }
 
 /// How a long-running action (`202 Accepted` with a `Location`) is polled: the slice's
@@ -1325,6 +1353,7 @@ impl<'a> Builder<'a> {
             clouds: Vec::new(),
             expand: Vec::new(),
             long_running: None,
+            function_parameters: Vec::new(),
         };
         let keyed_item = path.collection;
         if path.collection && caps.readable {
@@ -1406,13 +1435,32 @@ impl<'a> Builder<'a> {
         }
         for bound in &path.operations {
             let element = format!("{}/{}", path.template, bound.name);
-            if bound.kind == OperationKindDef::Function && !bound.parameters.is_empty() {
-                return Err(Error::Emit {
-                    element,
-                    message: "bound functions with parameters are not supported yet; leave it \
-                              out of spec/slice.toml"
-                        .into(),
-                });
+            let mut function_parameters = Vec::new();
+            if bound.kind == OperationKindDef::Function {
+                for p in &bound.parameters {
+                    let ty = match &p.ty.target {
+                        TypeTarget::Primitive(t)
+                            if !p.ty.collection && function_literal(*t).is_some() =>
+                        {
+                            *t
+                        }
+                        _ => {
+                            return Err(Error::Emit {
+                                element,
+                                message: format!(
+                                    "function parameter `{}`: only String, Boolean, Int32, \
+                                     Int64, Double and Guid parameters are supported yet; \
+                                     leave the function out of the slice",
+                                    p.name
+                                ),
+                            });
+                        }
+                    };
+                    function_parameters.push(FunctionParameter {
+                        name: p.name.clone(),
+                        ty,
+                    });
+                }
             }
             let long_running = self
                 .model
@@ -1469,9 +1517,16 @@ impl<'a> Builder<'a> {
                             message: "a function without a return type".into(),
                         });
                     }
+                    let args: Vec<String> = function_parameters
+                        .iter()
+                        .map(|p| {
+                            let quote = function_literal(p.ty).map_or("", |(q, _)| q);
+                            format!("{0}={quote}{{{0}}}{quote}", p.name)
+                        })
+                        .collect();
                     (
                         OperationKind::Function,
-                        format!("{base_path}/{}()", bound.name),
+                        format!("{base_path}/{}({})", bound.name, args.join(",")),
                     )
                 }
             };
@@ -1499,6 +1554,7 @@ impl<'a> Builder<'a> {
                 deprecated,
             );
             op.long_running = long_running;
+            op.function_parameters = function_parameters;
             out.push(op);
         }
         Ok(())
@@ -1844,6 +1900,19 @@ fn operation_json(op: &Operation, select: Option<&str>) -> Value {
             "in": "path",
             "required": true,
             "description": format!("The id of the {}", key.trim_end_matches("-id")),
+            "schema": { "type": "string" },
+        }));
+    }
+    for p in &op.function_parameters {
+        let edm = function_literal(p.ty).map_or("", |(_, e)| e);
+        params.push(json!({
+            "name": p.name,
+            "in": "path",
+            "required": true,
+            "description": format!(
+                "The `{}` parameter ({edm}) of the function, as an OData literal inline in the call (a string's `'` doubled)",
+                p.name
+            ),
             "schema": { "type": "string" },
         }));
     }
