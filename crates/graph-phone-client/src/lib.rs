@@ -213,6 +213,11 @@ pub use graph_phone_runtime as runtime;
 pub use graph_phone_runtime::AzureCredential;
 /// The attribute a [`TokenProvider`] implementation needs: `#[graph_phone_client::async_trait]`.
 pub use graph_phone_runtime::async_trait;
+/// The long-running-operation types of the generated `..._start` / `..._poll` methods
+/// (resetPassword).
+pub use graph_phone_runtime::{
+    Accepted, Completed, Finished, OperationIds, OperationState, PollClock, PollOptions,
+};
 pub use graph_phone_runtime::{
     AccessToken, BatchItem, BatchResponse, Bulk, BulkProgress, CachingTokenProvider, Cloud,
     CloudSet, Error, GraphError, GraphRuntime, Idempotency, ItemError, OperationSpec, Page,

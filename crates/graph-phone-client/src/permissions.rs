@@ -47,8 +47,8 @@ mod tests {
         assert!(TABLE.windows(2).all(|w| w[0].key < w[1].key));
         assert_eq!(
             TABLE.len(),
-            7 + 2 * 11,
-            "phone: 7 operations; 11 others: list, get"
+            7 + 2 * 11 + 1,
+            "phone: 7 operations; 11 others: list, get; methods: resetPassword"
         );
     }
 

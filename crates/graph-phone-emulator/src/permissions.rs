@@ -78,40 +78,12 @@ impl OperationPermissions {
     }
 }
 
-/// Rows of operations the emulator serves before the generator emits them into `TABLE`:
-/// each is the documented row, exactly as it is to be written in `spec/permissions.toml`.
-/// A stopgap only: the test `pending_rows_are_not_generated_yet` fails as soon as the
-/// generated table has the key, so the row is deleted here the day it is generated and the
-/// emulator enforces `spec/permissions.toml` alone again.
-///
-/// - `methods.resetPassword`: [authenticationMethod: resetPassword](https://learn.microsoft.com/graph/api/authenticationmethod-resetpassword):
-///   delegated (work or school) `UserAuthenticationMethod.ReadWrite.All`, no higher
-///   privileged permission; personal accounts and applications not supported; not on the
-///   user's own account; roles for acting on others: Authentication Administrator,
-///   Privileged Authentication Administrator.
-static PENDING: &[OperationPermissions] = &[OperationPermissions {
-    key: "methods.resetPassword",
-    delegated_self: &[],
-    delegated_others: &["UserAuthenticationMethod.ReadWrite.All"],
-    application: &[],
-    fine_grained_delegated_self: &[],
-    fine_grained_delegated_others: &[],
-    fine_grained_application: &[],
-    roles_for_others: &[
-        "Authentication Administrator",
-        "Privileged Authentication Administrator",
-    ],
-    not_supported: &[PrincipalKind::DelegatedSelf, PrincipalKind::Application],
-}];
-
-/// The permissions of operation `key`, if `spec/permissions.toml` has it (or, until it is
-/// generated, a [`PENDING`] row).
+/// The permissions of operation `key`, if `spec/permissions.toml` has it.
 pub(crate) fn get(key: &str) -> Option<&'static OperationPermissions> {
     TABLE
         .binary_search_by(|p| p.key.cmp(key))
         .ok()
         .map(|i| &TABLE[i])
-        .or_else(|| PENDING.iter().find(|p| p.key == key))
 }
 
 #[cfg(test)]
@@ -137,25 +109,5 @@ mod tests {
         }
         assert!(get("phoneMethods.update").is_some());
         assert!(get("phoneMethods.nothing").is_none());
-    }
-
-    #[test]
-    fn pending_rows_are_not_generated_yet() {
-        for row in PENDING {
-            assert!(
-                TABLE.iter().all(|p| p.key != row.key),
-                "the generated table now has {}: delete its PENDING row in src/permissions.rs \
-                 (and check the generated row is the documented one)",
-                row.key
-            );
-            for kind in [
-                PrincipalKind::DelegatedSelf,
-                PrincipalKind::DelegatedOthers,
-                PrincipalKind::Application,
-            ] {
-                assert_eq!(row.supports(kind), row.accepted(kind).next().is_some());
-            }
-            assert!(std::ptr::eq(get(row.key).unwrap(), row));
-        }
     }
 }

@@ -26,6 +26,9 @@ const SELF_TOKEN: &str = "coverage-self";
 const ADMIN_TOKEN: &str = "coverage-admin";
 const BROAD: &str = "UserAuthenticationMethod.ReadWrite.All";
 const CLOUD_EXTENSION: &str = "x-graph-phone-clouds";
+/// The fixed id of every user's password method
+/// (https://learn.microsoft.com/graph/api/authenticationmethod-resetpassword).
+const PASSWORD_METHOD: &str = "28c10230-6103-485e-b985-444c60001490";
 
 /// One operation of the OpenAPI document.
 #[derive(Debug)]
@@ -152,6 +155,9 @@ enum Check {
     Item(String),
     Created,
     NoContent,
+    /// A long-running action's 202: the body of a reset without `newPassword` carries the
+    /// generated password.
+    Accepted,
 }
 
 struct Emu {
@@ -309,6 +315,14 @@ async fn request(emu: &Emu, op: &Operation) -> Result<Request, String> {
             None,
             Check::NoContent,
         ),
+        // resetPassword is documented on the password method's id; on the first method of
+        // the list (a phone method) Graph answers 400.
+        ("POST", "methods", true, Some("resetPassword")) => write(
+            "POST",
+            format!("{collection}/{PASSWORD_METHOD}/resetPassword"),
+            Some(json!({})),
+            Check::Accepted,
+        ),
         ("POST", "phoneMethods", true, Some(action)) => write(
             "POST",
             format!("{collection}/{mobile}/{action}"),
@@ -359,6 +373,7 @@ fn check_served(
         }
         Check::Created if !json["id"].is_string() => fail("no created item"),
         Check::NoContent if !text.is_empty() => fail("expected no body"),
+        Check::Accepted if !json["newPassword"].is_string() => fail("no generated password"),
         _ => None,
     }
 }

@@ -39,6 +39,11 @@ const BUSINESS_RULES: &[&str] = &[
     "smsSignInNotSupported",
 ];
 
+/// resetPassword's `newPassword` checked against the cloud password policy (emulator README,
+/// "Password reset"), which the document cannot express: its 400 `Request_BadRequest`, for
+/// that operation only.
+const PASSWORD_POLICY: &str = "Request_BadRequest";
+
 fn document() -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/openapi.json");
     let text = std::fs::read_to_string(&path)
@@ -414,7 +419,11 @@ impl Emu {
 /// The concrete path of `template` for Alice (reads) or Dave (writes: his own token under
 /// `/me`, an application's under `/users`), and the token.
 async fn concrete(emu: &Emu, template: &str, write: bool) -> (String, &'static str) {
-    let (user, token) = if write {
+    let (user, token) = if template.ends_with("/resetPassword") {
+        // Not self-service and not for applications (the resetPassword page): Dave, a
+        // Privileged Authentication Administrator, resets Alice's password.
+        ("11111111-1111-1111-1111-111111111111", DAVE_TOKEN)
+    } else if write {
         let token = if template.starts_with("/me/") {
             DAVE_TOKEN
         } else {
@@ -430,6 +439,9 @@ async fn concrete(emu: &Emu, template: &str, write: bool) -> (String, &'static s
         let collection = path[..start].to_string();
         let id = if collection.ends_with("/phoneMethods") {
             PhoneType::Mobile.method_id().to_string()
+        } else if template.ends_with("/resetPassword") {
+            // The password method's fixed id, the only method resetPassword accepts.
+            "28c10230-6103-485e-b985-444c60001490".to_string()
         } else {
             emu.first_id(&collection, token).await
         };
@@ -471,7 +483,10 @@ impl Tally {
         let (status, code, text) = got;
         let ok = if doc_valid {
             self.valid += 1;
-            status == success || (status >= 400 && BUSINESS_RULES.contains(&code.as_str()))
+            let password_policy = what.contains("/resetPassword ") && code == PASSWORD_POLICY;
+            status == success
+                || (status >= 400 && BUSINESS_RULES.contains(&code.as_str()))
+                || (status == 400 && password_policy)
         } else {
             self.invalid += 1;
             status == 400

@@ -157,6 +157,13 @@ fn call(tenant: &Tenant, navigation: &str, operation: &str) -> Option<Call> {
         ("phoneMethods", action @ ("enableSmsSignIn" | "disableSmsSignIn")) => {
             write("POST", &format!("/{MOBILE}/{action}"), None)
         }
+        // Documented on the password method's fixed id; without `newPassword` the service
+        // generates one.
+        ("methods", "resetPassword") => write(
+            "POST",
+            "/28c10230-6103-485e-b985-444c60001490/resetPassword",
+            Some(json!({})),
+        ),
         _ => return None,
     })
 }

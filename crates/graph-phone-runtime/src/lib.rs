@@ -225,8 +225,8 @@ pub use input::{
 pub use key::{Key, checked_key};
 pub use lro::{
     Accepted, Completed, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_MAX_POLL_WAIT,
-    DEFAULT_MIN_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, OperationIds, OperationState, PollClock,
-    PollOptions, TokioClock,
+    DEFAULT_MIN_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, Finished, OperationIds, OperationState,
+    PollClock, PollOptions, TokioClock,
 };
 pub use paging::{DEFAULT_MAX_PAGES, Page};
 pub use query::Query;

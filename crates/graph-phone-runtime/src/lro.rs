@@ -335,6 +335,46 @@ pub struct Completed<T> {
     pub ids: OperationIds,
 }
 
+/// A long-running operation started and polled until it `succeeded`: the start's `202`
+/// body (resetPassword's generated password) and the last answer of the poll. What the
+/// generated client's one-call methods return; [`Finished::new`] joins the two steps.
+///
+/// `Debug` never prints the start body (only whether there was one).
+#[non_exhaustive]
+pub struct Finished<A, T> {
+    /// The `202` body, decoded (`None` for an empty body).
+    pub accepted: Option<A>,
+    /// The last answer of the operation's `Location`, decoded.
+    pub result: T,
+    /// The ids of the operation, with those of the last poll.
+    pub ids: OperationIds,
+}
+
+impl<A, T> Finished<A, T> {
+    /// Joins a start ([`GraphRuntime::start_operation`]) and its poll
+    /// ([`GraphRuntime::poll_operation`]).
+    pub fn new(accepted: Accepted<A>, completed: Completed<T>) -> Finished<A, T> {
+        Finished {
+            accepted: accepted.into_body(),
+            result: completed.result,
+            ids: completed.ids,
+        }
+    }
+}
+
+impl<A, T: fmt::Debug> fmt::Debug for Finished<A, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Finished")
+            .field(
+                "accepted",
+                &self.accepted.as_ref().map(|_| format_args!("<redacted>")),
+            )
+            .field("result", &self.result)
+            .field("ids", &self.ids)
+            .finish()
+    }
+}
+
 /// Sets a fresh `client-request-id` unless the request has a readable one; returns it.
 fn client_request_id(request: &mut Request) -> String {
     if let Some(id) = request

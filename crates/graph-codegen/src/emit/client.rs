@@ -882,7 +882,7 @@ pub fn api_source(api: &Api, permissions: &Permissions) -> Result<String, Error>
             let id = &op.id;
             let method = op.kind.method();
             let path = &op.path;
-            let idem = if op.kind.idempotent() {
+            let idem = if op.idempotent() {
                 quote!(::graph_phone_runtime::Idempotency::Idempotent)
             } else {
                 quote!(::graph_phone_runtime::Idempotency::NonIdempotent)
@@ -1411,6 +1411,51 @@ fn operation_methods(
                 }
             }
         }
+        OperationKind::Action if first.long_running.is_some() => {
+            let segments = item_segments(ops, roots, keys, keyed);
+            long_running_methods(
+                api,
+                permissions,
+                verb,
+                ops,
+                roots,
+                &LroParts {
+                    prologue,
+                    segments,
+                    key_param,
+                },
+            )?
+        }
+        OperationKind::Action if first.request.is_some() => {
+            let body_schema = first.request.clone().unwrap_or_default();
+            let body = item_type(&body_schema)?;
+            let (ret, convert) = match &first.response {
+                Some(schema) => {
+                    let t = item_type(schema)?;
+                    (quote!(#t), quote!())
+                }
+                None => (quote!(()), quote!()),
+            };
+            let doc = op_doc(api, permissions, ops, "");
+            let call = call_match(ops, roots, &quote!(#keys_args #key_arg body), &convert);
+            let name_item = format_ident!("{}_item", name);
+            let item_doc_body = item_doc(verb);
+            let segments = item_segments(ops, roots, keys, keyed);
+            quote! {
+                #item_doc_body
+                pub fn #name_item(&self, #key_param body: &#body) -> ::std::result::Result<crate::BatchItem<#ret>, crate::Error> {
+                    #prologue
+                    #segments
+                    crate::batch::item(&self.client, op, &segments, &[])?.with_body(body)
+                }
+
+                #doc
+                pub async fn #name(&self, #key_param body: &#body) -> ::std::result::Result<#ret, crate::Error> {
+                    #prologue
+                    #call
+                }
+            }
+        }
         OperationKind::Delete | OperationKind::Action | OperationKind::Function => {
             let (ret, convert) = match &first.response {
                 Some(schema) => {
@@ -1420,24 +1465,261 @@ fn operation_methods(
                 None => (quote!(()), quote!()),
             };
             let doc = op_doc(api, permissions, ops, "");
-            let call = call_match(ops, roots, &quote!(#keys_args #key_arg), &convert);
+            let fp = function_parameters(first)?;
+            let FunctionParts {
+                params: fn_params,
+                literals: fn_literals,
+                args: fn_args,
+            } = &fp;
+            let call = call_match(
+                ops,
+                roots,
+                &quote!(#keys_args #key_arg #(#fn_args,)*),
+                &convert,
+            );
             let name_item = format_ident!("{}_item", name);
             let item_doc_plain = item_doc(verb);
             let segments = item_segments(ops, roots, keys, keyed);
+            let extend = if fn_args.is_empty() {
+                quote!()
+            } else {
+                quote! {
+                    let mut segments = segments;
+                    segments.extend([#(#fn_args),*]);
+                }
+            };
             quote! {
                 #item_doc_plain
-                pub fn #name_item(&self, #key_param) -> ::std::result::Result<crate::BatchItem<#ret>, crate::Error> {
+                pub fn #name_item(&self, #key_param #(#fn_params,)*) -> ::std::result::Result<crate::BatchItem<#ret>, crate::Error> {
                     #prologue
+                    #(#fn_literals)*
                     #segments
+                    #extend
                     crate::batch::item(&self.client, op, &segments, &[])
                 }
 
                 #doc
-                pub async fn #name(&self, #key_param) -> ::std::result::Result<#ret, crate::Error> {
+                pub async fn #name(&self, #key_param #(#fn_params,)*) -> ::std::result::Result<#ret, crate::Error> {
                     #prologue
+                    #(#fn_literals)*
                     #call
                 }
             }
         }
     })
+}
+
+/// The parts of [`operation_methods`] a long-running action reuses.
+struct LroParts {
+    /// Operation id, availability and key checks.
+    prologue: TokenStream,
+    /// `let segments: Vec<&str> = ...` (the template's path parameters, in order).
+    segments: TokenStream,
+    /// `id: impl crate::Key,` on an item, empty otherwise.
+    key_param: TokenStream,
+}
+
+/// The methods of an action the slice marks long-running (`202 Accepted` + `Location`):
+/// `{verb}_start` (send it, keep the `Accepted` and its body), `{verb}_poll` /
+/// `{verb}_poll_with` (poll the `Location` under the get of the operations collection of
+/// the same root), and `{verb}` (both, returning a `Finished`). No batch item: a batch
+/// answers each item once, and polling follows the `Location` outside of it.
+fn long_running_methods(
+    api: &Api,
+    permissions: &Permissions,
+    verb: &str,
+    ops: &[&Operation],
+    roots: &[RootInfo],
+    parts: &LroParts,
+) -> Result<TokenStream, Error> {
+    let first = ops[0];
+    let schema_type = |schema: &str| -> Result<TokenStream, Error> {
+        let info = api.schemas.get(schema).ok_or_else(|| Error::Emit {
+            element: first.id.clone(),
+            message: format!("schema {schema} is missing"),
+        })?;
+        rust_path(&info.rust)
+    };
+    let Some(lr) = &first.long_running else {
+        return Err(Error::Emit {
+            element: first.id.clone(),
+            message: "not a long-running operation (a generator bug)".into(),
+        });
+    };
+    let accepted = match &first.response {
+        Some(schema) => schema_type(schema)?,
+        None => quote!(::serde_json::Value),
+    };
+    let result = schema_type(&lr.poll_target)?;
+    let (body_param, body_arg, body_value) = match &first.request {
+        Some(schema) => {
+            let body = schema_type(schema)?;
+            (quote!(body: &#body,), quote!(body,), quote!(Some(body)))
+        }
+        None => (
+            quote!(),
+            quote!(),
+            quote!(::std::option::Option::<&()>::None),
+        ),
+    };
+    let poll_arms = roots.iter().map(|root| {
+        let pat = root.pattern(false);
+        match ops.iter().find(|o| o.root == root.name) {
+            Some(op) => {
+                let poll = op
+                    .long_running
+                    .as_ref()
+                    .map(|l| l.poll_operation.clone())
+                    .unwrap_or_default();
+                quote!(#pat => #poll,)
+            }
+            None => {
+                let reason = format!("not offered under /{} by the metadata", root.name);
+                quote! {
+                    #pat => return Err(::graph_phone_runtime::Error::InvalidRequest {
+                        operation: ::std::string::String::from(#verb),
+                        reason: ::std::string::String::from(#reason),
+                    }),
+                }
+            }
+        }
+    });
+    let poll_match = quote!(match &self.owner { #(#poll_arms)* });
+    let name = ident(&naming::field_name(verb));
+    let start = format_ident!("{}_start", name);
+    let poll = format_ident!("{}_poll", name);
+    let poll_with = format_ident!("{}_poll_with", name);
+    let key_param = &parts.key_param;
+    let key_arg = if first.key.is_some() {
+        quote!(id,)
+    } else {
+        quote!()
+    };
+    let prologue = &parts.prologue;
+    let segments = &parts.segments;
+    let poll_path = lr.poll.join("/");
+    let doc = op_doc(
+        api,
+        permissions,
+        ops,
+        &format!(
+            "Long-running: Graph answers `202 Accepted` with a `Location` under `{poll_path}`. \
+             Sends the action once (not idempotent: resent only when Graph did not process it), \
+             then polls the `Location` until the operation `succeeded` (honouring \
+             `Retry-After`; defaults of [`PollOptions`](::graph_phone_runtime::PollOptions)), \
+             and returns the `202` body with the final operation. A `failed` operation is \
+             [`Error::OperationFailed`](crate::Error::OperationFailed). To keep the `202` and \
+             poll later, or with other options, use [`{verb}_start`](Self::{verb}_start) and \
+             [`{verb}_poll_with`](Self::{verb}_poll_with)."
+        ),
+    );
+    let doc_start = doc_attrs(&format!(
+        "Sends [`{verb}`](Self::{verb}) and returns Graph's `202 Accepted`: its body \
+         ([`Accepted::body`](::graph_phone_runtime::Accepted::body)) and the `Location` to \
+         poll, checked against the configured base URL. Nothing is polled."
+    ));
+    let doc_poll = doc_attrs(&format!(
+        "Polls a started [`{verb}`](Self::{verb}) until it ends, with the default \
+         [`PollOptions`](::graph_phone_runtime::PollOptions)."
+    ));
+    let doc_poll_with = doc_attrs(&format!(
+        "Polls a started [`{verb}`](Self::{verb}) until it ends (`succeeded` -> `Ok`, `failed` \
+         -> [`Error::OperationFailed`](crate::Error::OperationFailed), still running after \
+         `max_wait` -> [`Error::OperationTimedOut`](crate::Error::OperationTimedOut)), through \
+         the get of `{poll_path}` (availability, retries, tracing)."
+    ));
+    Ok(quote! {
+        #doc
+        pub async fn #name(&self, #key_param #body_param) -> ::std::result::Result<::graph_phone_runtime::Finished<#accepted, #result>, crate::Error> {
+            let accepted = self.#start(#key_arg #body_arg).await?;
+            let done = self.#poll(&accepted).await?;
+            Ok(::graph_phone_runtime::Finished::new(accepted, done))
+        }
+
+        #doc_start
+        pub async fn #start(&self, #key_param #body_param) -> ::std::result::Result<::graph_phone_runtime::Accepted<#accepted>, crate::Error> {
+            #prologue
+            #segments
+            let runtime = self.client.runtime();
+            let request = runtime.operation_request(op, &segments, #body_value)?;
+            runtime.start_operation(request, op).await
+        }
+
+        #doc_poll
+        pub async fn #poll<A>(&self, accepted: &::graph_phone_runtime::Accepted<A>) -> ::std::result::Result<::graph_phone_runtime::Completed<#result>, crate::Error> {
+            self.#poll_with(accepted, &::graph_phone_runtime::PollOptions::default()).await
+        }
+
+        #doc_poll_with
+        pub async fn #poll_with<A>(&self, accepted: &::graph_phone_runtime::Accepted<A>, options: &::graph_phone_runtime::PollOptions) -> ::std::result::Result<::graph_phone_runtime::Completed<#result>, crate::Error> {
+            let poll: &'static str = #poll_match;
+            self.client
+                .runtime()
+                .poll_operation_with(accepted, poll, options, |o: &#result| {
+                    ::graph_phone_runtime::OperationState::from_status(
+                        o.status.as_ref().map(|s| s.as_str()),
+                        o.status_detail.as_deref(),
+                    )
+                })
+                .await
+        }
+    })
+}
+
+/// A bound function's parameters as the generated methods take and send them.
+struct FunctionParts {
+    /// `name: Type` of each parameter.
+    params: Vec<TokenStream>,
+    /// `let name = <its OData literal text>;` (a string's `'` doubled: the quotes around
+    /// it are in the path template).
+    literals: Vec<TokenStream>,
+    /// `name.as_str()`: the literal text, in template order.
+    args: Vec<TokenStream>,
+}
+
+fn function_parameters(op: &Operation) -> Result<FunctionParts, Error> {
+    let mut parts = FunctionParts {
+        params: Vec::new(),
+        literals: Vec::new(),
+        args: Vec::new(),
+    };
+    let mut scope = naming::Scope::new();
+    for reserved in ["id", "op", "segments", "query"] {
+        scope.claim(reserved);
+    }
+    for p in &op.function_parameters {
+        let ident = ident(&scope.claim(&naming::field_name(&p.name)));
+        let (ty, literal) = match p.ty {
+            crate::ir::Primitive::String => (
+                quote!(&str),
+                quote!(let #ident = #ident.replace('\'', "''");),
+            ),
+            crate::ir::Primitive::Guid => (quote!(&str), {
+                let name = p.name.as_str();
+                quote! {
+                    ::graph_phone_runtime::check_path_segment(#name, "a GUID", #ident)?;
+                    let #ident = #ident.to_owned();
+                }
+            }),
+            crate::ir::Primitive::Boolean => {
+                (quote!(bool), quote!(let #ident = #ident.to_string();))
+            }
+            crate::ir::Primitive::Int32 => (quote!(i32), quote!(let #ident = #ident.to_string();)),
+            crate::ir::Primitive::Int64 => (quote!(i64), quote!(let #ident = #ident.to_string();)),
+            crate::ir::Primitive::Double => (quote!(f64), quote!(let #ident = #ident.to_string();)),
+            other => {
+                return Err(Error::Emit {
+                    element: op.id.clone(),
+                    message: format!(
+                        "function parameter `{}` of type {other:?} has no literal form here",
+                        p.name
+                    ),
+                });
+            }
+        };
+        parts.params.push(quote!(#ident: #ty));
+        parts.literals.push(literal);
+        parts.args.push(quote!(#ident.as_str()));
+    }
+    Ok(parts)
 }

@@ -7,6 +7,7 @@
 //! - [`permissions`]: the permission tables of the client and of the emulator, from
 //!   `spec/permissions.toml` ([`permissions::permission_table`], [`emit_emulator`]).
 
+pub mod bodies;
 pub mod client;
 pub mod client_crate;
 pub mod openapi;

@@ -283,6 +283,50 @@ pub struct Operation {
     /// non-containment navigation properties the trimmed spec keeps (a slice entry's
     /// `expand`). Empty for every other operation.
     pub expand: Vec<String>,
+    /// For an action the slice marks long-running: where its `Location` points.
+    pub long_running: Option<LongRunning>,
+    /// A bound function's parameters, in declaration order: path parameters of the
+    /// function call `name(p='{p}',n={n})` (OData inline literal syntax; a string's quotes
+    /// are in the template, its `'` doubled by the client).
+    pub function_parameters: Vec<FunctionParameter>,
+}
+
+/// A parameter of a bound function, passed inline in the URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionParameter {
+    /// The parameter's name (also its path parameter's).
+    pub name: String,
+    /// Its type: one the client can write as an OData literal.
+    pub ty: Primitive,
+}
+
+/// The primitive types a function parameter may have: the quote around its literal in the
+/// URL (`'` for a string) and its Edm name. In the document each is a string path parameter
+/// holding the literal's text, which the client writes from a typed value.
+fn function_literal(p: Primitive) -> Option<(&'static str, &'static str)> {
+    match p {
+        Primitive::String => Some(("'", "Edm.String")),
+        Primitive::Boolean => Some(("", "Edm.Boolean")),
+        Primitive::Int32 => Some(("", "Edm.Int32")),
+        Primitive::Int64 => Some(("", "Edm.Int64")),
+        Primitive::Double => Some(("", "Edm.Double")),
+        Primitive::Guid => Some(("", "Edm.Guid")),
+        _ => None,
+    }
+}
+
+/// How a long-running action (`202 Accepted` with a `Location`) is polled: the slice's
+/// `long_running` entry, resolved to the get operation of the operations collection under
+/// the same root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LongRunning {
+    /// The navigation segments after the root of the operations collection
+    /// (`["authentication", "operations"]`).
+    pub poll: Vec<String>,
+    /// The operationId of the get on one item of it (`users_operations_get`).
+    pub poll_operation: String,
+    /// The entity type the poll answers (`microsoft.graph.longRunningOperation`).
+    pub poll_target: QName,
 }
 
 impl Operation {
@@ -303,11 +347,22 @@ impl Operation {
         }
     }
 
+    /// True when sending it twice has the effect of sending it once: as its kind says
+    /// ([`OperationKind::idempotent`]), except a long-running action, each call of which
+    /// starts an operation (resetPassword without `newPassword` generates a password each
+    /// time).
+    pub fn idempotent(&self) -> bool {
+        self.kind.idempotent() && self.long_running.is_none()
+    }
+
     /// The one success status of the OpenAPI document: 201 for a create, 200 for any
     /// other operation with a response body, 204 without one. The client's operation
     /// table carries it too, so the runtime can hand the generated client any other 2xx
     /// under this status.
     pub fn success_status(&self) -> u16 {
+        if self.long_running.is_some() {
+            return 202;
+        }
         match (self.kind, &self.response) {
             (OperationKind::Create, Some(_)) => 201,
             (_, Some(_)) => 200,
@@ -346,7 +401,9 @@ impl Api {
     /// Derives the operations and schemas from `model`. `clouds` gives availability (see
     /// [`CloudModel`]).
     pub fn new(model: &Model, overlay: &Overlay, clouds: &[CloudModel<'_>]) -> Result<Api, Error> {
-        Builder::new(model, overlay, clouds)?.build()
+        // Actions with parameters get a request body type (see `emit::bodies`).
+        let model = super::bodies::with_request_bodies(model)?;
+        Builder::new(&model, overlay, clouds)?.build()
     }
 
     /// The OpenAPI document as a JSON value (keys sorted).
@@ -792,6 +849,9 @@ struct Builder<'a> {
     clouds: &'a [CloudModel<'a>],
     /// Polymorphic bases (abstract, with concrete subtypes) and their concrete subtypes.
     polymorphic: BTreeMap<QName, Vec<QName>>,
+    /// The request body types of actions (`emit::bodies`): their schemas list the
+    /// parameters declared `Nullable="false"` as `required`.
+    bodies: BTreeSet<QName>,
 }
 
 impl<'a> Builder<'a> {
@@ -818,11 +878,18 @@ impl<'a> Builder<'a> {
                 polymorphic.insert(def.name.clone(), concrete);
             }
         }
+        let bodies = model
+            .paths
+            .values()
+            .flat_map(|p| &p.operations)
+            .filter_map(super::bodies::request_body_name)
+            .collect();
         Ok(Builder {
             model,
             overlay,
             clouds,
             polymorphic,
+            bodies,
         })
     }
 
@@ -875,6 +942,66 @@ impl<'a> Builder<'a> {
             op.unknown_clouds = self.unknown_clouds();
             op.permission_key = format!("{}.{}", navigations[&op.segments], op.kind_key());
         }
+        // Long-running actions: the get of the operations collection under the same root.
+        let polls: Vec<(usize, LongRunning)> = operations
+            .iter()
+            .enumerate()
+            .filter_map(|(i, op)| op.long_running.as_ref().map(|lr| (i, op, lr)))
+            .map(|(i, op, lr)| {
+                let poll = operations
+                    .iter()
+                    .find(|p| {
+                        p.kind == OperationKind::Get
+                            && p.root == op.root
+                            && p.segments == lr.poll
+                            && p.key.is_some()
+                    })
+                    .ok_or_else(|| Error::Emit {
+                        element: op.path.clone(),
+                        message: format!(
+                            "long-running: polls `{}`, but the slice offers no get of one item \
+                             of it under /{}; list that path with `get`",
+                            lr.poll.join("/"),
+                            op.root
+                        ),
+                    })?;
+                // The generated poll classifies each answer by Graph's
+                // longRunningOperation `status` (an enum) and `statusDetail`.
+                let def = self.type_def(&poll.target, &poll.path)?;
+                let has = |name: &str, enumerated: bool| {
+                    def.properties.iter().any(|p| {
+                        p.name == name
+                            && !p.ty.collection
+                            && match &p.ty.target {
+                                TypeTarget::Enum(_) => enumerated,
+                                TypeTarget::Primitive(Primitive::String) => !enumerated,
+                                _ => false,
+                            }
+                    })
+                };
+                if !has("status", true) || !has("statusDetail", false) {
+                    return Err(Error::Emit {
+                        element: op.path.clone(),
+                        message: format!(
+                            "long-running: the poll answers {}, which lacks the `status` enum \
+                             and `statusDetail` string of a longRunningOperation",
+                            poll.target
+                        ),
+                    });
+                }
+                Ok((
+                    i,
+                    LongRunning {
+                        poll: lr.poll.clone(),
+                        poll_operation: poll.id.clone(),
+                        poll_target: poll.target.clone(),
+                    },
+                ))
+            })
+            .collect::<Result<_, Error>>()?;
+        for (i, lr) in polls {
+            operations[i].long_running = Some(lr);
+        }
 
         // Schemas: the closure of what the operations reach.
         let mut reached: BTreeSet<QName> = BTreeSet::new();
@@ -895,6 +1022,9 @@ impl<'a> Builder<'a> {
                 _ => {}
             }
             todo.push(op.target.clone());
+            if let (OperationKind::Action, Some(body)) = (op.kind, &op.request) {
+                todo.push(body.clone());
+            }
             if let Some(b) = &op.bound {
                 for p in &b.parameters {
                     push_use(&p.ty, &mut todo);
@@ -1271,6 +1401,8 @@ impl<'a> Builder<'a> {
             unknown_clouds: Vec::new(),
             permission_key: String::new(),
             expand: Vec::new(),
+            long_running: None,
+            function_parameters: Vec::new(),
         };
         let keyed_item = path.collection;
         if path.collection && caps.readable {
@@ -1352,11 +1484,47 @@ impl<'a> Builder<'a> {
         }
         for bound in &path.operations {
             let element = format!("{}/{}", path.template, bound.name);
-            if !bound.parameters.is_empty() {
+            let mut function_parameters = Vec::new();
+            if bound.kind == OperationKindDef::Function {
+                for p in &bound.parameters {
+                    let ty = match &p.ty.target {
+                        TypeTarget::Primitive(t)
+                            if !p.ty.collection && function_literal(*t).is_some() =>
+                        {
+                            *t
+                        }
+                        _ => {
+                            return Err(Error::Emit {
+                                element,
+                                message: format!(
+                                    "function parameter `{}`: only String, Boolean, Int32, \
+                                     Int64, Double and Guid parameters are supported yet; \
+                                     leave the function out of the slice",
+                                    p.name
+                                ),
+                            });
+                        }
+                    };
+                    function_parameters.push(FunctionParameter {
+                        name: p.name.clone(),
+                        ty,
+                    });
+                }
+            }
+            let long_running = self
+                .model
+                .long_running
+                .get(&element)
+                .map(|poll| LongRunning {
+                    poll: poll.clone(),
+                    poll_operation: String::new(),
+                    poll_target: QName::new(),
+                });
+            if long_running.is_some() && bound.kind != OperationKindDef::Action {
                 return Err(Error::Emit {
                     element,
-                    message: "bound operations with parameters are not supported yet; leave it \
-                              out of spec/slice.toml or extend emit::openapi"
+                    message: "only an action can be long-running; remove it from the path's \
+                              `long_running` in the slice"
                         .into(),
                 });
             }
@@ -1398,9 +1566,16 @@ impl<'a> Builder<'a> {
                             message: "a function without a return type".into(),
                         });
                     }
+                    let args: Vec<String> = function_parameters
+                        .iter()
+                        .map(|p| {
+                            let quote = function_literal(p.ty).map_or("", |(q, _)| q);
+                            format!("{0}={quote}{{{0}}}{quote}", p.name)
+                        })
+                        .collect();
                     (
                         OperationKind::Function,
-                        format!("{base_path}/{}()", bound.name),
+                        format!("{base_path}/{}({})", bound.name, args.join(",")),
                     )
                 }
             };
@@ -1415,18 +1590,21 @@ impl<'a> Builder<'a> {
                 .trim_end_matches('_')
                 .to_owned();
             let deprecated = deprecation_text(&bound.doc).or_else(|| deprecated.clone());
-            out.push(mk(
+            let mut op = mk(
                 kind,
                 &verb,
                 &op_path,
                 on_item,
                 summary,
                 bound.doc.description.clone(),
-                None,
+                super::bodies::request_body_name(bound),
                 response,
                 Some(bound.clone()),
                 deprecated,
-            ));
+            );
+            op.long_running = long_running;
+            op.function_parameters = function_parameters;
+            out.push(op);
         }
         Ok(())
     }
@@ -1482,6 +1660,20 @@ impl<'a> Builder<'a> {
             props.insert(p.name.clone(), self.property_schema(p, read_only)?);
         }
         obj.insert("properties".into(), Value::Object(props));
+        if self.bodies.contains(&def.name) {
+            // Closed, as Graph answers a parameter the action does not declare with 400
+            // ("... is not a valid parameter for the operation").
+            obj.insert("additionalProperties".into(), Value::Bool(false));
+            let required: Vec<Value> = def
+                .properties
+                .iter()
+                .filter(|p| !p.nullable)
+                .map(|p| Value::String(p.name.clone()))
+                .collect();
+            if !required.is_empty() {
+                obj.insert("required".into(), Value::Array(required));
+            }
+        }
         if let Some(concrete) = polymorphic {
             let mapping: Map<String, Value> = concrete
                 .iter()
@@ -1771,6 +1963,19 @@ fn operation_json(op: &Operation, select: Option<&str>) -> Value {
             "schema": { "type": "string" },
         }));
     }
+    for p in &op.function_parameters {
+        let edm = function_literal(p.ty).map_or("", |(_, e)| e);
+        params.push(json!({
+            "name": p.name,
+            "in": "path",
+            "required": true,
+            "description": format!(
+                "The `{}` parameter ({edm}) of the function, as an OData literal inline in the call (a string's `'` doubled)",
+                p.name
+            ),
+            "schema": { "type": "string" },
+        }));
+    }
     if let Some(select) = select {
         params.push(json!({ "$ref": format!("#/components/parameters/{select}") }));
     }
@@ -1801,16 +2006,40 @@ fn operation_json(op: &Operation, select: Option<&str>) -> Value {
     }
     obj.insert("parameters".into(), Value::Array(params));
     if let Some(body) = &op.request {
+        let description = if op.kind == OperationKind::Action {
+            "The action's parameters"
+        } else {
+            "New property values"
+        };
         obj.insert(
             "requestBody".into(),
             json!({
-                "description": "New property values",
+                "description": description,
                 "required": true,
                 "content": { "application/json": { "schema": schema_ref(body) } },
             }),
         );
     }
     let success = match &op.response {
+        r if op.long_running.is_some() => {
+            let mut accepted = json!({
+                "description": "Accepted: a long-running operation; poll the `Location` header",
+                "headers": {
+                    "Location": {
+                        "description": "The URL of the operation to poll",
+                        "schema": { "type": "string" },
+                    },
+                    "Retry-After": {
+                        "description": "Seconds to wait before the first poll",
+                        "schema": { "type": "integer" },
+                    },
+                },
+            });
+            if let Some(r) = r {
+                accepted["content"] = json!({ "application/json": { "schema": schema_ref(r) } });
+            }
+            accepted
+        }
         Some(r) => {
             let description = if op.kind == OperationKind::Create {
                 "Created"
@@ -1834,6 +2063,12 @@ fn operation_json(op: &Operation, select: Option<&str>) -> Value {
         obj.insert(
             "x-ms-pageable".into(),
             json!({ "nextLinkName": "@odata.nextLink", "operationName": "listMore" }),
+        );
+    }
+    if let Some(lr) = &op.long_running {
+        obj.insert(
+            "x-ms-long-running-operation".into(),
+            json!({ "poll": lr.poll_operation }),
         );
     }
     obj.insert(

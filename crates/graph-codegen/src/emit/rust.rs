@@ -100,6 +100,8 @@ pub fn emit_types(model: &Model, overlay: &Overlay) -> Result<Vec<GeneratedFile>
 
 /// The source text of the generated module, header included.
 pub fn emit_types_source(model: &Model, overlay: &Overlay) -> Result<String, Error> {
+    // Actions with parameters get a request body type (see `emit::bodies`).
+    let model = &*super::bodies::with_request_bodies(model)?;
     overlay.validate(model)?;
     let plan = Plan::new(model, overlay)?;
     let mut items = Vec::new();

@@ -32,6 +32,12 @@ pub struct Model {
     /// `users/{user-id}/authentication/phoneMethods`. Lowering computes these only for the
     /// paths it is asked for (see [`crate::ir::PathRequest`]); the full Graph model is cyclic.
     pub paths: BTreeMap<String, NavPath>,
+    /// Bound actions the slice marks long-running (`202 Accepted` + `Location`; the
+    /// metadata cannot say so), keyed `{path template}/{action name}`: the navigation
+    /// segments after the root of the operations collection to poll
+    /// (`["authentication", "operations"]`). Filled by the slice's `restrict`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub long_running: BTreeMap<String, Vec<String>>,
 }
 
 /// An entity or complex type, with its inheritance resolved.

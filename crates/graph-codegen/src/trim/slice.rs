@@ -1,6 +1,8 @@
 //! The slice definition (`spec/slice.toml`): which part of the full Graph metadata this
 //! project covers. See the comments in `spec/slice.toml` for the format.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -109,6 +111,12 @@ pub struct PathEntry {
     /// Navigation properties of its target type kept for `$expand` (`device`): the trim
     /// keeps them with their target type, whose own navigation properties it drops.
     pub expand: Vec<String>,
+    /// Actions of [`PathEntry::actions`] that start a long-running operation (`202
+    /// Accepted` with a `Location`), which the metadata cannot say: action name -> the
+    /// path, as `path` writes it, of the operations collection the `Location` points into
+    /// (`resetPassword = "authentication/operations"`). That path must be listed too, with
+    /// `get`, under the same roots.
+    pub long_running: BTreeMap<String, String>,
 }
 
 impl PathEntry {
@@ -198,6 +206,8 @@ struct RawPath {
     operations: Option<Vec<String>>,
     #[serde(default)]
     expand: Vec<String>,
+    #[serde(default)]
+    long_running: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -398,6 +408,20 @@ impl Slice {
                     )));
                 }
             }
+            for (action, poll) in &p.long_running {
+                if !p.actions.contains(action) {
+                    return Err(err(format!(
+                        "{at}path `{written}` lists `{action}` under long_running but not under \
+                         actions; add it to `actions` or remove it from `long_running`"
+                    )));
+                }
+                if poll.is_empty() || poll.starts_with('/') || poll.ends_with('/') {
+                    return Err(err(format!(
+                        "{at}path `{written}`: long_running `{action}` names `{poll}`; name the \
+                         operations collection as `path` writes it (`authentication/operations`)"
+                    )));
+                }
+            }
             if !seen.insert(written.clone()) {
                 return Err(err(format!(
                     "{at}path `{written}` is listed twice; keep one [[path]] entry per path \
@@ -409,12 +433,32 @@ impl Slice {
                 segments,
                 actions: p.actions,
                 expand: p.expand,
+                long_running: p.long_running,
                 operations: p.operations.map(|mut ops| {
                     ops.sort();
                     ops.dedup();
                     ops
                 }),
             });
+        }
+        for entry in &paths {
+            for (action, poll) in &entry.long_running {
+                let listed = paths.iter().find(|q| q.path() == *poll);
+                let ok = listed.is_some_and(|q| {
+                    entry.roots.iter().all(|r| q.roots.contains(r))
+                        && q.operations
+                            .as_ref()
+                            .is_none_or(|ops| ops.iter().any(|o| o == "get"))
+                });
+                if !ok {
+                    return Err(err(format!(
+                        "path `{}`: long_running `{action}` polls `{poll}`, which is not a \
+                         [[path]] entry offering `get` under the roots {}; list it",
+                        entry.path(),
+                        entry.roots.join(", ")
+                    )));
+                }
+            }
         }
         if paths.is_empty() {
             return Err(err(
@@ -571,6 +615,12 @@ impl Slice {
                 continue;
             };
             path.operations.retain(|o| entry.actions.contains(&o.name));
+            for (action, poll) in &entry.long_running {
+                model.long_running.insert(
+                    format!("{}/{action}", path.template),
+                    poll.split('/').map(str::to_owned).collect(),
+                );
+            }
             let Some(ops) = &entry.operations else {
                 continue;
             };

@@ -286,6 +286,21 @@ pub static TABLE: &[OperationPermissions] = &[
         source: "List methods, https://learn.microsoft.com/graph/api/authentication-list-methods",
     },
     OperationPermissions {
+        key: "methods.resetPassword",
+        delegated_self: &[],
+        delegated_others: &["UserAuthenticationMethod.ReadWrite.All"],
+        application: &[],
+        fine_grained_delegated_self: &[],
+        fine_grained_delegated_others: &[],
+        fine_grained_application: &[],
+        roles_for_others: &[
+            "Authentication Administrator",
+            "Privileged Authentication Administrator",
+        ],
+        documented_clouds: None,
+        source: "authenticationMethod: resetPassword, https://learn.microsoft.com/graph/api/authenticationmethod-resetpassword",
+    },
+    OperationPermissions {
         key: "microsoftAuthenticatorMethods.get",
         delegated_self: &[
             "UserAuthenticationMethod.Read",

@@ -508,6 +508,56 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    /**Invoke action resetPassword on a authenticationMethod of the signed-in user
+
+Sends a `POST` request to `/me/authentication/methods/{authenticationMethod-id}/resetPassword`
+
+Arguments:
+- `authentication_method_id`: The id of the authenticationMethod
+- `body`: The action's parameters
+*/
+    pub async fn me_methods_reset_password<'a>(
+        &'a self,
+        authentication_method_id: &'a str,
+        body: &'a ::graph_phone_types::ResetPasswordRequest,
+    ) -> Result<
+        ResponseValue<::graph_phone_types::PasswordResetResponse>,
+        Error<crate::wire::ODataError>,
+    > {
+        let url = format!(
+            "{}/me/authentication/methods/{}/resetPassword", self.baseurl, encode_path(&
+            authentication_method_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "me_methods_reset_password",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            202u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     /**List the microsoftAuthenticatorMethods of the signed-in user
 
 The details of the Microsoft Authenticator app registered to a user for authentication.
@@ -2016,6 +2066,59 @@ Arguments:
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Invoke action resetPassword on a authenticationMethod of a user
+
+Sends a `POST` request to `/users/{user-id}/authentication/methods/{authenticationMethod-id}/resetPassword`
+
+Arguments:
+- `user_id`: The object id or userPrincipalName of the user, one path segment
+- `authentication_method_id`: The id of the authenticationMethod
+- `body`: The action's parameters
+*/
+    pub async fn users_methods_reset_password<'a>(
+        &'a self,
+        user_id: &'a str,
+        authentication_method_id: &'a str,
+        body: &'a ::graph_phone_types::ResetPasswordRequest,
+    ) -> Result<
+        ResponseValue<::graph_phone_types::PasswordResetResponse>,
+        Error<crate::wire::ODataError>,
+    > {
+        let url = format!(
+            "{}/users/{}/authentication/methods/{}/resetPassword", self.baseurl,
+            encode_path(& user_id.to_string()), encode_path(& authentication_method_id
+            .to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "users_methods_reset_password",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            202u16 => ResponseValue::from_response(response).await,
             400u16..=499u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }

@@ -278,6 +278,20 @@ pub static TABLE: &[OperationPermissions] = &[
         not_supported: &[],
     },
     OperationPermissions {
+        key: "methods.resetPassword",
+        delegated_self: &[],
+        delegated_others: &["UserAuthenticationMethod.ReadWrite.All"],
+        application: &[],
+        fine_grained_delegated_self: &[],
+        fine_grained_delegated_others: &[],
+        fine_grained_application: &[],
+        roles_for_others: &[
+            "Authentication Administrator",
+            "Privileged Authentication Administrator",
+        ],
+        not_supported: &[PrincipalKind::DelegatedSelf, PrincipalKind::Application],
+    },
+    OperationPermissions {
         key: "microsoftAuthenticatorMethods.get",
         delegated_self: &[
             "UserAuthenticationMethod.Read",

@@ -1849,6 +1849,37 @@ impl ::std::fmt::Debug for PasswordAuthenticationMethod {
     }
 }
 
+/// The `passwordResetResponse` complex type.
+///
+/// Graph complex type `microsoft.graph.passwordResetResponse`.
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct PasswordResetResponse {
+    /// The Azure AD-generated password.
+    #[serde(rename = "newPassword", default, skip_serializing_if = "Option::is_none")]
+    pub new_password: Option<String>,
+    /// Properties this crate does not know, kept as read and written back.
+    #[serde(flatten)]
+    pub additional_properties: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl crate::support::ODataTyped for PasswordResetResponse {
+    const ODATA_TYPE: &'static str = "#microsoft.graph.passwordResetResponse";
+}
+
+impl ::std::fmt::Debug for PasswordResetResponse {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("PasswordResetResponse")
+            .field("new_password", &crate::support::Redact::redacted(&self.new_password))
+            .field(
+                "additional_properties",
+                &crate::support::KeysOnly(&self.additional_properties),
+            )
+            .finish()
+    }
+}
+
 /// The `phoneAuthenticationMethod` entity type.
 ///
 /// Graph entity type `microsoft.graph.phoneAuthenticationMethod`.
@@ -1998,6 +2029,37 @@ impl ::std::fmt::Debug for QrCodePinAuthenticationMethod {
             .field("odata_type", &self.odata_type)
             .field("id", &self.id)
             .field("created_date_time", &self.created_date_time)
+            .field(
+                "additional_properties",
+                &crate::support::KeysOnly(&self.additional_properties),
+            )
+            .finish()
+    }
+}
+
+/// The request body of the `resetPassword` action (bound to `microsoft.graph.authenticationMethod`): its parameters.
+///
+/// Graph complex type `microsoft.graph.resetPasswordRequest`.
+#[derive(Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct ResetPasswordRequest {
+    /// The `newPassword` parameter of the `resetPassword` action (optional).
+    #[serde(rename = "newPassword", default, skip_serializing_if = "Option::is_none")]
+    pub new_password: Option<String>,
+    /// Properties this crate does not know, kept as read and written back.
+    #[serde(flatten)]
+    pub additional_properties: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl crate::support::ODataTyped for ResetPasswordRequest {
+    const ODATA_TYPE: &'static str = "#microsoft.graph.resetPasswordRequest";
+}
+
+impl ::std::fmt::Debug for ResetPasswordRequest {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("ResetPasswordRequest")
+            .field("new_password", &crate::support::Redact::redacted(&self.new_password))
             .field(
                 "additional_properties",
                 &crate::support::KeysOnly(&self.additional_properties),
