@@ -20,13 +20,39 @@ use crate::ir::{
 };
 
 /// The full name of the request body type of `op`, or `None` for a function or an action
-/// without parameters.
-pub fn request_body_name(op: &OperationDef) -> Option<QName> {
+/// without parameters: `{namespace}.{action}Request`, or, where `model` declares the action
+/// more than once with different parameters (overloads bound to different types, such as
+/// `validateProperties` on `directoryObject` and on `group`), `{namespace}.{binding}{Action}Request`
+/// for each of them, so no overload takes another's body. The name depends on the metadata
+/// the generator reads, not on which paths keep the action.
+pub fn request_body_name(model: &Model, op: &OperationDef) -> Option<QName> {
     if op.kind != OperationKindDef::Action || op.parameters.is_empty() {
         return None;
     }
     let namespace = op.qualified_name.rsplit_once('.').map_or("", |(ns, _)| ns);
-    Some(format!("{namespace}.{}Request", op.name))
+    let overloaded = model.bound_operations.values().flatten().any(|other| {
+        other.qualified_name == op.qualified_name
+            && other.kind == OperationKindDef::Action
+            && other.parameters != op.parameters
+    });
+    if !overloaded {
+        return Some(format!("{namespace}.{}Request", op.name));
+    }
+    let binding = op
+        .binding
+        .rsplit_once('.')
+        .map_or(op.binding.as_str(), |(_, n)| n);
+    let mut action = op.name.chars();
+    let action = match action.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + action.as_str(),
+        None => String::new(),
+    };
+    let collection = if op.binding_collection {
+        "Collection"
+    } else {
+        ""
+    };
+    Some(format!("{namespace}.{binding}{collection}{action}Request"))
 }
 
 /// `model` with a complex type per action with parameters that a navigation path keeps
@@ -37,7 +63,7 @@ pub fn request_body_name(op: &OperationDef) -> Option<QName> {
 pub fn with_request_bodies(model: &Model) -> Result<Cow<'_, Model>, Error> {
     let mut bodies: BTreeMap<QName, &OperationDef> = BTreeMap::new();
     for op in model.paths.values().flat_map(|p| &p.operations) {
-        let Some(name) = request_body_name(op) else {
+        let Some(name) = request_body_name(model, op) else {
             continue;
         };
         if model.types.contains_key(&name) || model.enums.contains_key(&name) {
@@ -181,5 +207,29 @@ mod tests {
             .insert("ns.resetPasswordRequest".into(), TypeDef::default());
         let err = with_request_bodies(&m).unwrap_err().to_string();
         assert!(err.contains("ns.resetPasswordRequest"), "{err}");
+    }
+
+    #[test]
+    fn overloads_with_different_parameters_get_a_body_each() {
+        // As `validateProperties` in v1.0: bound to directoryObject and to group, with
+        // different parameters; both kept (a slice of every root keeps both).
+        let mut on_method = action(&[("newPassword", true)]);
+        let mut on_group = action(&[("newPassword", true), ("onBehalfOfUserId", true)]);
+        on_method.binding = "ns.method".into();
+        on_group.binding = "ns.group".into();
+        let mut m = model(vec![on_method.clone(), on_group.clone()]);
+        m.bound_operations
+            .insert("ns.method".into(), vec![on_method]);
+        m.bound_operations.insert("ns.group".into(), vec![on_group]);
+        let out = with_request_bodies(&m).unwrap();
+        assert_eq!(
+            out.types["ns.methodResetPasswordRequest"].properties.len(),
+            1
+        );
+        assert_eq!(
+            out.types["ns.groupResetPasswordRequest"].properties.len(),
+            2
+        );
+        assert!(!out.types.contains_key("ns.resetPasswordRequest"));
     }
 }

@@ -882,7 +882,7 @@ impl<'a> Builder<'a> {
             .paths
             .values()
             .flat_map(|p| &p.operations)
-            .filter_map(super::bodies::request_body_name)
+            .filter_map(|op| super::bodies::request_body_name(model, op))
             .collect();
         Ok(Builder {
             model,
@@ -1597,7 +1597,7 @@ impl<'a> Builder<'a> {
                 on_item,
                 summary,
                 bound.doc.description.clone(),
-                super::bodies::request_body_name(bound),
+                super::bodies::request_body_name(self.model, bound),
                 response,
                 Some(bound.clone()),
                 deprecated,
