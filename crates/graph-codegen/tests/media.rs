@@ -7,7 +7,7 @@
 
 use graph_codegen::emit::Overlay;
 use graph_codegen::emit::client;
-use graph_codegen::emit::openapi::{Api, OperationKind, emit_openapi};
+use graph_codegen::emit::openapi::{Api, CloudModel, OperationKind, emit_openapi};
 use graph_codegen::ir::Model;
 use graph_codegen::permissions::Permissions;
 use graph_codegen::{Slice, csdl};
@@ -121,4 +121,42 @@ fn content_operations_in_the_table_and_on_the_client() {
     // A JSON batch would carry the bytes base64-encoded: no batch item.
     assert!(!out.contains("pub fn get_value_item"), "{out}");
     insta::assert_snapshot!("api_media", out);
+}
+
+#[test]
+fn content_is_unavailable_in_a_cloud_whose_metadata_lacks_the_stream() {
+    let model = model();
+    // A cloud whose profilePhoto is no media entity and whose note has no stream property:
+    // the JSON gets stay available there, the content gets do not.
+    let fixture = FIXTURE
+        .replace(
+            r#"<EntityType Name="profilePhoto" BaseType="graph.entity" HasStream="true">"#,
+            r#"<EntityType Name="profilePhoto" BaseType="graph.entity">"#,
+        )
+        .replace(
+            r#"<Property Name="content" Type="Edm.Stream" />"#,
+            "",
+        );
+    let doc = csdl::read("media-cloud.xml", &fixture).unwrap();
+    let slice = Slice::parse("media.toml", SLICE).unwrap();
+    let mut cloud = graph_codegen::lower(&doc, &slice.path_requests()).unwrap();
+    slice.restrict(&mut cloud);
+    let clouds = [CloudModel {
+        cloud: "china",
+        model: &cloud,
+    }];
+    let api = Api::new(&model, &overlay(), &clouds).unwrap();
+    let clouds_of = |id: &str| -> Vec<String> {
+        api.operations
+            .iter()
+            .find(|o| o.id == id)
+            .unwrap_or_else(|| panic!("no {id}"))
+            .clouds
+            .clone()
+    };
+    assert!(clouds_of("me_photo_get").contains(&"china".to_owned()));
+    assert!(!clouds_of("me_photo_get_value").contains(&"china".to_owned()));
+    assert!(!clouds_of("me_notes_get_content").contains(&"china".to_owned()));
+    // The attachments keep their stream there.
+    assert!(clouds_of("me_attachments_get_value").contains(&"china".to_owned()));
 }
