@@ -133,10 +133,7 @@ fn content_is_unavailable_in_a_cloud_whose_metadata_lacks_the_stream() {
             r#"<EntityType Name="profilePhoto" BaseType="graph.entity" HasStream="true">"#,
             r#"<EntityType Name="profilePhoto" BaseType="graph.entity">"#,
         )
-        .replace(
-            r#"<Property Name="content" Type="Edm.Stream" />"#,
-            "",
-        );
+        .replace(r#"<Property Name="content" Type="Edm.Stream" />"#, "");
     let doc = csdl::read("media-cloud.xml", &fixture).unwrap();
     let slice = Slice::parse("media.toml", SLICE).unwrap();
     let mut cloud = graph_codegen::lower(&doc, &slice.path_requests()).unwrap();

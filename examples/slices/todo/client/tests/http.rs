@@ -9,7 +9,8 @@ mod loopback;
 
 use futures::TryStreamExt;
 use graph_example_todo_client::{
-    Cloud, Error, GraphClient, StaticToken, TodoTaskListCreate, TodoTaskUpdate, WellknownListName,
+    Cloud, Content, Error, GraphClient, StaticToken, TodoTaskListCreate, TodoTaskUpdate,
+    WellknownListName,
 };
 use loopback::{Reply, Server};
 
@@ -251,7 +252,7 @@ async fn an_attachments_content_is_read_as_bytes_with_its_media_type() {
         body: content.into(),
     }])
     .await;
-    let got = client(&server)
+    let got: Content = client(&server)
         .user("kim@contoso.com")
         .todo()
         .lists()
