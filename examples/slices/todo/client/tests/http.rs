@@ -316,3 +316,28 @@ async fn content_over_the_body_cap_is_a_typed_error_and_a_missing_one_is_graphs(
         (404, "ErrorItemNotFound")
     );
 }
+
+/// An empty file is empty content, not a missing result: the runtime keeps a 2xx without a
+/// body an error only for JSON results.
+#[tokio::test]
+async fn an_empty_attachment_is_empty_content() {
+    let server = Server::start(vec![Reply {
+        status: 200,
+        headers: vec![("Content-Type".into(), "text/plain".into())],
+        body: String::new(),
+    }])
+    .await;
+    let got = client(&server)
+        .me()
+        .todo()
+        .lists()
+        .item("list-1")
+        .tasks()
+        .item("task-9")
+        .attachments()
+        .get_value("empty")
+        .await
+        .expect("empty content");
+    assert!(got.bytes.is_empty());
+    assert_eq!(got.content_type.as_deref(), Some("text/plain"));
+}
