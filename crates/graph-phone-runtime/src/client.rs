@@ -1,5 +1,5 @@
 //! What every generated client crate shares: its builder ([`ClientBuilder`]), and the
-//! helpers its generated operations call ([`call`], [`list_stream`], [`batch_item`],
+//! helpers its generated operations call ([`call`], [`call_content`], [`list_stream`], [`batch_item`],
 //! [`check_phone_numbers`]). A generated crate defines its own `GraphClient` (the ergonomic
 //! API hangs off it) around its progenitor client and implements [`GeneratedClient`]; the
 //! rest is here, so a slice's client crate is generated whole and no per-slice code is
@@ -180,6 +180,90 @@ where
     async move { runtime.call(fut).await.map(ResponseValue::into_inner) }
 }
 
+/// The content of a media entity (`GET .../$value`): its bytes and the media type Graph
+/// declared for them.
+///
+/// `Debug` shows the media type and the length only, never the bytes (a photo or a file
+/// attachment is the user's data).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Content {
+    /// The `Content-Type` of the answer (for example `image/jpeg`), if Graph sent one.
+    pub content_type: Option<String>,
+    /// The bytes, at most [`crate::RuntimeBuilder::max_body_bytes`] of them.
+    pub bytes: bytes::Bytes,
+}
+
+impl fmt::Debug for Content {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Content")
+            .field("content_type", &self.content_type)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
+/// Runs a progenitor call answering with bytes (`application/octet-stream`, progenitor's
+/// `ByteStream`) through [`GraphRuntime::call`] and collects the bytes with the success body
+/// cap ([`crate::RuntimeBuilder::max_body_bytes`]): more is [`Error::ResponseTooLarge`], a
+/// transport failure while reading is [`Error::Transport`], never a partial [`Content`].
+pub fn call_content<'a, E, F>(
+    runtime: &'a GraphRuntime,
+    operation: &'static str,
+    fut: F,
+) -> impl Future<Output = Result<Content, Error>> + use<'a, E, F>
+where
+    F: Future<
+        Output = Result<ResponseValue<progenitor_client::ByteStream>, progenitor_client::Error<E>>,
+    >,
+{
+    let fut = Box::pin(fut);
+    async move {
+        let value = runtime.call(fut).await?;
+        let status = value.status().as_u16();
+        let content_type = value
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        collect_capped(
+            value.into_inner().into_inner(),
+            runtime.max_body_bytes(),
+            operation,
+            status,
+        )
+        .await
+        .map(|bytes| Content {
+            content_type,
+            bytes,
+        })
+    }
+}
+
+/// Collects a byte stream, refusing it as soon as it exceeds `limit` bytes.
+async fn collect_capped<S>(
+    mut stream: S,
+    limit: usize,
+    operation: &str,
+    status: u16,
+) -> Result<bytes::Bytes, Error>
+where
+    S: Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin,
+{
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| crate::runtime::transport_error(e, operation, 1))?;
+        if body.len() + chunk.len() > limit {
+            return Err(Error::ResponseTooLarge {
+                operation: operation.to_owned(),
+                status,
+                limit,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
 /// A stream of every item of a listing: `first` fetches the first page (through
 /// progenitor), then the runtime follows each `@odata.nextLink`
 /// ([`GraphRuntime::into_stream_pages`]: same-origin check, loop detection, page cap, token,
@@ -306,6 +390,51 @@ fn classify_name(e: &serde_json::Error) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn chunks(
+        parts: &[&'static [u8]],
+    ) -> impl Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin {
+        futures::stream::iter(
+            parts
+                .iter()
+                .map(|p| Ok(bytes::Bytes::from_static(p)))
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    #[tokio::test]
+    async fn content_is_collected_up_to_the_cap_and_refused_beyond_it() {
+        let whole = collect_capped(chunks(&[b"\x89PNG", b"\r\n"]), 6, "op", 200)
+            .await
+            .unwrap();
+        assert_eq!(&whole[..], b"\x89PNG\r\n");
+        let err = collect_capped(
+            chunks(&[b"\x89PNG", b"\r\n!"]),
+            6,
+            "me_photo_get_content",
+            200,
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::ResponseTooLarge { operation, status: 200, limit: 6 } if operation == "me_photo_get_content"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn content_debug_shows_the_length_not_the_bytes() {
+        let content = Content {
+            content_type: Some("text/plain".into()),
+            bytes: bytes::Bytes::from_static(b"secret notes"),
+        };
+        let shown = format!("{content:?}");
+        assert!(
+            shown.contains("text/plain") && shown.contains("12"),
+            "{shown}"
+        );
+        assert!(!shown.contains("secret"), "{shown}");
+    }
 
     #[test]
     fn templates_take_encoded_segments_in_order() {

@@ -214,8 +214,8 @@ pub use bulk::{
     DEFAULT_MAX_CONCURRENCY,
 };
 pub use client::{
-    ClientBuilder, GeneratedClient, TabledRuntime, batch_item, call, check_phone_numbers,
-    list_stream,
+    ClientBuilder, Content, GeneratedClient, TabledRuntime, batch_item, call, call_content,
+    check_phone_numbers, list_stream,
 };
 pub use cloud::{Cloud, CloudSet, Idempotency, OperationSpec, ensure_available};
 pub use error::{Error, GraphError, ItemError, redact_pii};

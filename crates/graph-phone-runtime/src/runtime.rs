@@ -1230,7 +1230,7 @@ pub(crate) fn origin_of(url: &Url) -> String {
     )
 }
 
-fn transport_error(e: reqwest::Error, operation: &str, attempts: u32) -> Error {
+pub(crate) fn transport_error(e: reqwest::Error, operation: &str, attempts: u32) -> Error {
     if e.is_timeout() {
         Error::Timeout {
             operation: operation.to_owned(),

@@ -443,7 +443,7 @@ fn request(op: &Operation) -> String {
 fn verb(kind: OperationKind) -> Option<&'static str> {
     match kind {
         OperationKind::List => Some("list"),
-        OperationKind::Get => Some("get"),
+        OperationKind::Get | OperationKind::GetContent => Some("get"),
         OperationKind::Create => Some("create"),
         OperationKind::Update => Some("update"),
         OperationKind::Delete => Some("delete"),

@@ -211,7 +211,11 @@ fn client_item(op: &Operation) -> String {
 /// The operations a capability governs.
 pub(super) fn capability_kinds(capability: &str) -> &'static [OperationKind] {
     match capability {
-        "readable" => &[OperationKind::List, OperationKind::Get],
+        "readable" => &[
+            OperationKind::List,
+            OperationKind::Get,
+            OperationKind::GetContent,
+        ],
         "insertable" => &[OperationKind::Create],
         "updatable" => &[OperationKind::Update],
         "deletable" => &[OperationKind::Delete],

@@ -1040,28 +1040,49 @@ fn call_match(
     args: &TokenStream,
     convert: &TokenStream,
 ) -> TokenStream {
+    call_match_via(
+        ops,
+        roots,
+        args,
+        convert,
+        |call| quote!(self.client.call(#call)),
+    )
+}
+
+/// [`call_match`] with the runtime call that wraps progenitor's future given by `via`
+/// (`self.client.call(...)` for JSON, the runtime's `call_content` for bytes).
+fn call_match_via(
+    ops: &[&Operation],
+    roots: &[RootInfo],
+    args: &TokenStream,
+    convert: &TokenStream,
+    via: impl Fn(TokenStream) -> TokenStream,
+) -> TokenStream {
     let arms = roots.iter().map(|root| {
         let pat = root.pattern(true);
         match ops.iter().find(|o| o.root == root.name) {
             Some(op) => {
                 let m = format_ident!("{}", op.id);
                 if root.singleton {
+                    let call = via(quote!(self.client.progenitor().#m(#args)));
                     quote! {
-                        #pat => self.client.call(self.client.progenitor().#m(#args)).await #convert,
+                        #pat => #call.await #convert,
                     }
                 } else if root.user {
+                    let call = via(quote!(self.client.progenitor().#m(user.as_str(), #args)));
                     quote! {
                         #pat => {
                             let user = ::graph_phone_runtime::UserRef::new(user.as_str())?;
-                            self.client.call(self.client.progenitor().#m(user.as_str(), #args)).await #convert
+                            #call.await #convert
                         }
                     }
                 } else {
                     let check = root.check_key();
+                    let call = via(quote!(self.client.progenitor().#m(key.as_str(), #args)));
                     quote! {
                         #pat => {
                             #check
-                            self.client.call(self.client.progenitor().#m(key.as_str(), #args)).await #convert
+                            #call.await #convert
                         }
                     }
                 }
@@ -1451,6 +1472,31 @@ fn operation_methods(
 
                 #doc
                 pub async fn #name(&self, #key_param body: &#body) -> ::std::result::Result<#ret, crate::Error> {
+                    #prologue
+                    #call
+                }
+            }
+        }
+        OperationKind::GetContent => {
+            // No batch item: a JSON batch carries binary content base64-encoded, which the
+            // batch decoder does not read.
+            let doc = op_doc(
+                api,
+                permissions,
+                ops,
+                "Returns the bytes and their media type, read with the success body cap \
+                 (`RuntimeBuilder::max_body_bytes`).",
+            );
+            let call = call_match_via(
+                ops,
+                roots,
+                &quote!(#keys_args #key_arg),
+                &quote!(),
+                |call| quote!(::graph_phone_runtime::call_content(self.client.runtime(), op, #call)),
+            );
+            quote! {
+                #doc
+                pub async fn #name(&self, #key_param) -> ::std::result::Result<::graph_phone_runtime::Content, crate::Error> {
                     #prologue
                     #call
                 }

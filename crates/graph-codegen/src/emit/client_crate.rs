@@ -246,9 +246,9 @@ fn lib_source(
          /// crate root.\n\
          pub use graph_phone_runtime as runtime;\n\
          pub use graph_phone_runtime::{{\n    \
-             AccessToken, BatchItem, BatchResponse, Bulk, CachingTokenProvider, Cloud, CloudSet, Error,\n    \
-             GraphError, GraphRuntime, Key, Page, PhoneNumber, Query, RetryPolicy, StaticToken, Timeouts,\n    \
-             TokenError, TokenProvider, wire,\n\
+             AccessToken, BatchItem, BatchResponse, Bulk, CachingTokenProvider, Cloud, CloudSet, Content,\n    \
+             Error, GraphError, GraphRuntime, Key, Page, PhoneNumber, Query, RetryPolicy, StaticToken,\n    \
+             Timeouts, TokenError, TokenProvider, wire,\n\
          }};\n",
         slice_file = sources.slice_path,
         name = slice.name,

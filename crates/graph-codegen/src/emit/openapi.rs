@@ -191,13 +191,19 @@ pub enum OperationKind {
     Action,
     /// `GET` a bound function.
     Function,
+    /// `GET .../$value` (the content of a media entity, `HasStream="true"`) or
+    /// `GET .../{property}` (an `Edm.Stream` property), as bytes; see [`Operation::content`].
+    GetContent,
 }
 
 impl OperationKind {
     /// The HTTP method.
     pub fn method(self) -> &'static str {
         match self {
-            OperationKind::List | OperationKind::Get | OperationKind::Function => "GET",
+            OperationKind::List
+            | OperationKind::Get
+            | OperationKind::Function
+            | OperationKind::GetContent => "GET",
             OperationKind::Create | OperationKind::Action => "POST",
             OperationKind::Update => "PATCH",
             OperationKind::Delete => "DELETE",
@@ -289,6 +295,9 @@ pub struct Operation {
     /// function call `name(p='{p}',n={n})` (OData inline literal syntax; a string's quotes
     /// are in the template, its `'` doubled by the client).
     pub function_parameters: Vec<FunctionParameter>,
+    /// For [`OperationKind::GetContent`], the last segment: `$value` (a media entity's
+    /// content) or the `Edm.Stream` property's name.
+    pub content: Option<String>,
 }
 
 /// A parameter of a bound function, passed inline in the URL.
@@ -335,7 +344,10 @@ impl Operation {
     pub fn kind_key(&self) -> &str {
         match self.kind {
             OperationKind::List => "list",
-            OperationKind::Get => "get",
+            // Reading the content needs what reading the entity needs: Graph's pages
+            // document both under one permission table (for example
+            // https://learn.microsoft.com/graph/api/profilephoto-get).
+            OperationKind::Get | OperationKind::GetContent => "get",
             OperationKind::Create => "create",
             OperationKind::Update => "update",
             OperationKind::Delete => "delete",
@@ -364,6 +376,7 @@ impl Operation {
             return 202;
         }
         match (self.kind, &self.response) {
+            (OperationKind::GetContent, _) => 200,
             (OperationKind::Create, Some(_)) => 201,
             (_, Some(_)) => 200,
             (_, None) => 204,
@@ -1403,6 +1416,7 @@ impl<'a> Builder<'a> {
             expand: Vec::new(),
             long_running: None,
             function_parameters: Vec::new(),
+            content: None,
         };
         let keyed_item = path.collection;
         if path.collection && caps.readable {
@@ -1453,6 +1467,51 @@ impl<'a> Builder<'a> {
                 .map(|n| n.name.clone())
                 .collect();
             out.push(get);
+            // A media entity's content, at its own URL (OData 4.01 Protocol, 11.2.4.1
+            // "Requesting the Media Stream of a Media Entity using $value"), and each stream
+            // property's, at the property's URL (11.2.4.2 "Requesting Stream Properties").
+            let streams = target
+                .properties
+                .iter()
+                .filter(|p| {
+                    !p.ty.collection && p.ty.target == TypeTarget::Primitive(Primitive::Stream)
+                })
+                .map(|p| (p.name.clone(), p.doc.description.clone()));
+            let media = target
+                .has_stream
+                .then(|| ("$value".to_owned(), target.doc.description.clone()));
+            for (segment, description) in media.into_iter().chain(streams) {
+                let (verb, summary) = if segment == "$value" {
+                    (
+                        "get_value".to_owned(),
+                        format!("Get the content of a {what} from the {nav_name} of {on}"),
+                    )
+                } else {
+                    (
+                        format!(
+                            "get_{}",
+                            naming::field_name(&segment)
+                                .trim_start_matches("r#")
+                                .trim_end_matches('_')
+                        ),
+                        format!("Get the {segment} of a {what} from the {nav_name} of {on}"),
+                    )
+                };
+                let mut op = mk(
+                    OperationKind::GetContent,
+                    &verb,
+                    &format!("{item_path}/{segment}"),
+                    keyed_item,
+                    summary,
+                    description,
+                    None,
+                    None,
+                    None,
+                    deprecated.clone(),
+                );
+                op.content = Some(segment);
+                out.push(op);
+            }
         }
         if caps.updatable && self.has_payload(target) {
             out.push(mk(
@@ -1877,6 +1936,19 @@ fn exists_in(model: &Model, op: &Operation) -> bool {
     let caps = path.capabilities;
     match op.kind {
         OperationKind::List | OperationKind::Get => caps.readable,
+        OperationKind::GetContent => {
+            let Some(t) = model.types.get(&path.target) else {
+                return false;
+            };
+            caps.readable
+                && match op.content.as_deref() {
+                    Some("$value") => t.has_stream,
+                    Some(name) => t.properties.iter().any(|p| {
+                        p.name == name && p.ty.target == TypeTarget::Primitive(Primitive::Stream)
+                    }),
+                    None => false,
+                }
+        }
         OperationKind::Create => path.collection && caps.insertable,
         OperationKind::Update => caps.updatable,
         OperationKind::Delete => caps.deletable,
@@ -2048,6 +2120,12 @@ fn operation_json(op: &Operation, select: Option<&str>) -> Value {
             };
             json!({ "description": description, "content": { "application/json": { "schema": schema_ref(r) } } })
         }
+        None if op.kind == OperationKind::GetContent => json!({
+            "description": "The content, as bytes (its media type in `Content-Type`)",
+            "content": {
+                "application/octet-stream": { "schema": { "type": "string", "format": "binary" } },
+            },
+        }),
         None => json!({ "description": "Success" }),
     };
     let mut responses = Map::new();

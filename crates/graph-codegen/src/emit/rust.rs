@@ -17,7 +17,7 @@
 //! | `Edm.TimeOfDay` | `::jiff::civil::Time` | `10:00:00.1234567` |
 //! | `Edm.Duration` | `support::IsoDuration` | validated ISO 8601 text kept as read (`jiff::Span` would turn `P0D` into `PT0S`) |
 //! | `Edm.Binary` | `support::Base64` | standard base64 text; schema `format: byte` |
-//! | `Edm.Stream` | `Option<::serde_json::Value>` | always optional and never in create or update payloads, whatever its `Nullable`: Graph serves a stream's content at its own `$value` URL, not in the JSON object |
+//! | `Edm.Stream` | `Option<::serde_json::Value>` | always optional and never in create or update payloads, whatever its `Nullable`: Graph serves a stream's content at its own URL (`.../{property}`, or `.../$value` for a media entity), which the client reads as bytes (`emit::openapi::OperationKind::GetContent`), not in the JSON object |
 //! | `Edm.Untyped`, geo types | `::serde_json::Value` | |
 //! | enum type | generated evolvable enum (flags: `support::Flags<XFlag>`) | |
 //! | complex / entity type | generated struct; abstract base with subtypes: generated enum | |

@@ -51,6 +51,10 @@ pub struct TypeDef {
     pub is_abstract: bool,
     /// `OpenType="true"` (here or inherited).
     pub open_type: bool,
+    /// `HasStream="true"` (here or inherited): a media entity, whose content is served at
+    /// `.../$value` as bytes.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub has_stream: bool,
     /// The direct base type.
     pub base: Option<QName>,
     /// All ancestors, nearest first (`phoneAuthenticationMethod` ->

@@ -225,12 +225,16 @@ fn flatten(name: String, o: Own, model: &Model) -> TypeDef {
     let mut navigation = Vec::new();
     let mut key = o.ty.key.clone();
     let mut open_type = o.ty.open_type;
+    let mut has_stream = o.ty.has_stream;
     if let Some(b) = base {
         ancestors.push(b.name.clone());
         ancestors.extend(b.ancestors.iter().cloned());
         properties.extend(b.properties.iter().cloned());
         navigation.extend(b.navigation.iter().cloned());
         open_type |= b.open_type;
+        // A media entity's subtypes are media entities too (OData CSDL 4.01, 8.1.3 "Media
+        // Entity Type": HasStream is inherited).
+        has_stream |= b.has_stream;
         if key.is_empty() {
             key.clone_from(&b.key);
         }
@@ -250,6 +254,7 @@ fn flatten(name: String, o: Own, model: &Model) -> TypeDef {
         },
         is_abstract: o.ty.is_abstract,
         open_type,
+        has_stream,
         base: o.base,
         ancestors,
         derived: Vec::new(),

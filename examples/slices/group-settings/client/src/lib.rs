@@ -41,7 +41,7 @@ pub use graph_phone_types::*;
 /// crate root.
 pub use graph_phone_runtime as runtime;
 pub use graph_phone_runtime::{
-    AccessToken, BatchItem, BatchResponse, Bulk, CachingTokenProvider, Cloud, CloudSet, Error,
-    GraphError, GraphRuntime, Key, Page, PhoneNumber, Query, RetryPolicy, StaticToken, Timeouts,
-    TokenError, TokenProvider, wire,
+    AccessToken, BatchItem, BatchResponse, Bulk, CachingTokenProvider, Cloud, CloudSet, Content,
+    Error, GraphError, GraphRuntime, Key, Page, PhoneNumber, Query, RetryPolicy, StaticToken,
+    Timeouts, TokenError, TokenProvider, wire,
 };

@@ -9,7 +9,8 @@ mod loopback;
 
 use futures::TryStreamExt;
 use graph_example_todo_client::{
-    Cloud, Error, GraphClient, StaticToken, TodoTaskListCreate, TodoTaskUpdate, WellknownListName,
+    Cloud, Content, Error, GraphClient, StaticToken, TodoTaskListCreate, TodoTaskUpdate,
+    WellknownListName,
 };
 use loopback::{Reply, Server};
 
@@ -236,4 +237,107 @@ async fn a_key_that_would_address_another_resource_is_refused_before_sending() {
         .expect_err("refused");
     assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
     assert!(server.received().is_empty());
+}
+
+/// The raw content of a task's file attachment, as
+/// https://learn.microsoft.com/graph/api/taskfileattachment-get?view=graph-rest-1.0 describes
+/// it: `GET .../attachments/{id}/$value`, "the content type is based on the original content
+/// type of the file".
+#[tokio::test]
+async fn an_attachments_content_is_read_as_bytes_with_its_media_type() {
+    let content = "Shopping list:\nmilk\neggs\n";
+    let server = Server::start(vec![Reply {
+        status: 200,
+        headers: vec![("Content-Type".into(), "text/plain".into())],
+        body: content.into(),
+    }])
+    .await;
+    let got: Content = client(&server)
+        .user("kim@contoso.com")
+        .todo()
+        .lists()
+        .item("list-1")
+        .tasks()
+        .item("task-9")
+        .attachments()
+        .get_value("att 1")
+        .await
+        .expect("the content");
+    assert_eq!(&got.bytes[..], content.as_bytes());
+    assert_eq!(got.content_type.as_deref(), Some("text/plain"));
+    assert_eq!(
+        requests(&server),
+        [(
+            "GET".into(),
+            "/v1.0/users/kim@contoso.com/todo/lists/list-1/tasks/task-9/attachments/att%201/$value"
+                .into()
+        )]
+    );
+}
+
+#[tokio::test]
+async fn content_over_the_body_cap_is_a_typed_error_and_a_missing_one_is_graphs() {
+    let server = Server::start(vec![
+        Reply {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/pdf".into())],
+            body: "%PDF-1.7 more than sixteen bytes".into(),
+        },
+        Reply::json(404, NOT_FOUND),
+    ])
+    .await;
+    let client = GraphClient::builder(Cloud::Custom {
+        base_url: server.base_url.clone(),
+    })
+    .token_provider(StaticToken::new("test-token"))
+    .max_body_bytes(16)
+    .build()
+    .expect("client");
+    let attachments = client
+        .me()
+        .todo()
+        .lists()
+        .item("list-1")
+        .tasks()
+        .item("task-9")
+        .attachments();
+    let err = attachments.get_value("big").await.expect_err("too large");
+    assert!(
+        matches!(&err, Error::ResponseTooLarge { operation, limit: 16, .. }
+            if operation == "me_todo_lists_tasks_attachments_get_value"),
+        "{err:?}"
+    );
+    let err = attachments.get_value("gone").await.expect_err("404");
+    let Error::Graph(graph) = &err else {
+        panic!("not a Graph error: {err:?}");
+    };
+    assert_eq!(
+        (graph.status, graph.code.as_str()),
+        (404, "ErrorItemNotFound")
+    );
+}
+
+/// An empty file is empty content, not a missing result: the runtime keeps a 2xx without a
+/// body an error only for JSON results.
+#[tokio::test]
+async fn an_empty_attachment_is_empty_content() {
+    let server = Server::start(vec![Reply {
+        status: 200,
+        headers: vec![("Content-Type".into(), "text/plain".into())],
+        body: String::new(),
+    }])
+    .await;
+    let got = client(&server)
+        .me()
+        .todo()
+        .lists()
+        .item("list-1")
+        .tasks()
+        .item("task-9")
+        .attachments()
+        .get_value("empty")
+        .await
+        .expect("empty content");
+    assert!(got.bytes.is_empty());
+    assert_eq!(got.content_type.as_deref(), Some("text/plain"));
 }

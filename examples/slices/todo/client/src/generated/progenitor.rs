@@ -600,6 +600,165 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    /**List the attachments of the signed-in user
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `attachments.list`.)
+
+Sends a `GET` request to `/me/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}/attachments`
+
+Arguments:
+- `todo_task_list_id`: The id of the todoTaskList, one path segment
+- `todo_task_id`: The id of the todoTask, one path segment
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of attachmentBase: contentBytes, contentType, id, lastModifiedDateTime, name, size
+- `top`: Show only the first n items (the page size)
+*/
+    pub async fn me_todo_lists_tasks_attachments_list<'a>(
+        &'a self,
+        todo_task_list_id: &'a str,
+        todo_task_id: &'a str,
+        select: Option<&'a str>,
+        top: Option<i32>,
+    ) -> Result<
+        ResponseValue<
+            crate::wire::CollectionResponse<::graph_phone_types::AttachmentBase>,
+        >,
+        Error<crate::wire::ODataError>,
+    > {
+        let url = format!(
+            "{}/me/todo/lists/{}/tasks/{}/attachments", self.baseurl, encode_path(&
+            todo_task_list_id.to_string()), encode_path(& todo_task_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("$select", &select))
+            .query(&progenitor_client::QueryParam::new("$top", &top))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "me_todo_lists_tasks_attachments_list",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Get a attachmentBase from the attachments of the signed-in user
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `attachments.get`.)
+
+Sends a `GET` request to `/me/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}/attachments/{attachmentBase-id}`
+
+Arguments:
+- `todo_task_list_id`: The id of the todoTaskList, one path segment
+- `todo_task_id`: The id of the todoTask, one path segment
+- `attachment_base_id`: The id of the attachmentBase
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of attachmentBase: contentBytes, contentType, id, lastModifiedDateTime, name, size
+*/
+    pub async fn me_todo_lists_tasks_attachments_get<'a>(
+        &'a self,
+        todo_task_list_id: &'a str,
+        todo_task_id: &'a str,
+        attachment_base_id: &'a str,
+        select: Option<&'a str>,
+    ) -> Result<
+        ResponseValue<::graph_phone_types::AttachmentBase>,
+        Error<crate::wire::ODataError>,
+    > {
+        let url = format!(
+            "{}/me/todo/lists/{}/tasks/{}/attachments/{}", self.baseurl, encode_path(&
+            todo_task_list_id.to_string()), encode_path(& todo_task_id.to_string()),
+            encode_path(& attachment_base_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("$select", &select))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "me_todo_lists_tasks_attachments_get",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Get the content of a attachmentBase from the attachments of the signed-in user
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `attachments.get`.)
+
+Sends a `GET` request to `/me/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}/attachments/{attachmentBase-id}/$value`
+
+Arguments:
+- `todo_task_list_id`: The id of the todoTaskList, one path segment
+- `todo_task_id`: The id of the todoTask, one path segment
+- `attachment_base_id`: The id of the attachmentBase
+*/
+    pub async fn me_todo_lists_tasks_attachments_get_value<'a>(
+        &'a self,
+        todo_task_list_id: &'a str,
+        todo_task_id: &'a str,
+        attachment_base_id: &'a str,
+    ) -> Result<ResponseValue<ByteStream>, Error<crate::wire::ODataError>> {
+        let url = format!(
+            "{}/me/todo/lists/{}/tasks/{}/attachments/{}/$value", self.baseurl,
+            encode_path(& todo_task_list_id.to_string()), encode_path(& todo_task_id
+            .to_string()), encode_path(& attachment_base_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        #[allow(unused_mut)]
+        let mut request = self.client.get(url).headers(header_map).build()?;
+        let info = OperationInfo {
+            operation_id: "me_todo_lists_tasks_attachments_get_value",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => Ok(ResponseValue::stream(response)),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     /**List the lists of a user
 
 Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `lists.list`.)
@@ -1124,6 +1283,174 @@ Arguments:
         let response = result?;
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**List the attachments of a user
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `attachments.list`.)
+
+Sends a `GET` request to `/users/{user-id}/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}/attachments`
+
+Arguments:
+- `user_id`: The object id or userPrincipalName of the user, one path segment
+- `todo_task_list_id`: The id of the todoTaskList, one path segment
+- `todo_task_id`: The id of the todoTask, one path segment
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of attachmentBase: contentBytes, contentType, id, lastModifiedDateTime, name, size
+- `top`: Show only the first n items (the page size)
+*/
+    pub async fn users_todo_lists_tasks_attachments_list<'a>(
+        &'a self,
+        user_id: &'a str,
+        todo_task_list_id: &'a str,
+        todo_task_id: &'a str,
+        select: Option<&'a str>,
+        top: Option<i32>,
+    ) -> Result<
+        ResponseValue<
+            crate::wire::CollectionResponse<::graph_phone_types::AttachmentBase>,
+        >,
+        Error<crate::wire::ODataError>,
+    > {
+        let url = format!(
+            "{}/users/{}/todo/lists/{}/tasks/{}/attachments", self.baseurl, encode_path(&
+            user_id.to_string()), encode_path(& todo_task_list_id.to_string()),
+            encode_path(& todo_task_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("$select", &select))
+            .query(&progenitor_client::QueryParam::new("$top", &top))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "users_todo_lists_tasks_attachments_list",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Get a attachmentBase from the attachments of a user
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `attachments.get`.)
+
+Sends a `GET` request to `/users/{user-id}/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}/attachments/{attachmentBase-id}`
+
+Arguments:
+- `user_id`: The object id or userPrincipalName of the user, one path segment
+- `todo_task_list_id`: The id of the todoTaskList, one path segment
+- `todo_task_id`: The id of the todoTask, one path segment
+- `attachment_base_id`: The id of the attachmentBase
+- `select`: Select properties to be returned, separated by commas, sent once; `*` for all. Properties of attachmentBase: contentBytes, contentType, id, lastModifiedDateTime, name, size
+*/
+    pub async fn users_todo_lists_tasks_attachments_get<'a>(
+        &'a self,
+        user_id: &'a str,
+        todo_task_list_id: &'a str,
+        todo_task_id: &'a str,
+        attachment_base_id: &'a str,
+        select: Option<&'a str>,
+    ) -> Result<
+        ResponseValue<::graph_phone_types::AttachmentBase>,
+        Error<crate::wire::ODataError>,
+    > {
+        let url = format!(
+            "{}/users/{}/todo/lists/{}/tasks/{}/attachments/{}", self.baseurl,
+            encode_path(& user_id.to_string()), encode_path(& todo_task_list_id
+            .to_string()), encode_path(& todo_task_id.to_string()), encode_path(&
+            attachment_base_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("$select", &select))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "users_todo_lists_tasks_attachments_get",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Get the content of a attachmentBase from the attachments of a user
+
+Permissions not recorded: the slice records none for this operation (it has no permission file, or no entry in it); see the operation's Microsoft Graph documentation page. (Permission key `attachments.get`.)
+
+Sends a `GET` request to `/users/{user-id}/todo/lists/{todoTaskList-id}/tasks/{todoTask-id}/attachments/{attachmentBase-id}/$value`
+
+Arguments:
+- `user_id`: The object id or userPrincipalName of the user, one path segment
+- `todo_task_list_id`: The id of the todoTaskList, one path segment
+- `todo_task_id`: The id of the todoTask, one path segment
+- `attachment_base_id`: The id of the attachmentBase
+*/
+    pub async fn users_todo_lists_tasks_attachments_get_value<'a>(
+        &'a self,
+        user_id: &'a str,
+        todo_task_list_id: &'a str,
+        todo_task_id: &'a str,
+        attachment_base_id: &'a str,
+    ) -> Result<ResponseValue<ByteStream>, Error<crate::wire::ODataError>> {
+        let url = format!(
+            "{}/users/{}/todo/lists/{}/tasks/{}/attachments/{}/$value", self.baseurl,
+            encode_path(& user_id.to_string()), encode_path(& todo_task_list_id
+            .to_string()), encode_path(& todo_task_id.to_string()), encode_path(&
+            attachment_base_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        #[allow(unused_mut)]
+        let mut request = self.client.get(url).headers(header_map).build()?;
+        let info = OperationInfo {
+            operation_id: "users_todo_lists_tasks_attachments_get_value",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => Ok(ResponseValue::stream(response)),
             400u16..=499u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }

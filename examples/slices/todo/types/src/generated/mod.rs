@@ -3,6 +3,111 @@
 #![allow(deprecated)]
 #![allow(clippy::large_enum_variant)]
 
+/// The `attachmentBase` entity type.
+///
+/// Graph abstract entity type `microsoft.graph.attachmentBase`.
+///
+/// One variant per non-abstract subtype, chosen by `@odata.type` when read.
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
+pub enum AttachmentBase {
+    /// A `#microsoft.graph.taskFileAttachment`.
+    TaskFileAttachment(TaskFileAttachment),
+    /// A subtype this crate does not know, or an object without `@odata.type`: the whole JSON object as read, written back unchanged.
+    Unknown(::serde_json::Map<String, ::serde_json::Value>),
+}
+
+impl AttachmentBase {
+    /// The `@odata.type` this value is written with, if it has one.
+    pub fn odata_type(&self) -> Option<&str> {
+        match self {
+            Self::TaskFileAttachment(v) => {
+                Some(
+                    v
+                        .odata_type
+                        .as_deref()
+                        .unwrap_or(
+                            <TaskFileAttachment as crate::support::ODataTyped>::ODATA_TYPE,
+                        ),
+                )
+            }
+            Self::Unknown(object) => {
+                object.get("@odata.type").and_then(::serde_json::Value::as_str)
+            }
+        }
+    }
+}
+
+impl From<TaskFileAttachment> for AttachmentBase {
+    fn from(value: TaskFileAttachment) -> Self {
+        Self::TaskFileAttachment(value)
+    }
+}
+
+impl ::serde::Serialize for AttachmentBase {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::TaskFileAttachment(v) => {
+                crate::support::serialize_tagged(
+                    v,
+                    v.odata_type.as_deref(),
+                    <TaskFileAttachment as crate::support::ODataTyped>::ODATA_TYPE,
+                    serializer,
+                )
+            }
+            Self::Unknown(object) => ::serde::Serialize::serialize(object, serializer),
+        }
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for AttachmentBase {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let object = <::serde_json::Map<
+            String,
+            ::serde_json::Value,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match crate::support::odata_type_name(&object).as_deref() {
+            Some("microsoft.graph.taskFileAttachment") => {
+                crate::support::from_object(object).map(Self::TaskFileAttachment)
+            }
+            _ => Ok(Self::Unknown(object)),
+        }
+    }
+}
+
+#[cfg(feature = "schemars")]
+impl ::schemars::JsonSchema for AttachmentBase {
+    fn schema_name() -> ::std::borrow::Cow<'static, str> {
+        "AttachmentBase".into()
+    }
+    fn json_schema(generator: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+        crate::support::polymorphic_schema(
+            "`microsoft.graph.attachmentBase` or one of its subtypes, told apart by `@odata.type`.",
+            vec![generator.subschema_for:: < TaskFileAttachment > ()],
+        )
+    }
+}
+
+impl ::std::fmt::Debug for AttachmentBase {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match self {
+            Self::TaskFileAttachment(v) => {
+                f.debug_tuple("TaskFileAttachment").field(v).finish()
+            }
+            Self::Unknown(object) => {
+                f.debug_tuple("Unknown")
+                    .field(&crate::support::KeysOnly(object))
+                    .finish()
+            }
+        }
+    }
+}
+
 /// The `bodyType` enum type.
 ///
 /// Graph enum type; unknown members are kept (`microsoft.graph.bodyType`).
@@ -765,6 +870,65 @@ impl ::schemars::JsonSchema for RecurrenceRangeType {
     }
     fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
         crate::support::evolvable_enum_schema(Self::KNOWN)
+    }
+}
+
+/// The `taskFileAttachment` entity type.
+///
+/// Graph entity type `microsoft.graph.taskFileAttachment`.
+#[derive(Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct TaskFileAttachment {
+    /// The `@odata.type` as read (`#microsoft.graph.taskFileAttachment` or a subtype's); `None` if the object had none. Written back only when present.
+    #[serde(rename = "@odata.type", default, skip_serializing_if = "Option::is_none")]
+    pub odata_type: Option<String>,
+    /// The `id` property.
+    #[serde(rename = "id")]
+    pub id: String,
+    /// The `contentType` property.
+    #[serde(rename = "contentType", default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// The `lastModifiedDateTime` property.
+    #[serde(
+        rename = "lastModifiedDateTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_modified_date_time: Option<::jiff::Timestamp>,
+    /// The `name` property.
+    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `size` property.
+    #[serde(rename = "size")]
+    pub size: i32,
+    /// The `contentBytes` property.
+    #[serde(rename = "contentBytes")]
+    pub content_bytes: crate::support::Base64,
+    /// Properties this crate does not know, kept as read and written back.
+    #[serde(flatten)]
+    pub additional_properties: ::serde_json::Map<String, ::serde_json::Value>,
+}
+
+impl crate::support::ODataTyped for TaskFileAttachment {
+    const ODATA_TYPE: &'static str = "#microsoft.graph.taskFileAttachment";
+}
+
+impl ::std::fmt::Debug for TaskFileAttachment {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("TaskFileAttachment")
+            .field("odata_type", &self.odata_type)
+            .field("id", &self.id)
+            .field("content_type", &self.content_type)
+            .field("last_modified_date_time", &self.last_modified_date_time)
+            .field("name", &self.name)
+            .field("size", &self.size)
+            .field("content_bytes", &self.content_bytes)
+            .field(
+                "additional_properties",
+                &crate::support::KeysOnly(&self.additional_properties),
+            )
+            .finish()
     }
 }
 
