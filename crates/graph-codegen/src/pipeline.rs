@@ -63,6 +63,34 @@ pub fn warnings(inputs: &SpecInputs) -> Result<Vec<String>, Error> {
     Ok(overlay.warnings(&model, &inputs.overlay_path))
 }
 
+/// One [`CloudModel`] per cloud a national cloud's model serves.
+fn cloud_views(cloud_models: &[(Vec<String>, Model)]) -> Vec<CloudModel<'_>> {
+    cloud_models
+        .iter()
+        .flat_map(|(serves, model)| {
+            serves.iter().map(move |cloud| CloudModel {
+                cloud: cloud.as_str(),
+                model,
+            })
+        })
+        .collect()
+}
+
+/// Files as written, in a stable order: sorted by path, newlines normalised
+/// ([`crate::written::normalize_newlines`]), every Rust file parsed as emitted and as written
+/// with the same items ([`crate::written::check_rust_file`]).
+fn finish(files: &mut [GeneratedFile]) -> Result<(), Error> {
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    for file in files {
+        let written = crate::written::normalize_newlines(&file.contents);
+        if file.path.ends_with(".rs") {
+            crate::written::check_rust_file(&file.path, &file.contents, &written)?;
+        }
+        file.contents = written;
+    }
+    Ok(())
+}
+
 /// Each national cloud's model with the clouds it serves: its trimmed spec lowered with the
 /// slice's paths it has, narrowed like the global model. Every `[[cloud]]` of the slice must
 /// have its spec, and every spec its `[[cloud]]`.
@@ -193,14 +221,7 @@ pub fn build(inputs: &SpecInputs) -> Result<Generated, Error> {
     let (client, operations) = client?;
     files.extend(client);
     files.extend(crate::emit::emit_emulator(&model, &permissions)?);
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    for file in &mut files {
-        let written = crate::written::normalize_newlines(&file.contents);
-        if file.path.ends_with(".rs") {
-            crate::written::check_rust_file(&file.path, &file.contents, &written)?;
-        }
-        file.contents = written;
-    }
+    finish(&mut files)?;
     Ok(Generated {
         slice,
         model,
@@ -221,15 +242,7 @@ fn client_files(
     permissions: &Permissions,
 ) -> Result<(Vec<GeneratedFile>, Vec<crate::emit::openapi::Operation>), Error> {
     let cloud_models = cloud_models(inputs, slice)?;
-    let clouds: Vec<CloudModel<'_>> = cloud_models
-        .iter()
-        .flat_map(|(serves, model)| {
-            serves.iter().map(move |cloud| CloudModel {
-                cloud: cloud.as_str(),
-                model,
-            })
-        })
-        .collect();
+    let clouds = cloud_views(&cloud_models);
     let files = crate::emit::client::emit_client(model, overlay, &clouds, permissions)?;
     let operations = crate::emit::openapi::operations(model, overlay, &clouds)?;
     Ok((files, operations))
@@ -258,15 +271,7 @@ pub fn generate_slice(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> 
     // an error as for the project.
     let permissions = load_permissions(inputs, &slice, &model)?;
     let cloud_models = cloud_models(inputs, &slice)?;
-    let clouds: Vec<CloudModel<'_>> = cloud_models
-        .iter()
-        .flat_map(|(serves, model)| {
-            serves.iter().map(move |cloud| CloudModel {
-                cloud: cloud.as_str(),
-                model,
-            })
-        })
-        .collect();
+    let clouds = cloud_views(&cloud_models);
     // With the OAuth2 scheme and each operation's permissions, or "not recorded".
     let mut api = crate::emit::openapi::Api::new(&model, &overlay, &clouds)?;
     api.add_security(&permissions)?;
@@ -388,13 +393,6 @@ pub fn generate_slice(inputs: &SpecInputs) -> Result<Vec<GeneratedFile>, Error> 
             contents: types,
         },
     ]);
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    for file in &mut files {
-        let written = crate::written::normalize_newlines(&file.contents);
-        if file.path.ends_with(".rs") {
-            crate::written::check_rust_file(&file.path, &file.contents, &written)?;
-        }
-        file.contents = written;
-    }
+    finish(&mut files)?;
     Ok(files)
 }
