@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A second, independent OpenAPI linter on spec/openapi.json: Redocly CLI (npm, pinned) with its
+# A second, independent OpenAPI linter on spec/openapi.json and every example slice's
+# examples/slices/*/spec/openapi.json: Redocly CLI (npm, pinned) with its
 # `recommended` ruleset and the settings in redocly.yaml. Fails on any error (warnings are
 # printed). Installs the CLI into ${REDOCLY_PREFIX:-target/redocly} the first time;
 # `--install-only` installs it and stops (scripts/ci-install.sh does that).
@@ -26,4 +27,4 @@ fi
 # REDOCLY_TELEMETRY=off: no usage report is sent; REDOCLY_SUPPRESS_UPDATE_NOTICE: no
 # registry look-up for a newer version.
 REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
-    "$redocly" lint --config redocly.yaml --format stylish spec/openapi.json
+    "$redocly" lint --config redocly.yaml --format stylish spec/openapi.json examples/slices/*/spec/openapi.json
